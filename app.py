@@ -1,0 +1,46 @@
+"""The application factory: configuration, extensions, blueprints, CLI. No business rules."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from models.db import Database
+from services.config import Settings, load_settings
+
+ROOT = Path(__file__).resolve().parent
+log = logging.getLogger("jiannuo")
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app. ``test_config`` is a nested mapping applied over every other source."""
+    settings = load_settings(overrides=test_config)
+    app = Flask(__name__, instance_path=str(ROOT / "instance"))
+    app.config["SETTINGS"] = settings
+    app.config["SECRET_KEY"] = settings.app.secret_key or "demo-mode-secret-not-for-production"
+    app.config["MAX_CONTENT_LENGTH"] = settings.uploads.max_bytes + 64 * 1024
+    app.config["JSON_AS_ASCII"] = False
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    _configure_logging(settings)
+    app.extensions["db"] = Database(settings.database.url, echo=settings.database.echo, root=ROOT)
+    if settings.demo:
+        log.warning("演示模式 (demo mode): 未配置微信凭据，演示登录等捷径已开启")
+
+    from handlers import register
+
+    register(app)
+    return app
+
+
+def _configure_logging(settings: Settings) -> None:
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(
+            level=settings.app.log_level,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
+    logging.getLogger("jiannuo").setLevel(settings.app.log_level)

@@ -1,0 +1,21 @@
+"""Thin adapters between the outside world and ``services``.
+
+Each module exposes ``init_app(app)``; the list below is the one place that wires them.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from flask import Flask
+
+MODULES = (
+    "handlers.context",
+    "handlers.errors",
+    "handlers.cli.core",
+)
+
+
+def register(app: Flask) -> None:
+    for name in MODULES:
+        import_module(name).init_app(app)

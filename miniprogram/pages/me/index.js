@@ -1,0 +1,134 @@
+// 我的: profile and roles, binding to the member roster (bind code or phone number),
+// entries to the other pages, and demo login when the server runs in demo mode.
+const api = require('../../utils/api')
+const config = require('../../config')
+const { ROLE, REVIEWER_ROLES } = require('../../utils/labels')
+
+const DEMO_ROLES = [
+  { role: 'resident', label: '以群众身份体验' },
+  { role: 'member', label: '以党员身份体验' },
+  { role: 'secretary', label: '以支部书记身份体验' },
+  { role: 'admin', label: '以街镇管理员身份体验' },
+]
+
+Component({
+  data: {
+    me: null,
+    roles: [],
+    isMember: false,
+    isReviewer: false,
+    loading: false,
+    failed: false,
+    bindCode: '',
+    binding: false,
+    showDemo: !!config.demo,
+    demoRoles: DEMO_ROLES,
+  },
+
+  methods: {
+    onShow() {
+      return this.loadMe()
+    },
+
+    showMe(me) {
+      const roles = (me.roles || []).map((r) => ({
+        key: `${r.role}-${r.org_id}`,
+        label: ROLE[r.role] || r.role,
+        org: r.org_name || '',
+      }))
+      this.setData({
+        me,
+        roles,
+        isMember: !!me.member,
+        isReviewer: (me.roles || []).some((r) => REVIEWER_ROLES.indexOf(r.role) >= 0),
+        showDemo: !!config.demo || !!me.demo,
+        failed: false,
+      })
+    },
+
+    async loadMe() {
+      this.setData({ loading: true })
+      try {
+        this.showMe(await api.get('/me'))
+      } catch (e) {
+        this.setData({ failed: true })
+      } finally {
+        this.setData({ loading: false })
+      }
+    },
+
+    onBindCodeInput(e) {
+      this.setData({ bindCode: e.detail.value })
+    },
+
+    async onBindCode() {
+      const code = this.data.bindCode.trim()
+      if (!code) {
+        wx.showToast({ title: '请输入绑定码', icon: 'none' })
+        return
+      }
+      if (this.data.binding) return
+      this.setData({ binding: true })
+      try {
+        this.showMe(await api.post('/me/bind', { bind_code: code }))
+        this.setData({ bindCode: '' })
+        wx.showToast({ title: '绑定成功', icon: 'success' })
+      } catch (e) {
+        // shown by the API wrapper
+      } finally {
+        this.setData({ binding: false })
+      }
+    },
+
+    async onGetPhoneNumber(e) {
+      const detail = (e && e.detail) || {}
+      if (!detail.code) {
+        if (!/deny|cancel/.test(detail.errMsg || '')) {
+          wx.showToast({ title: '未能获取手机号，请改用绑定码绑定', icon: 'none' })
+        }
+        return
+      }
+      this.setData({ binding: true })
+      try {
+        this.showMe(await api.post('/me/bind-phone', { code: detail.code }))
+        wx.showToast({ title: '绑定成功', icon: 'success' })
+      } catch (err) {
+        // shown by the API wrapper
+      } finally {
+        this.setData({ binding: false })
+      }
+    },
+
+    async onDemoLogin(e) {
+      const role = e.currentTarget.dataset.role
+      try {
+        const res = await api.demoLogin({ role })
+        if (res.account) this.showMe(res.account)
+        await this.loadMe()
+        wx.showToast({ title: '已切换演示身份', icon: 'success' })
+      } catch (err) {
+        // shown by the API wrapper (403 outside demo mode)
+      }
+    },
+
+    // Forget the token; loading the profile logs in again through wx.login.
+    onRelogin() {
+      api.clearToken()
+      return this.loadMe()
+    },
+
+    go(e) {
+      wx.navigateTo({ url: e.currentTarget.dataset.url })
+    },
+
+    goTab(e) {
+      wx.switchTab({ url: e.currentTarget.dataset.url })
+    },
+
+    onMyCard() {
+      const code = this.data.me && this.data.me.member && this.data.me.member.public_code
+      if (!code) return
+      wx.setClipboardData({ data: code })
+    },
+  },
+})

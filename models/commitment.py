@@ -1,0 +1,157 @@
+"""Commitments, their reviews, fulfilment logs and photos."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, StrEnum, utcnow
+from .org import Member, Organisation
+
+
+class OwnerKind(StrEnum):
+    MEMBER = "member"
+    BRANCH = "branch"
+
+
+class TargetKind(StrEnum):
+    COUNT = "count"  # reach a total quantity within the validity period
+    PERIODIC = "periodic"  # at least `target_quantity` in every period
+    DEADLINE = "deadline"  # done (target reached) by `end_date`
+
+
+class Frequency(StrEnum):
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+    YEARLY = "yearly"
+
+
+class CommitmentStatus(StrEnum):
+    DRAFT = "draft"
+    PENDING_GROUP = "pending_group"
+    PENDING_BRANCH = "pending_branch"
+    PENDING_TOWNSHIP = "pending_township"
+    PUBLISHED = "published"
+    WITHDRAWN = "withdrawn"
+
+
+class ReviewLevel(StrEnum):
+    GROUP = "group"
+    BRANCH = "branch"
+    TOWNSHIP = "township"
+
+
+class ContentStatus(StrEnum):
+    """WeChat content-security state of user text that becomes public."""
+
+    NOT_CHECKED = "not_checked"
+    PENDING = "pending"
+    PASS = "pass"
+    REJECTED = "rejected"
+
+
+class Commitment(Base):
+    __tablename__ = "commitment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_kind: Mapped[str] = mapped_column(String(10))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"), index=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    category: Mapped[str] = mapped_column(String(32), default="")
+    title: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="")
+    target_quantity: Mapped[int] = mapped_column(Integer)
+    unit: Mapped[str] = mapped_column(String(10))
+    target_kind: Mapped[str] = mapped_column(String(10))
+    frequency: Mapped[str | None] = mapped_column(String(10))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    beneficiary: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(20), default=CommitmentStatus.DRAFT.value, index=True)
+    last_rejection_reason: Mapped[str] = mapped_column(String(500), default="")
+    content_status: Mapped[str] = mapped_column(String(12), default=ContentStatus.NOT_CHECKED.value)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    created_by_account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    submitted_at: Mapped[datetime | None]
+    published_at: Mapped[datetime | None]
+    withdrawn_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    member: Mapped[Member | None] = relationship()
+    org: Mapped[Organisation] = relationship()
+
+
+class CommitmentRequest(Base):
+    """A demand from the list (a resident's request) claimed by a commitment."""
+
+    __tablename__ = "commitment_request"
+    __table_args__ = (UniqueConstraint("commitment_id", "request_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitment.id"), index=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("request.id"), index=True)
+
+
+class Review(Base):
+    __tablename__ = "review"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitment.id"), index=True)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    level: Mapped[str] = mapped_column(String(10))
+    reviewer_account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    reviewer_member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    decision: Mapped[str] = mapped_column(String(10))  # approved | rejected
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FulfilmentLog(Base):
+    """What a member did towards a commitment (践诺记实)."""
+
+    __tablename__ = "fulfilment_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitment.id"), index=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"), index=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+    note: Mapped[str] = mapped_column(Text, default="")
+    happened_on: Mapped[date] = mapped_column(Date, index=True)
+    channel: Mapped[str] = mapped_column(String(16))  # bot | miniprogram | web | demo | import
+    source_msg_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    content_status: Mapped[str] = mapped_column(String(12), default=ContentStatus.NOT_CHECKED.value)
+    verified_at: Mapped[datetime | None]
+    verified_by_account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    commitment: Mapped[Commitment] = relationship()
+    photos: Mapped[list[Photo]] = relationship(
+        back_populates="log", order_by="Photo.id", foreign_keys="Photo.log_id"
+    )
+
+
+class Photo(Base):
+    """An uploaded or WeChat-sent image, attached to a log or a request."""
+
+    __tablename__ = "photo"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    storage_key: Mapped[str | None] = mapped_column(String(255), unique=True)
+    content_type: Mapped[str] = mapped_column(String(32), default="image/jpeg")
+    wechat_media_id: Mapped[str | None] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(12), default="ready")  # ready | downloading | failed
+    uploader_account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), index=True)
+    log_id: Mapped[int | None] = mapped_column(ForeignKey("fulfilment_log.id"), index=True)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("request.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    log: Mapped[FulfilmentLog | None] = relationship(
+        back_populates="photos", foreign_keys=[log_id]
+    )

@@ -1,0 +1,222 @@
+"""Configuration: committed defaults, an override file, then environment variables.
+
+Order (later wins): ``config.yaml`` → the YAML file named by ``JIANNUO_CONFIG`` →
+``JIANNUO_<SECTION>__<KEY>`` environment variables. The merged result is validated by the
+pydantic models below: a wrong type, an unknown key or a missing secret for an enabled
+feature stops start-up with one line naming the key.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_FILE = ROOT / "config.yaml"
+ENV_PREFIX = "JIANNUO_"
+
+
+class ConfigError(SystemExit):
+    """Raised for bad configuration; as a SystemExit it ends the process with one line."""
+
+    def __init__(self, key: str, message: str) -> None:
+        self.key = key
+        self.message = message
+        super().__init__(f"配置错误 (config error) {key}: {message}")
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class AppSection(Section):
+    name: str = "践诺"
+    township_name: str = "示范镇"
+    base_url: str = "http://127.0.0.1:5000"
+    secret_key: str = ""
+    timezone: str = "Asia/Shanghai"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class DatabaseSection(Section):
+    url: str = "sqlite:///instance/jiannuo.db"
+    echo: bool = False
+
+
+class RedisSection(Section):
+    url: str = ""
+
+
+class OfficialAccountSection(Section):
+    app_id: str = ""
+    secret: str = ""
+    token: str = ""
+    encoding_aes_key: str = ""
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.app_id)
+
+
+class MiniProgramSection(Section):
+    app_id: str = ""
+    secret: str = ""
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.app_id)
+
+
+class WechatSection(Section):
+    api_base_url: str = "https://api.weixin.qq.com"
+    timeout_seconds: float = 4.0
+    callback_path: str = "/wechat/callback"
+    official_account: OfficialAccountSection = OfficialAccountSection()
+    mini_program: MiniProgramSection = MiniProgramSection()
+
+
+class CommitmentsSection(Section):
+    review_levels: list[Literal["group", "branch", "township"]] = ["group", "branch", "township"]
+    log_edit_window_hours: int = 24
+
+
+class RequestsSection(Section):
+    first_answer_hours: int = 48
+    reopen_window_days: int = 15
+
+
+class UploadsSection(Section):
+    dir: str = "instance/uploads"
+    max_bytes: int = 5 * 1024 * 1024
+
+
+class ApiSection(Section):
+    token_ttl_hours: int = 168
+
+
+class Settings(Section):
+    app: AppSection = AppSection()
+    database: DatabaseSection = DatabaseSection()
+    redis: RedisSection = RedisSection()
+    wechat: WechatSection = WechatSection()
+    commitments: CommitmentsSection = CommitmentsSection()
+    requests: RequestsSection = RequestsSection()
+    uploads: UploadsSection = UploadsSection()
+    api: ApiSection = ApiSection()
+
+    @property
+    def demo(self) -> bool:
+        """Demo mode: no WeChat credentials at all. Demo shortcuts are off otherwise."""
+        return not (self.wechat.official_account.enabled or self.wechat.mini_program.enabled)
+
+    @model_validator(mode="after")
+    def _secrets_for_enabled_features(self) -> Settings:
+        oa = self.wechat.official_account
+        if oa.enabled:
+            for key in ("secret", "token"):
+                if not getattr(oa, key):
+                    raise _Missing(f"wechat.official_account.{key}")
+            if oa.encoding_aes_key and len(oa.encoding_aes_key) != 43:
+                raise _Missing("wechat.official_account.encoding_aes_key", "必须是 43 个字符")
+        mp = self.wechat.mini_program
+        if mp.enabled and not mp.secret:
+            raise _Missing("wechat.mini_program.secret")
+        if not self.demo and not self.app.secret_key:
+            raise _Missing("app.secret_key", "配置了微信凭据时必须设置（用于签发登录令牌）")
+        return self
+
+
+class _Missing(ValueError):
+    def __init__(self, key: str, message: str = "已启用该功能，但缺少这个密钥") -> None:
+        self.key = key
+        self.message = message
+        super().__init__(f"{key}: {message}")
+
+
+def _deep_merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _read_yaml(path: Path, label: str) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError as exc:
+        raise ConfigError(label, f"找不到配置文件 {path}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(label, f"{path} 不是合法的 YAML：{exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(label, f"{path} 顶层必须是键值映射")
+    return data
+
+
+def _env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX) or name == ENV_PREFIX + "CONFIG":
+            continue
+        parts = [p.lower() for p in name[len(ENV_PREFIX) :].split("__")]
+        if len(parts) < 2 or not all(parts):
+            raise ConfigError(name, "环境变量须形如 JIANNUO_<SECTION>__<KEY>")
+        node = out
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        # YAML parsing gives lists, numbers and booleans from text ("[group]", "8", "true").
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else ""
+        except yaml.YAMLError:
+            value = raw
+        if value is None or isinstance(value, (dict, int, float, bool)) and parts[-1] in _STRING_KEYS:
+            value = raw
+        node[parts[-1]] = value
+    return out
+
+
+# Keys whose values are always text even when they look like numbers (app ids, secrets).
+_STRING_KEYS = {"app_id", "secret", "token", "encoding_aes_key", "secret_key", "url", "name"}
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    base_file: Path = DEFAULT_FILE,
+) -> Settings:
+    """Build validated settings; ``overrides`` (tests) apply after the environment."""
+    environ = os.environ if environ is None else environ
+    data = _read_yaml(base_file, "config.yaml")
+    extra = environ.get(ENV_PREFIX + "CONFIG")
+    if extra:
+        data = _deep_merge(data, _read_yaml(Path(extra), ENV_PREFIX + "CONFIG"))
+    data = _deep_merge(data, _env_overrides(environ))
+    if overrides:
+        data = _deep_merge(data, overrides)
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        ctx_error = (err.get("ctx") or {}).get("error")
+        if isinstance(ctx_error, _Missing):
+            raise ConfigError(ctx_error.key, ctx_error.message) from None
+        key = ".".join(str(p) for p in err["loc"]) or "(root)"
+        raise ConfigError(key, _explain(err)) from None
+
+
+def _explain(err: Mapping[str, Any]) -> str:
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return "未知的配置项（拼写错误？请对照 README 的配置说明）"
+    if kind.startswith(("int_", "float_", "bool_", "string_", "list_", "dict_", "model_")):
+        return f"类型不对：{err['msg']}（得到 {err.get('input')!r}）"
+    if kind == "literal_error":
+        return f"取值不在允许范围内：{err['msg']}"
+    return str(err["msg"])

@@ -1,0 +1,155 @@
+"""践诺: members log what they did; logs may be edited or deleted within a window."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Commitment, CommitmentStatus, FulfilmentLog, Member, OwnerKind, Photo
+
+from . import progress, quantify
+from .actors import Actor
+from .clock import local_date, now_utc
+from .errors import Conflict, NotFound, PermissionDenied, ValidationError
+
+MAX_QUANTITY = 10_000
+MAX_NOTE = 1000
+
+
+def can_log(session: Session, actor: Actor, c: Commitment) -> bool:
+    if actor.system:
+        return True
+    if actor.member_id is None:
+        return False
+    if c.owner_kind == OwnerKind.MEMBER.value:
+        return c.member_id == actor.member_id
+    member = session.get(Member, actor.member_id)
+    return member is not None and member.org_id == c.org_id
+
+
+def log(
+    session: Session,
+    actor: Actor,
+    c: Commitment,
+    *,
+    quantity: int = 1,
+    note: str = "",
+    happened_on: date | None = None,
+    channel: str = "web",
+    source_msg_id: str | None = None,
+    photo_ids: Sequence[int] = (),
+) -> FulfilmentLog:
+    """Record fulfilment. A repeated ``source_msg_id`` returns the first log unchanged."""
+    if source_msg_id:
+        existing = session.scalar(
+            select(FulfilmentLog).where(FulfilmentLog.source_msg_id == source_msg_id)
+        )
+        if existing is not None:
+            return existing
+    if not can_log(session, actor, c):
+        raise PermissionDenied("只能为自己的承诺（或本支部的承诺）记录践诺")
+    if c.status != CommitmentStatus.PUBLISHED.value:
+        raise Conflict("这条承诺还没有审核公开，公开后才能记录践诺")
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= MAX_QUANTITY:
+        raise ValidationError("quantity", f"数量应为 1 到 {MAX_QUANTITY} 之间的整数")
+    note = quantify.normalise(note)
+    if len(note) > MAX_NOTE:
+        raise ValidationError("note", f"内容太长，最多 {MAX_NOTE} 个字")
+    today = local_date()
+    happened_on = happened_on or today
+    if happened_on > today:
+        raise ValidationError("happened_on", "日期不能晚于今天")
+    if happened_on < c.start_date or happened_on > c.end_date + timedelta(days=31):
+        raise ValidationError(
+            "happened_on",
+            f"日期应在承诺期限内（{c.start_date.isoformat()} 至 {c.end_date.isoformat()}）",
+        )
+    entry = FulfilmentLog(
+        commitment_id=c.id,
+        member_id=actor.member_id,
+        account_id=actor.account_id,
+        quantity=quantity,
+        note=note,
+        happened_on=happened_on,
+        channel=channel,
+        source_msg_id=source_msg_id,
+        created_at=now_utc(),
+    )
+    session.add(entry)
+    session.flush()
+    attach_photos(session, actor, entry, photo_ids)
+    return entry
+
+
+def attach_photos(session: Session, actor: Actor, entry: FulfilmentLog, photo_ids: Sequence[int]) -> None:
+    for pid in dict.fromkeys(photo_ids):
+        photo = session.get(Photo, pid)
+        if photo is None or (not actor.system and photo.uploader_account_id != actor.account_id):
+            raise ValidationError("photo_ids", f"照片 {pid} 不存在或不是您上传的")
+        if photo.log_id not in (None, entry.id) or photo.request_id is not None:
+            raise ValidationError("photo_ids", f"照片 {pid} 已经用在别处")
+        photo.log_id = entry.id
+
+
+def get_log(session: Session, log_id: int) -> FulfilmentLog:
+    entry = session.get(FulfilmentLog, log_id)
+    if entry is None:
+        raise NotFound("找不到这条践诺记录")
+    return entry
+
+
+def _check_window(actor: Actor, entry: FulfilmentLog, window_hours: int) -> None:
+    if actor.system:
+        return
+    if entry.member_id is None or entry.member_id != actor.member_id:
+        raise PermissionDenied("只能修改自己记录的践诺")
+    if entry.verified_at is not None:
+        raise Conflict("这条记录已经核实，不能再修改")
+    if now_utc() - entry.created_at > timedelta(hours=window_hours):
+        raise Conflict(f"记录超过 {window_hours} 小时后不能修改，如有错误请联系支部书记")
+
+
+def edit_log(
+    session: Session, actor: Actor, entry: FulfilmentLog, window_hours: int,
+    *, quantity: int | None = None, note: str | None = None,
+) -> FulfilmentLog:
+    _check_window(actor, entry, window_hours)
+    if quantity is not None:
+        if isinstance(quantity, bool) or not 1 <= quantity <= MAX_QUANTITY:
+            raise ValidationError("quantity", f"数量应为 1 到 {MAX_QUANTITY} 之间的整数")
+        entry.quantity = quantity
+    if note is not None:
+        note = quantify.normalise(note)
+        if len(note) > MAX_NOTE:
+            raise ValidationError("note", f"内容太长，最多 {MAX_NOTE} 个字")
+        entry.note = note
+    return entry
+
+
+def delete_log(session: Session, actor: Actor, entry: FulfilmentLog, window_hours: int) -> None:
+    _check_window(actor, entry, window_hours)
+    for photo in list(entry.photos):
+        photo.log_id = None
+    session.delete(entry)
+
+
+def verify_log(session: Session, actor: Actor, entry: FulfilmentLog) -> FulfilmentLog:
+    """The branch (or the resident served) confirms a log really happened."""
+    c = session.get_one(Commitment, entry.commitment_id)
+    from models import Organisation
+
+    if not actor.manages(session.get_one(Organisation, c.org_id)):
+        raise PermissionDenied("只有支部书记或街镇管理员可以核实践诺记录")
+    if entry.member_id is not None and entry.member_id == actor.member_id:
+        raise PermissionDenied("不能核实自己的践诺记录")
+    if entry.verified_at is None:
+        entry.verified_at = now_utc()
+        entry.verified_by_account_id = actor.account_id
+    return entry
+
+
+def progress_of(session: Session, c: Commitment, on: date | None = None) -> progress.Progress:
+    return progress.progress_of(session, [c], on or local_date())[c.id]

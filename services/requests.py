@@ -1,0 +1,388 @@
+"""Residents' requests (诉求): submitted → assigned → claimed → answered → resolved →
+confirmed by the resident, or reopened. Every request gets an answer (件件有回音)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models import (
+    Account,
+    Evaluation,
+    EvaluationKind,
+    Household,
+    Member,
+    MemberHousehold,
+    Organisation,
+    OrgKind,
+    Rating,
+    Request,
+    RequestKind,
+    RequestStatus,
+    Resolution,
+)
+
+from . import outbox, quantify, timeline
+from .actors import Actor
+from .clock import now_utc
+from .errors import Conflict, NotFound, PermissionDenied, ValidationError
+
+KIND_LABELS = {"problem": "问题反映", "wish": "微心愿", "suggestion": "建议", "complaint": "投诉"}
+STATUS_LABELS = {
+    "submitted": "已受理，待分派",
+    "assigned": "已分派",
+    "claimed": "已认领",
+    "in_progress": "办理中",
+    "resolved": "已办结，待您确认",
+    "confirmed": "已确认解决",
+}
+RESOLUTION_LABELS = {"done": "已解决", "not_feasible": "暂不具备条件", "duplicate": "重复反映",
+                     "referred": "已转交相关部门"}
+RATING_LABELS = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
+OPEN_STATUSES = ("submitted", "assigned", "claimed", "in_progress")
+MAX_TEXT = 1000
+
+
+def get(session: Session, request_id: int) -> Request:
+    req = session.get(Request, request_id)
+    if req is None:
+        raise NotFound("找不到这条诉求")
+    return req
+
+
+def by_number(session: Session, number: str) -> Request:
+    req = session.scalar(select(Request).where(Request.number == quantify.normalise(number)))
+    if req is None:
+        raise NotFound(f"没有编号为 {number} 的诉求，请核对编号")
+    return req
+
+
+def _org(session: Session, req: Request) -> Organisation:
+    return session.get_one(Organisation, req.org_id)
+
+
+def can_view(session: Session, actor: Actor, req: Request) -> bool:
+    if actor.system:
+        return True
+    if actor.account_id is not None and req.submitter_account_id == actor.account_id:
+        return True
+    if actor.member_id is not None and req.assignee_member_id == actor.member_id:
+        return True
+    return actor.manages(_org(session, req))
+
+
+def is_submitter(actor: Actor, req: Request) -> bool:
+    return actor.account_id is not None and req.submitter_account_id == actor.account_id
+
+
+def _pick_linked_member(session: Session, household_id: int) -> Member | None:
+    """The linked member (联户党员) with the fewest open requests."""
+    open_count = (
+        select(func.count(Request.id))
+        .where(Request.assignee_member_id == Member.id, Request.status.in_(OPEN_STATUSES))
+        .scalar_subquery()
+    )
+    return session.scalar(
+        select(Member)
+        .join(MemberHousehold, MemberHousehold.member_id == Member.id)
+        .where(MemberHousehold.household_id == household_id, Member.active.is_(True))
+        .order_by(open_count, Member.id)
+        .limit(1)
+    )
+
+
+def default_org(session: Session) -> Organisation:
+    org = session.scalar(
+        select(Organisation).where(Organisation.kind == OrgKind.TOWNSHIP.value).order_by(Organisation.id)
+    )
+    if org is None:
+        raise Conflict("系统还没有设置组织架构，请联系管理员")
+    return org
+
+
+def submit(
+    session: Session,
+    actor: Actor,
+    *,
+    kind: str,
+    text: str,
+    location: str = "",
+    org_id: int | None = None,
+    member_code: str | None = None,
+    channel: str = "web",
+    source_msg_id: str | None = None,
+    first_answer_hours: int = 48,
+) -> Request:
+    """Submit a request; it is assigned at once to a linked member or to the branch."""
+    if source_msg_id:
+        existing = session.scalar(select(Request).where(Request.source_msg_id == source_msg_id))
+        if existing is not None:
+            return existing
+    if kind not in RequestKind.values():
+        raise ValidationError("kind", "请选择诉求类型：问题反映、微心愿、建议或投诉")
+    text = quantify.normalise(text)
+    location = quantify.normalise(location)
+    if len(text) < 2:
+        raise ValidationError("text", "请写明要反映的事情，例如“村东路灯坏了”")
+    if len(text) > MAX_TEXT:
+        raise ValidationError("text", f"内容太长，最多 {MAX_TEXT} 个字")
+    if len(location) > 200:
+        raise ValidationError("location", "地点太长，最多 200 个字")
+    account = session.get(Account, actor.account_id) if actor.account_id else None
+    assignee: Member | None = None
+    org: Organisation | None = None
+    if member_code:
+        assignee = session.scalar(select(Member).where(Member.public_code == member_code))
+        if assignee is None:
+            raise ValidationError("member_code", "找不到这位党员，请重新扫码")
+        org = session.get_one(Organisation, assignee.org_id)
+    elif account is not None and account.household_id:
+        household = session.get_one(Household, account.household_id)
+        org = session.get_one(Organisation, household.org_id)
+        assignee = _pick_linked_member(session, household.id)
+    elif org_id is not None:
+        org = session.get(Organisation, org_id)
+        if org is None:
+            raise ValidationError("org_id", "找不到这个村（社区），请重新选择")
+    elif actor.member_id is not None:
+        org = session.get_one(Organisation, session.get_one(Member, actor.member_id).org_id)
+    org = org or default_org(session)
+    now = now_utc()
+    req = Request(
+        number="",
+        kind=kind,
+        text=text,
+        location=location,
+        channel=channel,
+        source_msg_id=source_msg_id,
+        submitter_account_id=actor.account_id,
+        household_id=account.household_id if account else None,
+        org_id=org.id,
+        assignee_member_id=assignee.id if assignee else None,
+        status=RequestStatus.SUBMITTED.value,
+        due_at=now + timedelta(hours=first_answer_hours),
+        created_at=now,
+    )
+    session.add(req)
+    session.flush()
+    req.number = f"{now.strftime('%y%m%d')}{req.id}"
+    timeline.record(session, req, actor, "created", None, req.status, KIND_LABELS[kind])
+    if org.kind == OrgKind.BRANCH.value:
+        req.status = RequestStatus.ASSIGNED.value
+        who = f"联户党员{assignee.name}" if assignee else org.name
+        timeline.record(session, req, actor, "assigned", RequestStatus.SUBMITTED.value, req.status,
+                        f"分派给{who}")
+    return req
+
+
+def answerer_label(session: Session, req: Request) -> str:
+    if req.assignee_member_id:
+        m = session.get_one(Member, req.assignee_member_id)
+        return f"党员{m.name}"
+    return _org(session, req).name
+
+
+def assign(session: Session, actor: Actor, req: Request, member_id: int | None, org_id: int | None = None) -> Request:
+    org = _org(session, req)
+    if not actor.manages(org):
+        raise PermissionDenied("只有支部书记或街镇管理员可以分派诉求")
+    _require_open(req)
+    before = req.status
+    if org_id is not None:
+        target = session.get(Organisation, org_id)
+        if target is None or not actor.manages(target):
+            raise ValidationError("org_id", "只能分派给您管理范围内的党支部")
+        req.org_id = target.id
+        org = target
+    if member_id is not None:
+        member = session.get(Member, member_id)
+        if member is None or member.org_id != req.org_id:
+            raise ValidationError("member_id", "只能分派给本支部的党员")
+        req.assignee_member_id = member.id
+    req.status = RequestStatus.ASSIGNED.value
+    timeline.record(session, req, actor, "assigned", before, req.status,
+                    f"分派给{answerer_label(session, req)}")
+    return req
+
+
+def _require_open(req: Request) -> None:
+    if req.status not in OPEN_STATUSES:
+        raise Conflict(f"这条诉求当前“{STATUS_LABELS[req.status]}”，不能再办理")
+
+
+def can_handle(session: Session, actor: Actor, req: Request) -> bool:
+    if actor.member_id is not None and req.assignee_member_id == actor.member_id:
+        return True
+    return actor.manages(_org(session, req))
+
+
+def claim(session: Session, actor: Actor, req: Request) -> Request:
+    if actor.member_id is None:
+        raise PermissionDenied("只有党员可以认领诉求")
+    member = session.get_one(Member, actor.member_id)
+    org = _org(session, req)
+    if member.org_id != req.org_id and not actor.manages(org):
+        raise PermissionDenied("只能认领本支部的诉求")
+    _require_open(req)
+    if req.assignee_member_id not in (None, member.id) and req.status == RequestStatus.CLAIMED.value:
+        raise Conflict("这条诉求已被其他党员认领")
+    before = req.status
+    req.assignee_member_id = member.id
+    req.status = RequestStatus.CLAIMED.value
+    timeline.record(session, req, actor, "claimed", before, req.status, f"{member.name}认领")
+    return req
+
+
+def reply(session: Session, actor: Actor, req: Request, text: str) -> Request:
+    if not can_handle(session, actor, req):
+        raise PermissionDenied("只有负责的党员或支部书记可以答复")
+    _require_open(req)
+    text = quantify.normalise(text)
+    if len(text) < 2:
+        raise ValidationError("text", "请写明答复内容")
+    if len(text) > MAX_TEXT:
+        raise ValidationError("text", f"内容太长，最多 {MAX_TEXT} 个字")
+    before = req.status
+    req.status = RequestStatus.IN_PROGRESS.value
+    req.first_answered_at = req.first_answered_at or now_utc()
+    entry = timeline.record(session, req, actor, "replied", before, req.status, text)
+    session.flush()
+    outbox.notify_account(
+        session, req.submitter_account_id,
+        f"您反映的诉求（编号 {req.number}）有了答复：{text}\n回复“查询 {req.number}”查看进展。",
+        f"request:{req.id}:reply:{entry.id}",
+    )
+    return req
+
+
+def resolve(session: Session, actor: Actor, req: Request, resolution: str, note: str = "") -> Request:
+    if not can_handle(session, actor, req):
+        raise PermissionDenied("只有负责的党员或支部书记可以办结")
+    _require_open(req)
+    if resolution not in Resolution.values():
+        raise ValidationError("resolution", "请选择办理结果：已解决、暂不具备条件、重复反映或已转交")
+    note = quantify.normalise(note)
+    if resolution != Resolution.DONE.value and len(note) < 2:
+        raise ValidationError("note", "未能解决时请写明原因，群众才能理解")
+    if len(note) > MAX_TEXT:
+        raise ValidationError("note", f"内容太长，最多 {MAX_TEXT} 个字")
+    before = req.status
+    now = now_utc()
+    req.status = RequestStatus.RESOLVED.value
+    req.resolution = resolution
+    req.resolution_note = note
+    req.resolved_at = now
+    req.first_answered_at = req.first_answered_at or now
+    label = RESOLUTION_LABELS[resolution]
+    timeline.record(session, req, actor, "resolved", before, req.status,
+                    label + (f"：{note}" if note else ""))
+    outbox.notify_account(
+        session, req.submitter_account_id,
+        f"您反映的诉求（编号 {req.number}）已办结：{label}。{note}\n"
+        f"如已解决请回复“确认 {req.number}”，没解决请回复“重开 {req.number}”。",
+        f"request:{req.id}:resolved:{req.reopened_count}",
+    )
+    return req
+
+
+def confirm(session: Session, actor: Actor, req: Request) -> Request:
+    if not is_submitter(actor, req):
+        raise PermissionDenied("只有提出诉求的群众可以确认")
+    if req.status != RequestStatus.RESOLVED.value:
+        raise Conflict("诉求办结后才能确认")
+    before = req.status
+    req.status = RequestStatus.CONFIRMED.value
+    req.confirmed_at = now_utc()
+    timeline.record(session, req, actor, "confirmed", before, req.status, "群众确认已解决（群众销账）")
+    return req
+
+
+def reopen(session: Session, actor: Actor, req: Request, reason: str, window_days: int) -> Request:
+    if not is_submitter(actor, req):
+        raise PermissionDenied("只有提出诉求的群众可以重新打开")
+    if req.status not in (RequestStatus.RESOLVED.value, RequestStatus.CONFIRMED.value):
+        raise Conflict("诉求还在办理中，不需要重新打开")
+    assert req.resolved_at is not None
+    if now_utc() - req.resolved_at > timedelta(days=window_days):
+        raise Conflict(f"办结超过 {window_days} 天，不能重新打开，请重新反映")
+    reason = quantify.normalise(reason)
+    if len(reason) < 2:
+        raise ValidationError("reason", "请说明为什么没有解决")
+    before = req.status
+    req.status = RequestStatus.ASSIGNED.value if req.assignee_member_id else RequestStatus.SUBMITTED.value
+    req.reopened_count += 1
+    req.resolution = None
+    req.confirmed_at = None
+    req.first_answered_at = None
+    req.due_at = now_utc() + (req.due_at - req.created_at)
+    timeline.record(session, req, actor, "reopened", before, req.status, reason[:500])
+    return req
+
+
+def rate(session: Session, actor: Actor, req: Request, rating: str, comment: str = "") -> Request:
+    if not is_submitter(actor, req):
+        raise PermissionDenied("只有提出诉求的群众可以评价")
+    if req.status not in (RequestStatus.RESOLVED.value, RequestStatus.CONFIRMED.value):
+        raise Conflict("诉求办结后才能评价")
+    if rating not in Rating.values():
+        raise ValidationError("rating", "请选择：满意、基本满意或不满意")
+    comment = quantify.normalise(comment)
+    if len(comment) > 500:
+        raise ValidationError("comment", "评价内容最多 500 个字")
+    first = req.rating is None
+    req.rating = rating
+    req.rating_comment = comment
+    req.rated_at = now_utc()
+    existing = session.scalar(
+        select(Evaluation).where(
+            Evaluation.request_id == req.id, Evaluation.kind == EvaluationKind.RESIDENT_RATING.value
+        )
+    )
+    if existing is None:
+        existing = Evaluation(kind=EvaluationKind.RESIDENT_RATING.value, request_id=req.id,
+                              created_at=now_utc())
+        session.add(existing)
+    existing.subject_member_id = req.assignee_member_id
+    existing.subject_org_id = req.org_id
+    existing.evaluator_account_id = actor.account_id
+    existing.rating = rating
+    existing.comment = comment
+    existing.period = (req.resolved_at or now_utc()).strftime("%Y")
+    timeline.record(session, req, actor, "rated", req.status, req.status,
+                    RATING_LABELS[rating] + (f"：{comment}" if comment else "") + ("" if first else "（修改）"))
+    return req
+
+
+def escalate_overdue(session: Session, now: datetime | None = None, first_answer_hours: int = 48) -> list[Request]:
+    """Requests with no answer past their due time go one level up (branch → township)."""
+    now = now or now_utc()
+    overdue = list(
+        session.scalars(
+            select(Request).where(
+                Request.status.in_(OPEN_STATUSES),
+                Request.first_answered_at.is_(None),
+                Request.due_at < now,
+            ).order_by(Request.id)
+        )
+    )
+    from .actors import SYSTEM
+
+    for req in overdue:
+        req.escalation_level += 1
+        req.escalated_at = now
+        req.due_at = now + timedelta(hours=first_answer_hours)
+        org = _org(session, req)
+        up = session.get(Organisation, org.parent_id) if org.parent_id else None
+        target = up.name if up and req.escalation_level > 1 else org.name
+        timeline.record(session, req, SYSTEM, "escalated", req.status, req.status,
+                        f"超过答复时限未答复，第 {req.escalation_level} 次上报至{target}")
+    return overdue
+
+
+def visible_to(session: Session, actor: Actor, req: Request) -> Request:
+    """Load-or-404 for a reader: someone who may not see a request gets 'not found'."""
+    if not can_view(session, actor, req):
+        raise NotFound("找不到这条诉求")
+    return req

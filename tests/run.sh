@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The whole suite: Python tests (SQLite always; PostgreSQL/Redis when TEST_DATABASE_URL /
+# TEST_REDIS_URL are set) and the mini-program's node tests.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+status=0
+
+if [ -f miniprogram/package.json ]; then
+    if command -v npm >/dev/null 2>&1; then
+        echo "== 小程序测试 (miniprogram: npm ci && npm test)"
+        (cd miniprogram && npm ci --no-audit --no-fund --loglevel=error && npm test) || status=1
+    else
+        echo "!! npm not found: miniprogram tests skipped (install Node.js 20 to run them)"
+    fi
+fi
+
+echo "== Python tests"
+.venv/bin/python -m pytest -p no:cacheprovider "$@"
+rc=$?
+# pytest exits 5 when nothing was collected; that is a failure here.
+[ $rc -ne 0 ] && status=$rc
+exit $status
