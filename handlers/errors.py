@@ -23,9 +23,19 @@ HTTP_MESSAGES = {
     429: "操作太频繁，请稍后再试",
     500: "系统出了点问题，请稍后再试",
 }
-CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-         405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
-         422: "invalid", 429: "rate_limited", 500: "server_error"}
+CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "rate_limited",
+    500: "server_error",
+}
 
 PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1"><title>{{ title }}</title>
@@ -37,15 +47,21 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-def error_response(status: int, code: str, message: str, fields: dict[str, str] | None = None) -> Response:
+def error_response(
+    status: int, code: str, message: str, fields: dict[str, str] | None = None
+) -> Response:
     if wants_json():
         body: dict[str, object] = {"code": code, "message": message}
         if fields:
             body["fields"] = fields
         resp = jsonify({"error": body})
     else:
-        resp = Response(render_template_string(PAGE, title=HTTP_MESSAGES.get(status, "出错了"),
-                                               message=message), mimetype="text/html")
+        resp = Response(
+            render_template_string(
+                PAGE, title=HTTP_MESSAGES.get(status, "出错了"), message=message
+            ),
+            mimetype="text/html",
+        )
     resp.status_code = status
     return resp
 

@@ -46,11 +46,8 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime()}
 
 
-class StrEnum(str, enum.Enum):
+class StrEnum(enum.StrEnum):
     """Enum whose values are stored as plain strings (portable, readable in SQL)."""
-
-    def __str__(self) -> str:
-        return self.value
 
     @classmethod
     def values(cls) -> list[str]:

@@ -50,7 +50,7 @@ class ContentStatus(StrEnum):
 
     NOT_CHECKED = "not_checked"
     PENDING = "pending"
-    PASS = "pass"
+    PASS = "pass"  # noqa: S105 (a state, not a password)
     REJECTED = "rejected"
 
 
@@ -71,7 +71,9 @@ class Commitment(Base):
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date] = mapped_column(Date)
     beneficiary: Mapped[str] = mapped_column(String(200), default="")
-    status: Mapped[str] = mapped_column(String(20), default=CommitmentStatus.DRAFT.value, index=True)
+    status: Mapped[str] = mapped_column(
+        String(20), default=CommitmentStatus.DRAFT.value, index=True
+    )
     last_rejection_reason: Mapped[str] = mapped_column(String(500), default="")
     content_status: Mapped[str] = mapped_column(String(12), default=ContentStatus.NOT_CHECKED.value)
     revision: Mapped[int] = mapped_column(Integer, default=1)
@@ -152,6 +154,4 @@ class Photo(Base):
     request_id: Mapped[int | None] = mapped_column(ForeignKey("request.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    log: Mapped[FulfilmentLog | None] = relationship(
-        back_populates="photos", foreign_keys=[log_id]
-    )
+    log: Mapped[FulfilmentLog | None] = relationship(back_populates="photos", foreign_keys=[log_id])

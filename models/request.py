@@ -55,7 +55,9 @@ class Request(Base):
     household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id"))
     org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     assignee_member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"), index=True)
-    status: Mapped[str] = mapped_column(String(12), default=RequestStatus.SUBMITTED.value, index=True)
+    status: Mapped[str] = mapped_column(
+        String(12), default=RequestStatus.SUBMITTED.value, index=True
+    )
     resolution: Mapped[str | None] = mapped_column(String(12))
     resolution_note: Mapped[str] = mapped_column(Text, default="")
     due_at: Mapped[datetime]

@@ -54,7 +54,9 @@ class Actor:
 SYSTEM = Actor(name="系统", system=True)
 
 
-def load_grants(session: Session, member_id: int | None, account_id: int | None) -> tuple[Grant, ...]:
+def load_grants(
+    session: Session, member_id: int | None, account_id: int | None
+) -> tuple[Grant, ...]:
     conds = []
     if member_id:
         conds.append(RoleGrant.member_id == member_id)

@@ -30,8 +30,16 @@ from .clock import local_date, now_utc
 from .errors import Conflict, NotFound, PermissionDenied, ValidationError
 
 EDITABLE_FIELDS = (
-    "title", "description", "category", "target_quantity", "unit", "target_kind", "frequency",
-    "start_date", "end_date", "beneficiary",
+    "title",
+    "description",
+    "category",
+    "target_quantity",
+    "unit",
+    "target_kind",
+    "frequency",
+    "start_date",
+    "end_date",
+    "beneficiary",
 )
 PENDING_FOR_LEVEL = {
     ReviewLevel.GROUP.value: CommitmentStatus.PENDING_GROUP.value,
@@ -119,7 +127,9 @@ def create(
             raise PermissionDenied("请先绑定党员身份，再作出承诺")
         member = session.get_one(Member, actor.member_id)
         if member.exempt:
-            raise Conflict(f"您已免于承诺（{member.exempt_reason or '按规定'}），如需承诺请联系支部书记")
+            raise Conflict(
+                f"您已免于承诺（{member.exempt_reason or '按规定'}），如需承诺请联系支部书记"
+            )
         org = _owner_org(session, member)
         member_id = member.id
     c = Commitment(
@@ -161,7 +171,11 @@ def _can_edit(session: Session, actor: Actor, c: Commitment) -> bool:
 
 
 def update_draft(
-    session: Session, actor: Actor, c: Commitment, data: Mapping[str, Any], today: date | None = None
+    session: Session,
+    actor: Actor,
+    c: Commitment,
+    data: Mapping[str, Any],
+    today: date | None = None,
 ) -> Commitment:
     if not _can_edit(session, actor, c):
         raise PermissionDenied("只能修改自己的承诺")
@@ -224,8 +238,7 @@ def submit(session: Session, actor: Actor, c: Commitment, levels: Sequence[str])
     before = c.status
     c.status = _next_status(session, c, None, levels)
     c.submitted_at = now_utc()
-    timeline.record(session, c, actor, "submitted", before, c.status,
-                    f"第 {c.revision} 稿")
+    timeline.record(session, c, actor, "submitted", before, c.status, f"第 {c.revision} 稿")
     if c.status == CommitmentStatus.PUBLISHED.value:
         _publish(session, actor, c, before)
     return c
@@ -293,12 +306,20 @@ def review(
         c.status = CommitmentStatus.DRAFT.value
         c.last_rejection_reason = reason
         c.revision += 1
-        timeline.record(session, c, actor, "rejected", before, c.status,
-                        f"{LEVEL_LABELS[level]}退回：{reason}")
+        timeline.record(
+            session, c, actor, "rejected", before, c.status, f"{LEVEL_LABELS[level]}退回：{reason}"
+        )
         return c
     c.status = _next_status(session, c, level, levels)
-    timeline.record(session, c, actor, "approved", before, c.status,
-                    f"{LEVEL_LABELS[level]}通过" + (f"：{reason}" if reason else ""))
+    timeline.record(
+        session,
+        c,
+        actor,
+        "approved",
+        before,
+        c.status,
+        f"{LEVEL_LABELS[level]}通过" + (f"：{reason}" if reason else ""),
+    )
     if c.status == CommitmentStatus.PUBLISHED.value:
         _publish(session, actor, c, before)
     return c

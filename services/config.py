@@ -176,7 +176,11 @@ def _env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
             value = yaml.safe_load(raw) if raw.strip() else ""
         except yaml.YAMLError:
             value = raw
-        if value is None or isinstance(value, (dict, int, float, bool)) and parts[-1] in _STRING_KEYS:
+        if (
+            value is None
+            or (isinstance(value, (dict, int, float, bool))
+            and parts[-1] in _STRING_KEYS)
+        ):
             value = raw
         node[parts[-1]] = value
     return out

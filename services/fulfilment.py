@@ -53,7 +53,11 @@ def log(
         raise PermissionDenied("只能为自己的承诺（或本支部的承诺）记录践诺")
     if c.status != CommitmentStatus.PUBLISHED.value:
         raise Conflict("这条承诺还没有审核公开，公开后才能记录践诺")
-    if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= MAX_QUANTITY:
+    if (
+        isinstance(quantity, bool)
+        or not isinstance(quantity, int)
+        or not 1 <= quantity <= MAX_QUANTITY
+    ):
         raise ValidationError("quantity", f"数量应为 1 到 {MAX_QUANTITY} 之间的整数")
     note = quantify.normalise(note)
     if len(note) > MAX_NOTE:
@@ -84,7 +88,9 @@ def log(
     return entry
 
 
-def attach_photos(session: Session, actor: Actor, entry: FulfilmentLog, photo_ids: Sequence[int]) -> None:
+def attach_photos(
+    session: Session, actor: Actor, entry: FulfilmentLog, photo_ids: Sequence[int]
+) -> None:
     for pid in dict.fromkeys(photo_ids):
         photo = session.get(Photo, pid)
         if photo is None or (not actor.system and photo.uploader_account_id != actor.account_id):
@@ -113,8 +119,13 @@ def _check_window(actor: Actor, entry: FulfilmentLog, window_hours: int) -> None
 
 
 def edit_log(
-    session: Session, actor: Actor, entry: FulfilmentLog, window_hours: int,
-    *, quantity: int | None = None, note: str | None = None,
+    session: Session,
+    actor: Actor,
+    entry: FulfilmentLog,
+    window_hours: int,
+    *,
+    quantity: int | None = None,
+    note: str | None = None,
 ) -> FulfilmentLog:
     _check_window(actor, entry, window_hours)
     if quantity is not None:

@@ -45,7 +45,9 @@ def enqueue(
     return msg
 
 
-def notify_account(session: Session, account_id: int | None, text: str, key: str) -> OutboundMessage | None:
+def notify_account(
+    session: Session, account_id: int | None, text: str, key: str
+) -> OutboundMessage | None:
     """A customer-service text to a WeChat user who follows the official account."""
     if account_id is None:
         return None

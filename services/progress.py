@@ -133,8 +133,15 @@ def compute(target: Target, logs: Iterable[tuple[date, int]], on: date) -> Progr
     dated = sorted((d, q) for d, q in logs if target.start <= d <= on)
     if on < target.start:
         total = len(periods(target.start, target.end, target.frequency)) if target.frequency else 0
-        return Progress(0, State.NOT_STARTED, 0, 0 if target.frequency else target.quantity,
-                        total, target.start, None)
+        return Progress(
+            0,
+            State.NOT_STARTED,
+            0,
+            0 if target.frequency else target.quantity,
+            total,
+            target.start,
+            None,
+        )
     if target.kind == "periodic" and target.frequency:
         return _periodic(target, dated, on)
     return _cumulative(target, dated, on)
@@ -197,13 +204,17 @@ def _periodic(target: Target, dated: Sequence[tuple[date, int]], on: date) -> Pr
     return Progress(percent, state, met, counted, len(all_periods), next_due, None)
 
 
-def daily_sums(session: Session, commitment_ids: Sequence[int]) -> dict[int, list[tuple[date, int]]]:
+def daily_sums(
+    session: Session, commitment_ids: Sequence[int]
+) -> dict[int, list[tuple[date, int]]]:
     """Logged quantity per (commitment, day) for many commitments in one query."""
     out: dict[int, list[tuple[date, int]]] = defaultdict(list)
     if not commitment_ids:
         return out
     rows = session.execute(
-        select(FulfilmentLog.commitment_id, FulfilmentLog.happened_on, func.sum(FulfilmentLog.quantity))
+        select(
+            FulfilmentLog.commitment_id, FulfilmentLog.happened_on, func.sum(FulfilmentLog.quantity)
+        )
         .where(FulfilmentLog.commitment_id.in_(list(commitment_ids)))
         .group_by(FulfilmentLog.commitment_id, FulfilmentLog.happened_on)
     )
@@ -212,6 +223,8 @@ def daily_sums(session: Session, commitment_ids: Sequence[int]) -> dict[int, lis
     return out
 
 
-def progress_of(session: Session, commitments: Sequence[Commitment], on: date) -> dict[int, Progress]:
+def progress_of(
+    session: Session, commitments: Sequence[Commitment], on: date
+) -> dict[int, Progress]:
     sums = daily_sums(session, [c.id for c in commitments])
     return {c.id: compute(Target.of(c), sums.get(c.id, []), on) for c in commitments}

@@ -38,8 +38,12 @@ STATUS_LABELS = {
     "resolved": "已办结，待您确认",
     "confirmed": "已确认解决",
 }
-RESOLUTION_LABELS = {"done": "已解决", "not_feasible": "暂不具备条件", "duplicate": "重复反映",
-                     "referred": "已转交相关部门"}
+RESOLUTION_LABELS = {
+    "done": "已解决",
+    "not_feasible": "暂不具备条件",
+    "duplicate": "重复反映",
+    "referred": "已转交相关部门",
+}
 RATING_LABELS = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
 OPEN_STATUSES = ("submitted", "assigned", "claimed", "in_progress")
 MAX_TEXT = 1000
@@ -95,7 +99,9 @@ def _pick_linked_member(session: Session, household_id: int) -> Member | None:
 
 def default_org(session: Session) -> Organisation:
     org = session.scalar(
-        select(Organisation).where(Organisation.kind == OrgKind.TOWNSHIP.value).order_by(Organisation.id)
+        select(Organisation)
+        .where(Organisation.kind == OrgKind.TOWNSHIP.value)
+        .order_by(Organisation.id)
     )
     if org is None:
         raise Conflict("系统还没有设置组织架构，请联系管理员")
@@ -172,8 +178,15 @@ def submit(
     if org.kind == OrgKind.BRANCH.value:
         req.status = RequestStatus.ASSIGNED.value
         who = f"联户党员{assignee.name}" if assignee else org.name
-        timeline.record(session, req, actor, "assigned", RequestStatus.SUBMITTED.value, req.status,
-                        f"分派给{who}")
+        timeline.record(
+            session,
+            req,
+            actor,
+            "assigned",
+            RequestStatus.SUBMITTED.value,
+            req.status,
+            f"分派给{who}",
+        )
     return req
 
 
@@ -184,7 +197,9 @@ def answerer_label(session: Session, req: Request) -> str:
     return _org(session, req).name
 
 
-def assign(session: Session, actor: Actor, req: Request, member_id: int | None, org_id: int | None = None) -> Request:
+def assign(
+    session: Session, actor: Actor, req: Request, member_id: int | None, org_id: int | None = None
+) -> Request:
     org = _org(session, req)
     if not actor.manages(org):
         raise PermissionDenied("只有支部书记或街镇管理员可以分派诉求")
@@ -202,8 +217,9 @@ def assign(session: Session, actor: Actor, req: Request, member_id: int | None, 
             raise ValidationError("member_id", "只能分派给本支部的党员")
         req.assignee_member_id = member.id
     req.status = RequestStatus.ASSIGNED.value
-    timeline.record(session, req, actor, "assigned", before, req.status,
-                    f"分派给{answerer_label(session, req)}")
+    timeline.record(
+        session, req, actor, "assigned", before, req.status, f"分派给{answerer_label(session, req)}"
+    )
     return req
 
 
@@ -226,7 +242,10 @@ def claim(session: Session, actor: Actor, req: Request) -> Request:
     if member.org_id != req.org_id and not actor.manages(org):
         raise PermissionDenied("只能认领本支部的诉求")
     _require_open(req)
-    if req.assignee_member_id not in (None, member.id) and req.status == RequestStatus.CLAIMED.value:
+    if (
+        req.assignee_member_id not in (None, member.id)
+        and req.status == RequestStatus.CLAIMED.value
+    ):
         raise Conflict("这条诉求已被其他党员认领")
     before = req.status
     req.assignee_member_id = member.id
@@ -250,19 +269,24 @@ def reply(session: Session, actor: Actor, req: Request, text: str) -> Request:
     entry = timeline.record(session, req, actor, "replied", before, req.status, text)
     session.flush()
     outbox.notify_account(
-        session, req.submitter_account_id,
+        session,
+        req.submitter_account_id,
         f"您反映的诉求（编号 {req.number}）有了答复：{text}\n回复“查询 {req.number}”查看进展。",
         f"request:{req.id}:reply:{entry.id}",
     )
     return req
 
 
-def resolve(session: Session, actor: Actor, req: Request, resolution: str, note: str = "") -> Request:
+def resolve(
+    session: Session, actor: Actor, req: Request, resolution: str, note: str = ""
+) -> Request:
     if not can_handle(session, actor, req):
         raise PermissionDenied("只有负责的党员或支部书记可以办结")
     _require_open(req)
     if resolution not in Resolution.values():
-        raise ValidationError("resolution", "请选择办理结果：已解决、暂不具备条件、重复反映或已转交")
+        raise ValidationError(
+            "resolution", "请选择办理结果：已解决、暂不具备条件、重复反映或已转交"
+        )
     note = quantify.normalise(note)
     if resolution != Resolution.DONE.value and len(note) < 2:
         raise ValidationError("note", "未能解决时请写明原因，群众才能理解")
@@ -276,10 +300,12 @@ def resolve(session: Session, actor: Actor, req: Request, resolution: str, note:
     req.resolved_at = now
     req.first_answered_at = req.first_answered_at or now
     label = RESOLUTION_LABELS[resolution]
-    timeline.record(session, req, actor, "resolved", before, req.status,
-                    label + (f"：{note}" if note else ""))
+    timeline.record(
+        session, req, actor, "resolved", before, req.status, label + (f"：{note}" if note else "")
+    )
     outbox.notify_account(
-        session, req.submitter_account_id,
+        session,
+        req.submitter_account_id,
         f"您反映的诉求（编号 {req.number}）已办结：{label}。{note}\n"
         f"如已解决请回复“确认 {req.number}”，没解决请回复“重开 {req.number}”。",
         f"request:{req.id}:resolved:{req.reopened_count}",
@@ -295,7 +321,9 @@ def confirm(session: Session, actor: Actor, req: Request) -> Request:
     before = req.status
     req.status = RequestStatus.CONFIRMED.value
     req.confirmed_at = now_utc()
-    timeline.record(session, req, actor, "confirmed", before, req.status, "群众确认已解决（群众销账）")
+    timeline.record(
+        session, req, actor, "confirmed", before, req.status, "群众确认已解决（群众销账）"
+    )
     return req
 
 
@@ -311,7 +339,9 @@ def reopen(session: Session, actor: Actor, req: Request, reason: str, window_day
     if len(reason) < 2:
         raise ValidationError("reason", "请说明为什么没有解决")
     before = req.status
-    req.status = RequestStatus.ASSIGNED.value if req.assignee_member_id else RequestStatus.SUBMITTED.value
+    req.status = (
+        RequestStatus.ASSIGNED.value if req.assignee_member_id else RequestStatus.SUBMITTED.value
+    )
     req.reopened_count += 1
     req.resolution = None
     req.confirmed_at = None
@@ -341,8 +371,9 @@ def rate(session: Session, actor: Actor, req: Request, rating: str, comment: str
         )
     )
     if existing is None:
-        existing = Evaluation(kind=EvaluationKind.RESIDENT_RATING.value, request_id=req.id,
-                              created_at=now_utc())
+        existing = Evaluation(
+            kind=EvaluationKind.RESIDENT_RATING.value, request_id=req.id, created_at=now_utc()
+        )
         session.add(existing)
     existing.subject_member_id = req.assignee_member_id
     existing.subject_org_id = req.org_id
@@ -350,21 +381,32 @@ def rate(session: Session, actor: Actor, req: Request, rating: str, comment: str
     existing.rating = rating
     existing.comment = comment
     existing.period = (req.resolved_at or now_utc()).strftime("%Y")
-    timeline.record(session, req, actor, "rated", req.status, req.status,
-                    RATING_LABELS[rating] + (f"：{comment}" if comment else "") + ("" if first else "（修改）"))
+    timeline.record(
+        session,
+        req,
+        actor,
+        "rated",
+        req.status,
+        req.status,
+        RATING_LABELS[rating] + (f"：{comment}" if comment else "") + ("" if first else "（修改）"),
+    )
     return req
 
 
-def escalate_overdue(session: Session, now: datetime | None = None, first_answer_hours: int = 48) -> list[Request]:
+def escalate_overdue(
+    session: Session, now: datetime | None = None, first_answer_hours: int = 48
+) -> list[Request]:
     """Requests with no answer past their due time go one level up (branch → township)."""
     now = now or now_utc()
     overdue = list(
         session.scalars(
-            select(Request).where(
+            select(Request)
+            .where(
                 Request.status.in_(OPEN_STATUSES),
                 Request.first_answered_at.is_(None),
                 Request.due_at < now,
-            ).order_by(Request.id)
+            )
+            .order_by(Request.id)
         )
     )
     from .actors import SYSTEM
@@ -376,8 +418,15 @@ def escalate_overdue(session: Session, now: datetime | None = None, first_answer
         org = _org(session, req)
         up = session.get(Organisation, org.parent_id) if org.parent_id else None
         target = up.name if up and req.escalation_level > 1 else org.name
-        timeline.record(session, req, SYSTEM, "escalated", req.status, req.status,
-                        f"超过答复时限未答复，第 {req.escalation_level} 次上报至{target}")
+        timeline.record(
+            session,
+            req,
+            SYSTEM,
+            "escalated",
+            req.status,
+            req.status,
+            f"超过答复时限未答复，第 {req.escalation_level} 次上报至{target}",
+        )
     return overdue
 
 

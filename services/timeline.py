@@ -57,7 +57,9 @@ def record(
 
 
 def entries_for(session: Session, subject: Commitment | Request) -> list[TimelineEntry]:
-    col = TimelineEntry.commitment_id if isinstance(subject, Commitment) else TimelineEntry.request_id
+    col = (
+        TimelineEntry.commitment_id if isinstance(subject, Commitment) else TimelineEntry.request_id
+    )
     return list(
         session.scalars(select(TimelineEntry).where(col == subject.id).order_by(TimelineEntry.id))
     )

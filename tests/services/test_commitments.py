@@ -28,8 +28,14 @@ def people(session):
     f.grant(session, "secretary", t["branch"], member=secretary)
     f.grant(session, "township_admin", t["township"], account=admin_account)
     session.commit()
-    return {**t, "leader": leader, "secretary": secretary, "author": author, "loner": loner,
-            "admin": admin_account}
+    return {
+        **t,
+        "leader": leader,
+        "secretary": secretary,
+        "author": author,
+        "loner": loner,
+        "admin": admin_account,
+    }
 
 
 def test_slogan_is_refused_naming_target_and_time_bound(session, people):
@@ -47,7 +53,12 @@ def test_slogan_is_refused_naming_target_and_time_bound(session, people):
 def test_concrete_monthly_commitment_is_accepted(session, people):
     actor = f.as_actor(session, people["author"])
     c = commitments.create(session, actor, {"title": "每月给村东生产路树木浇水一次"}, today=TODAY)
-    assert (c.target_kind, c.frequency, c.target_quantity, c.unit) == ("periodic", "monthly", 1, "次")
+    assert (c.target_kind, c.frequency, c.target_quantity, c.unit) == (
+        "periodic",
+        "monthly",
+        1,
+        "次",
+    )
     assert (c.start_date, c.end_date) == (date(2026, 1, 1), date(2026, 12, 31))
     assert c.status == "draft"
 
@@ -55,9 +66,15 @@ def test_concrete_monthly_commitment_is_accepted(session, people):
 def test_structured_fields_win_over_words(session, people):
     actor = f.as_actor(session, people["author"])
     c = commitments.create(
-        session, actor,
-        {"title": "为邻居免费维修水电", "target_kind": "count", "target_quantity": 20, "unit": "次",
-         "end_date": "2026-12-31"},
+        session,
+        actor,
+        {
+            "title": "为邻居免费维修水电",
+            "target_kind": "count",
+            "target_quantity": 20,
+            "unit": "次",
+            "end_date": "2026-12-31",
+        },
         today=TODAY,
     )
     assert (c.target_kind, c.target_quantity, c.frequency) == ("count", 20, None)
@@ -66,10 +83,14 @@ def test_structured_fields_win_over_words(session, people):
 def test_bad_fields_name_the_field(session, people):
     actor = f.as_actor(session, people["author"])
     with pytest.raises(ValidationError) as err:
-        commitments.create(session, actor, {"title": "每月浇水一次", "end_date": "2026-13-01"}, today=TODAY)
+        commitments.create(
+            session, actor, {"title": "每月浇水一次", "end_date": "2026-13-01"}, today=TODAY
+        )
     assert err.value.field == "end_date"
     with pytest.raises(ValidationError) as err:
-        commitments.create(session, actor, {"title": "每月浇水", "target_quantity": "很多"}, today=TODAY)
+        commitments.create(
+            session, actor, {"title": "每月浇水", "target_quantity": "很多"}, today=TODAY
+        )
     assert err.value.field == "target_quantity"
 
 
@@ -92,7 +113,9 @@ def test_full_review_chain_with_rejection_and_timeline(session, people):
     assert c.status == "draft" and c.last_rejection_reason == "请写明浇水的路段长度"
     assert c.revision == 2
 
-    commitments.update_draft(session, author, c, {"title": "每月给村东生产路500米树木浇水一次"}, today=TODAY)
+    commitments.update_draft(
+        session, author, c, {"title": "每月给村东生产路500米树木浇水一次"}, today=TODAY
+    )
     commitments.submit(session, author, c, LEVELS)
     commitments.review(session, leader, c, "approve", "", LEVELS)
     commitments.review(session, secretary, c, "approve", "同意", LEVELS)
@@ -101,14 +124,34 @@ def test_full_review_chain_with_rejection_and_timeline(session, people):
     assert c.status == "published" and c.published_at is not None
     session.commit()
 
-    actions = [e.action for e in session.scalars(
-        select(TimelineEntry).where(TimelineEntry.commitment_id == c.id).order_by(TimelineEntry.id))]
-    assert actions == ["created", "submitted", "approved", "rejected", "edited", "submitted",
-                       "approved", "approved", "approved", "published"]
+    actions = [
+        e.action
+        for e in session.scalars(
+            select(TimelineEntry)
+            .where(TimelineEntry.commitment_id == c.id)
+            .order_by(TimelineEntry.id)
+        )
+    ]
+    assert actions == [
+        "created",
+        "submitted",
+        "approved",
+        "rejected",
+        "edited",
+        "submitted",
+        "approved",
+        "approved",
+        "approved",
+        "published",
+    ]
     reviews = session.scalars(select(Review).where(Review.commitment_id == c.id)).all()
     assert [(r.revision, r.level, r.decision) for r in reviews] == [
-        (1, "group", "approved"), (1, "branch", "rejected"),
-        (2, "group", "approved"), (2, "branch", "approved"), (2, "township", "approved")]
+        (1, "group", "approved"),
+        (1, "branch", "rejected"),
+        (2, "group", "approved"),
+        (2, "branch", "approved"),
+        (2, "township", "approved"),
+    ]
 
 
 def test_nobody_reviews_their_own(session, people):
@@ -122,7 +165,9 @@ def test_nobody_reviews_their_own(session, people):
         commitments.review(session, leader, c, "approve", "", LEVELS)
     # A secretary who holds the group-leader role too still cannot review their own.
     secretary_actor = f.as_actor(session, people["secretary"])
-    own = commitments.create(session, secretary_actor, {"title": "每月召开一次村两委联席会"}, today=TODAY)
+    own = commitments.create(
+        session, secretary_actor, {"title": "每月召开一次村两委联席会"}, today=TODAY
+    )
     commitments.submit(session, secretary_actor, own, LEVELS)
     assert own.status == "pending_township"  # no other branch-level reviewer exists
     with pytest.raises(PermissionDenied):
@@ -139,8 +184,14 @@ def test_member_without_group_skips_first_review(session, people):
 def test_configured_levels_and_branch_pledge(session, people):
     secretary = f.as_actor(session, people["secretary"])
     admin = f.as_actor(session, people["admin"])
-    pledge = commitments.create(session, secretary, {"title": "6月底前新打机井13眼并通电"},
-                                owner_kind="branch", org_id=people["branch"].id, today=TODAY)
+    pledge = commitments.create(
+        session,
+        secretary,
+        {"title": "6月底前新打机井13眼并通电"},
+        owner_kind="branch",
+        org_id=people["branch"].id,
+        today=TODAY,
+    )
     assert pledge.target_kind == "deadline" and pledge.target_quantity == 13
     commitments.submit(session, secretary, pledge, LEVELS)
     assert pledge.status == "pending_township"  # the branch does not review its own pledge
@@ -170,4 +221,6 @@ def test_only_drafts_are_edited_and_only_by_owner(session, people):
 def test_exempt_member_cannot_commit(session, people):
     old = f.member(session, people["branch"], "刘老伯", exempt=True, exempt_reason="年满80岁")
     with pytest.raises(Conflict, match="年满80岁"):
-        commitments.create(session, f.as_actor(session, old), {"title": "每月浇水一次"}, today=TODAY)
+        commitments.create(
+            session, f.as_actor(session, old), {"title": "每月浇水一次"}, today=TODAY
+        )
