@@ -99,6 +99,27 @@ class ApiSection(Section):
     token_ttl_hours: int = 168
 
 
+class PointsSection(Section):
+    """先锋指数: points per verified event (negative for a missed period) and 闪亮之星."""
+
+    rules: dict[str, int] = {
+        "verified_log": 2,
+        "commitment_completed": 10,
+        "request_rated_satisfied": 5,
+        "period_missed": -2,
+    }
+    star_count: int = 3
+    star_min_satisfaction: float = 0.9
+    star_min_ratings: int = 1
+
+
+class ReportsSection(Section):
+    red_flag_count: int = 1
+    yellow_flag_below_percent: int = 60
+    download_token_days: int = 30
+    member_card_logs: int = 5
+
+
 class Settings(Section):
     app: AppSection = AppSection()
     database: DatabaseSection = DatabaseSection()
@@ -108,6 +129,8 @@ class Settings(Section):
     requests: RequestsSection = RequestsSection()
     uploads: UploadsSection = UploadsSection()
     api: ApiSection = ApiSection()
+    points: PointsSection = PointsSection()
+    reports: ReportsSection = ReportsSection()
 
     @property
     def demo(self) -> bool:
