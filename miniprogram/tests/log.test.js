@@ -45,9 +45,11 @@ describe('记录践诺 page', () => {
 
     // Choose the second published commitment through the picker.
     page.instance.onPick({ detail: { value: 1 } })
-    // Quantity stepper: 1 → 3 → 2 → 3
+    // Quantity stepper: tap ＋ twice (1 → 3), then － and ＋ (3 → 2 → 3)
     page.querySelector('.plus').dispatchEvent('tap')
     page.querySelector('.plus').dispatchEvent('tap')
+    await flush()
+    expect(page.instance.data.quantity).toBe(3)
     page.instance.onMinus()
     page.instance.onPlus()
     page.instance.onNote({ detail: { value: '  给三户修好了电灯 ' } })

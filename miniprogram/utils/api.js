@@ -50,6 +50,13 @@ function buildUrl(path, query) {
   return base + p + buildQuery(query)
 }
 
+// Server answers may carry relative URLs ("/media/1.jpg"); <image> needs an absolute one.
+function absoluteUrl(url) {
+  if (!url || /^(https?:|wxfile:|data:)/.test(url)) return url || ''
+  const origin = config.baseUrl.replace(/^(https?:\/\/[^/]+).*$/, '$1')
+  return origin + (url.charAt(0) === '/' ? url : `/${url}`)
+}
+
 function toast(message) {
   wx.showToast({ title: message, icon: 'none', duration: 3000 })
 }
@@ -347,6 +354,7 @@ module.exports = {
   errorText,
   toast,
   buildUrl,
+  absoluteUrl,
   // Demo mode only: log in as a demo account (server answers 403 outside demo mode).
   demoLogin(params) {
     return request('POST', '/auth/demo-login', { data: params || {}, auth: false }).then(saveSession)

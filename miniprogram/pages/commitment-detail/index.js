@@ -34,7 +34,12 @@ Component({
 
     renderLogs() {
       this.setData({
-        logs: this.logPager.items.map((l) => Object.assign({}, l, { createdText: formatTime(l.created_at) })),
+        logs: this.logPager.items.map((l) =>
+          Object.assign({}, l, {
+            createdText: formatTime(l.created_at),
+            photos: (l.photos || []).map((p) => ({ id: p.id, url: api.absoluteUrl(p.url) })),
+          })
+        ),
         hasMoreLogs: this.logPager.hasMore,
       })
     },
