@@ -1,0 +1,154 @@
+"""Residents' requests: assignment, answering, resolution, confirmation, reopening, escalation."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from models import Evaluation, OutboundMessage, TimelineEntry
+from services import requests as reqs
+from services.actors import SYSTEM
+from services.clock import now_utc
+from services.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from tests import factories as f
+
+
+@pytest.fixture
+def world(session):
+    t = f.tree(session)
+    linked = f.member(session, t["branch"], "陈电工")
+    busy = f.member(session, t["branch"], "周师傅")
+    secretary = f.member(session, t["branch"], "李书记")
+    f.grant(session, "secretary", t["branch"], member=secretary)
+    home = f.household(session, t["branch"], linked=[linked, busy])
+    resident = f.account(session, household=home, name="王秀英")
+    stranger = f.account(session, name="路人")
+    session.commit()
+    return {
+        **t,
+        "linked": linked,
+        "busy": busy,
+        "secretary": secretary,
+        "resident": resident,
+        "stranger": stranger,
+    }
+
+
+def test_request_goes_to_a_linked_member_and_gets_a_number(session, world):
+    actor = f.as_actor(session, world["resident"])
+    req = reqs.submit(session, actor, kind="problem", text="村东路灯坏了", location="村东小桥")
+    session.commit()
+    assert req.status == "assigned"
+    assert req.assignee_member_id in (world["linked"].id, world["busy"].id)
+    assert req.number.endswith(str(req.id)) and len(req.number) > 6
+    assert reqs.by_number(session, req.number).id == req.id
+    assert reqs.answerer_label(session, req).startswith("党员")
+    # A second request from the same household goes to the other linked member (fewest open).
+    second = reqs.submit(session, actor, kind="wish", text="想要一把轮椅")
+    assert second.assignee_member_id != req.assignee_member_id
+
+
+def test_request_without_household_goes_to_the_township(session, world):
+    req = reqs.submit(
+        session, f.as_actor(session, world["stranger"]), kind="suggestion", text="建议增加垃圾桶"
+    )
+    assert req.org_id == world["township"].id and req.status == "submitted"
+
+
+def test_validation_names_the_field(session, world):
+    actor = f.as_actor(session, world["resident"])
+    with pytest.raises(ValidationError) as err:
+        reqs.submit(session, actor, kind="rumour", text="路灯坏了")
+    assert err.value.field == "kind"
+    with pytest.raises(ValidationError) as err:
+        reqs.submit(session, actor, kind="problem", text=" ")
+    assert err.value.field == "text"
+
+
+def test_full_cycle_with_reply_resolve_confirm_rate(session, world):
+    resident = f.as_actor(session, world["resident"])
+    req = reqs.submit(session, resident, kind="problem", text="村东路灯坏了")
+    member = f.as_actor(session, session.get_one(type(world["linked"]), req.assignee_member_id))
+    reqs.claim(session, member, req)
+    reqs.reply(session, member, req, "明天上午带梯子去修")
+    assert req.status == "in_progress" and req.first_answered_at is not None
+    with pytest.raises(PermissionDenied):
+        reqs.confirm(session, member, req)
+    with pytest.raises(Conflict):
+        reqs.confirm(session, resident, req)
+    reqs.resolve(session, member, req, "done", "已更换灯泡")
+    reqs.confirm(session, resident, req)
+    reqs.rate(session, resident, req, "satisfied", "修得很快")
+    session.commit()
+    actions = [
+        e.action
+        for e in session.scalars(
+            select(TimelineEntry)
+            .where(TimelineEntry.request_id == req.id)
+            .order_by(TimelineEntry.id)
+        )
+    ]
+    assert actions == [
+        "created",
+        "assigned",
+        "claimed",
+        "replied",
+        "resolved",
+        "confirmed",
+        "rated",
+    ]
+    ev = session.scalar(select(Evaluation).where(Evaluation.request_id == req.id))
+    assert (
+        ev is not None
+        and ev.rating == "satisfied"
+        and ev.subject_member_id == req.assignee_member_id
+    )
+    # The resident follows the account: answer and resolution were queued as messages.
+    keys = session.scalars(select(OutboundMessage.idempotency_key)).all()
+    assert any(":reply:" in k for k in keys) and any(":resolved:" in k for k in keys)
+
+
+def test_closed_is_not_fixed_and_reopen_window(session, world):
+    resident = f.as_actor(session, world["resident"])
+    secretary = f.as_actor(session, world["secretary"])
+    req = reqs.submit(session, resident, kind="problem", text="下水道堵了")
+    with pytest.raises(ValidationError) as err:
+        reqs.resolve(session, secretary, req, "not_feasible", "")
+    assert err.value.field == "note"
+    reqs.resolve(session, secretary, req, "referred", "已转交镇城建办")
+    assert req.resolution == "referred"
+    reqs.reopen(session, resident, req, "还是堵着", window_days=15)
+    assert req.status == "assigned" and req.reopened_count == 1 and req.resolution is None
+    reqs.resolve(session, secretary, req, "done", "已疏通")
+    req.resolved_at = now_utc() - timedelta(days=16)
+    with pytest.raises(Conflict):
+        reqs.reopen(session, resident, req, "又堵了", window_days=15)
+
+
+def test_other_residents_cannot_see_or_act(session, world):
+    req = reqs.submit(
+        session, f.as_actor(session, world["resident"]), kind="problem", text="路灯坏了"
+    )
+    stranger = f.as_actor(session, world["stranger"])
+    assert not reqs.can_view(session, stranger, req)
+    with pytest.raises(NotFound):
+        reqs.visible_to(session, stranger, req)
+    with pytest.raises(PermissionDenied):
+        reqs.reply(session, stranger, req, "我来修")
+    assert reqs.can_view(session, f.as_actor(session, world["secretary"]), req)
+
+
+def test_unanswered_requests_escalate_once_per_due_time(session, world):
+    req = reqs.submit(
+        session, f.as_actor(session, world["resident"]), kind="problem", text="路灯坏了"
+    )
+    answered = reqs.submit(
+        session, f.as_actor(session, world["resident"]), kind="wish", text="要轮椅"
+    )
+    reqs.reply(session, SYSTEM, answered, "已登记")
+    later = now_utc() + timedelta(hours=49)
+    assert [r.id for r in reqs.escalate_overdue(session, later)] == [req.id]
+    assert req.escalation_level == 1
+    assert reqs.escalate_overdue(session, later) == []  # due time moved on: not twice
