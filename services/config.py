@@ -120,6 +120,37 @@ class ReportsSection(Section):
     member_card_logs: int = 5
 
 
+class SchedulerSection(Section):
+    """Job times (local time, Asia/Shanghai) for the scheduler process (`flask scheduler run`)."""
+
+    timezone: str = "Asia/Shanghai"
+    monthly_summary_day: int = 1  # day of month; summarises the previous month
+    monthly_summary_time: str = "09:00"
+    party_day_reminder_day: int = 25  # 主题党日 reminder, day of month
+    party_day_reminder_time: str = "09:00"
+    quarterly_review_time: str = "09:30"  # 1st of Jan/Apr/Jul/Oct, covers the last quarter
+    halfyear_checkoff_time: str = "10:00"  # 1st of Jan/Jul, covers the last half-year
+    checkoff_threshold: int = 60  # half-year check-off names branches below this completion %
+    daily_reminders_time: str = "08:30"
+    reminder_days_ahead: int = 3  # remind when a period or deadline ends within this many days
+    reminder_template_id: str = ""  # official-account template id for personal reminders
+    daily_escalation_time: str = "08:00"
+    dispatcher_interval_seconds: int = 10
+    misfire_grace_seconds: int = 86400  # a run missed by at most this much is caught up
+    stale_claim_seconds: int = 120  # a 'sending' row older than this is retried (outcome unknown)
+
+
+class WecomSection(Section):
+    """WeCom (企业微信) group robots; webhook keys live in env vars named per robot."""
+
+    robot_base_url: str = "https://qyapi.weixin.qq.com"
+    rate_per_minute: int = 20
+    timeout_seconds: float = 5.0
+    max_attempts: int = 10
+    backoff_base_seconds: int = 10
+    backoff_max_seconds: int = 1800
+
+
 class Settings(Section):
     app: AppSection = AppSection()
     database: DatabaseSection = DatabaseSection()
@@ -129,6 +160,8 @@ class Settings(Section):
     requests: RequestsSection = RequestsSection()
     uploads: UploadsSection = UploadsSection()
     api: ApiSection = ApiSection()
+    scheduler: SchedulerSection = SchedulerSection()
+    wecom: WecomSection = WecomSection()
     points: PointsSection = PointsSection()
     reports: ReportsSection = ReportsSection()
 
