@@ -20,6 +20,8 @@ from app import create_app
 from models.db import Database
 from services import migrate
 
+pytest_plugins = ["tests.fakes.wechat_api"]
+
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
 

@@ -1,0 +1,1 @@
+"""Fakes of outside services that run as real HTTP servers on loopback."""

@@ -1,0 +1,191 @@
+"""Outbox channel senders for the WeChat channels (the dispatcher calls these).
+
+Each sender takes one ``OutboundMessage`` row and a ``SendContext`` and either returns
+(sent), raises ``WechatTransientError`` (the dispatcher retries with backoff) or raises
+``WechatPermanentError`` (the dispatcher stops and keeps the row visible as failed).
+Senders never commit: the dispatcher owns the transaction. The WeCom group-robot sender
+lives in ``wechat/robot.py``.
+
+Payload shapes (``OutboundMessage.payload`` is JSON):
+
+- ``customer_service``: the customer-service body without ``touser``, e.g.
+  ``{"msgtype": "text", "text": {"content": "..."}}``; ``recipient`` = official-account openid.
+- ``template``: ``{"template_id", "data", "url"?, "miniprogram"?}``; ``recipient`` = openid.
+- ``subscription``: ``{"template_id", "data", "page"?}``; ``recipient`` = mini-program openid.
+- ``media_download``: ``{"photo_id", "media_id"}``: fetches the image into the uploads dir
+  and marks the ``Photo`` ready.
+- ``content_check``: ``{"kind": "log"|"commitment"|"request", "id", "content", "openid",
+  "scene"?}``: WeChat's msg_sec_check v2; sets the object's ``content_status``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from models import (
+    Commitment,
+    ContentStatus,
+    FulfilmentLog,
+    OutboundChannel,
+    OutboundMessage,
+    Photo,
+    Request,
+)
+
+from .client import Clients, clients_from_settings
+from .errors import WechatNotConfigured, WechatPermanentError
+
+# Where downloaded WeChat images go, relative to ``uploads.dir``.
+WECHAT_MEDIA_DIR = "wechat"
+_IMAGE_EXT = {b"\xff\xd8\xff": ("jpg", "image/jpeg"), b"\x89PNG": ("png", "image/png")}
+
+
+@dataclass
+class SendContext:
+    """What a sender needs: settings, the dispatcher's session, the WeChat clients."""
+
+    settings: Any  # services.config.Settings
+    session: Session
+    clients: Clients
+
+    @classmethod
+    def build(cls, settings: Any, session: Session, clients: Clients | None = None) -> SendContext:
+        if clients is None:
+            bind = session.get_bind()
+            from sqlalchemy.orm import sessionmaker
+
+            clients = clients_from_settings(settings, sessionmaker(bind))
+        return cls(settings=settings, session=session, clients=clients)
+
+    @property
+    def uploads_dir(self) -> Path:
+        from app import ROOT
+
+        path = Path(self.settings.uploads.dir)
+        return path if path.is_absolute() else ROOT / path
+
+
+def _payload(msg: OutboundMessage) -> dict[str, Any]:
+    try:
+        data = json.loads(msg.payload)
+    except ValueError as exc:
+        raise WechatPermanentError(f"outbox row {msg.id}: payload is not JSON") from exc
+    if not isinstance(data, dict):
+        raise WechatPermanentError(f"outbox row {msg.id}: payload is not an object")
+    return data
+
+
+def _need_recipient(msg: OutboundMessage) -> str:
+    if not msg.recipient:
+        raise WechatPermanentError(f"outbox row {msg.id}: no recipient openid")
+    return msg.recipient
+
+
+def send_customer_service(msg: OutboundMessage, ctx: SendContext) -> None:
+    """Official-account customer-service message (user must have interacted within 48 h)."""
+    ctx.clients.official_account.send_customer_message(_need_recipient(msg), _payload(msg))
+
+
+def send_template(msg: OutboundMessage, ctx: SendContext) -> None:
+    data = _payload(msg)
+    ctx.clients.official_account.send_template(
+        _need_recipient(msg),
+        str(data["template_id"]),
+        data.get("data") or {},
+        url=str(data.get("url") or ""),
+        miniprogram=data.get("miniprogram"),
+    )
+
+
+def send_subscription(msg: OutboundMessage, ctx: SendContext) -> None:
+    data = _payload(msg)
+    ctx.clients.mini_program.send_subscribe(
+        _need_recipient(msg),
+        str(data["template_id"]),
+        data.get("data") or {},
+        page=str(data.get("page") or ""),
+    )
+
+
+def download_media(msg: OutboundMessage, ctx: SendContext) -> None:
+    """Fetch an image a user sent to the official account and mark its ``Photo`` ready."""
+    data = _payload(msg)
+    photo = ctx.session.get(Photo, int(data["photo_id"]))
+    if photo is None:
+        raise WechatPermanentError(f"outbox row {msg.id}: photo {data['photo_id']} is gone")
+    if photo.status == "ready" and photo.storage_key:
+        return  # already done (a retried row)
+    try:
+        content = ctx.clients.official_account.get_media(str(data["media_id"]))
+    except WechatPermanentError:
+        photo.status = "failed"
+        ctx.session.flush()
+        raise
+    if len(content) > ctx.settings.uploads.max_bytes:
+        photo.status = "failed"
+        ctx.session.flush()
+        raise WechatPermanentError(f"图片超过 {ctx.settings.uploads.max_bytes} 字节，未保存")
+    ext, ctype = next(
+        (v for magic, v in _IMAGE_EXT.items() if content.startswith(magic)), ("jpg", "image/jpeg")
+    )
+    key = f"{WECHAT_MEDIA_DIR}/{photo.id}.{ext}"
+    target = ctx.uploads_dir / key
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(target.suffix + ".part")
+    tmp.write_bytes(content)
+    tmp.replace(target)
+    photo.storage_key = key
+    photo.content_type = ctype
+    photo.status = "ready"
+    ctx.session.flush()
+
+
+_CHECK_TARGETS: dict[str, type[Any]] = {
+    "log": FulfilmentLog,
+    "commitment": Commitment,
+    "request": Request,
+}
+
+
+def check_content(msg: OutboundMessage, ctx: SendContext) -> None:
+    """WeChat content-security check (msg_sec_check v2) of text that becomes public."""
+    data = _payload(msg)
+    model = _CHECK_TARGETS.get(str(data.get("kind")))
+    if model is None:
+        raise WechatPermanentError(f"outbox row {msg.id}: unknown content kind {data.get('kind')}")
+    obj = ctx.session.get(model, int(data["id"]))
+    if obj is None:
+        return
+    try:
+        result = ctx.clients.mini_program.msg_sec_check(
+            str(data.get("openid") or msg.recipient),
+            str(data["content"]),
+            int(data.get("scene", 2)),
+        )
+    except WechatNotConfigured:
+        obj.content_status = ContentStatus.NOT_CHECKED.value
+        ctx.session.flush()
+        return
+    suggest = str(result.get("suggest", "pass"))
+    obj.content_status = {
+        "pass": ContentStatus.PASS.value,
+        "review": ContentStatus.PENDING.value,  # WeChat is unsure: a person decides
+    }.get(suggest, ContentStatus.REJECTED.value)
+    ctx.session.flush()
+
+
+Sender = Callable[[OutboundMessage, SendContext], None]
+
+SENDERS: dict[str, Sender] = {
+    OutboundChannel.CUSTOMER_SERVICE.value: send_customer_service,
+    OutboundChannel.TEMPLATE.value: send_template,
+    OutboundChannel.SUBSCRIPTION.value: send_subscription,
+    OutboundChannel.MEDIA_DOWNLOAD.value: download_media,
+    OutboundChannel.CONTENT_CHECK.value: check_content,
+}
