@@ -44,3 +44,4 @@ def _configure_logging(settings: Settings) -> None:
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         )
     logging.getLogger("jiannuo").setLevel(settings.app.log_level)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
