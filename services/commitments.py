@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from models import (
@@ -344,13 +344,19 @@ def withdraw(session: Session, actor: Actor, c: Commitment, reason: str) -> Comm
 def review_queue(session: Session, actor: Actor) -> list[Commitment]:
     """Commitments waiting for this actor's decision (at any level they hold)."""
     pending = list(PENDING_FOR_LEVEL.values())
-    paths = [g.org_path for g in actor.grants]
-    if not paths and not actor.system:
+    # A group leader's commitments belong to the branch above the group: search from there.
+    prefixes = {
+        g.org_path.rsplit("/", 2)[0] + "/" if g.role == Role.GROUP_LEADER.value else g.org_path
+        for g in actor.grants
+    }
+    if not prefixes and not actor.system:
         return []
-    rows = session.scalars(
+    query = (
         select(Commitment)
         .join(Organisation, Organisation.id == Commitment.org_id)
         .where(Commitment.status.in_(pending))
         .order_by(Commitment.submitted_at, Commitment.id)
     )
-    return [c for c in rows if can_review(session, actor, c)]
+    if not actor.system:
+        query = query.where(or_(*(Organisation.path.startswith(p) for p in sorted(prefixes))))
+    return [c for c in session.scalars(query) if can_review(session, actor, c)]
