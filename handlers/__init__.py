@@ -13,6 +13,10 @@ MODULES = (
     "handlers.context",
     "handlers.errors",
     "handlers.cli.core",
+    "handlers.wechat_callback",
+    "handlers.cli.bot",
+    "handlers.pages",
+    "handlers.cli.reports",
 )
 
 

@@ -1,0 +1,181 @@
+"""`flask report …` and `flask points …`: drafts, exports and the points ledger."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from handlers.context import database, settings
+from models import Member, Organisation
+from services import points, privacy, reports
+from services.clock import local_date
+
+report_cli = AppGroup("report", help="报表：主题党日、季度讲评、半年销号、年度考评")
+points_cli = AppGroup("points", help="先锋指数：同步积分、排名、闪亮之星")
+
+
+def _org(session, org_id: int) -> Organisation:  # type: ignore[no-untyped-def]
+    org = session.get(Organisation, org_id)
+    if org is None:
+        raise click.ClickException(f"找不到编号为 {org_id} 的组织，请用正确的 --org")
+    return org
+
+
+def _write(text: str, out: str | None) -> None:
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+        click.echo(f"已写入 {out}")
+    else:
+        click.echo(text)
+
+
+@report_cli.command("year-end")
+@click.option("--org", "org_id", type=int, required=True, help="乡镇或支部的组织编号")
+@click.option("--year", type=int, default=None, help="年份，默认今年")
+@click.option("--out", default=None, help="输出文件，默认 year-end-<组织代码>-<年份>.xlsx/.csv")
+@click.option("--csv", "as_csv", is_flag=True, help="只导出汇总 CSV")
+def year_end(org_id: int, year: int | None, out: str | None, as_csv: bool) -> None:
+    """年度考评工作簿（汇总 + 每个支部一张表）或汇总 CSV。"""
+    year = year or local_date().year
+    with database().session() as session:
+        org = _org(session, org_id)
+        if as_csv:
+            data = reports.year_end_csv(session, org, year).encode("utf-8")
+        else:
+            data = reports.year_end_workbook(session, org, year)
+        path = Path(out or f"year-end-{org.code}-{year}.{'csv' if as_csv else 'xlsx'}")
+    path.write_bytes(data)
+    click.echo(f"已导出 {path}")
+
+
+@report_cli.command("party-day")
+@click.option("--member", "member_id", type=int, required=True, help="党员编号")
+@click.option("--month", required=True, help="月份，例如 2026-03")
+@click.option("--out", default=None)
+def party_day(member_id: int, month: str, out: str | None) -> None:
+    """某位党员的主题党日践诺汇报草稿（可编辑）。"""
+    try:
+        year, mon = (int(x) for x in month.split("-"))
+    except ValueError:
+        raise click.ClickException("月份格式应为 YYYY-MM，例如 2026-03") from None
+    with database().session() as session:
+        m = session.get(Member, member_id)
+        if m is None:
+            raise click.ClickException(f"找不到编号为 {member_id} 的党员")
+        text = reports.party_day_draft(session, m, year, mon)
+    _write(text, out)
+
+
+@report_cli.command("party-day-branch")
+@click.option("--org", "org_id", type=int, required=True, help="支部编号")
+@click.option("--month", required=True, help="月份，例如 2026-03")
+@click.option("--out", default=None)
+def party_day_branch(org_id: int, month: str, out: str | None) -> None:
+    """一个支部全体党员的主题党日汇报草稿。"""
+    try:
+        year, mon = (int(x) for x in month.split("-"))
+    except ValueError:
+        raise click.ClickException("月份格式应为 YYYY-MM，例如 2026-03") from None
+    with database().session() as session:
+        org = _org(session, org_id)
+        members = session.scalars(
+            select(Member)
+            .where(Member.org_id == org.id, Member.active.is_(True))
+            .order_by(Member.name)
+        )
+        text = "\n\n------\n\n".join(
+            reports.party_day_draft(session, m, year, mon) for m in members
+        )
+    _write(text, out)
+
+
+@report_cli.command("quarterly")
+@click.option("--org", "org_id", type=int, required=True, help="支部编号")
+@click.option("--year", type=int, required=True)
+@click.option("--quarter", type=click.IntRange(1, 4), required=True)
+@click.option("--out", default=None)
+def quarterly(org_id: int, year: int, quarter: int, out: str | None) -> None:
+    """支部季度讲评草稿。"""
+    with database().session() as session:
+        text = reports.quarterly_review(session, _org(session, org_id), year, quarter)
+    _write(text, out)
+
+
+@report_cli.command("half-year")
+@click.option("--org", "org_id", type=int, required=True, help="乡镇编号")
+@click.option("--year", type=int, required=True)
+@click.option("--half", type=click.IntRange(1, 2), required=True)
+@click.option("--out", default=None)
+def half_year(org_id: int, year: int, half: int, out: str | None) -> None:
+    """半年销号情况，点名进度滞后的支部。"""
+    with database().session() as session:
+        text = reports.half_year_checkoff(
+            session, _org(session, org_id), year, half, settings().reports.yellow_flag_below_percent
+        )
+    _write(text, out)
+
+
+@report_cli.command("link")
+@click.option("--org", "org_id", type=int, required=True, help="乡镇或支部编号")
+@click.option("--year", type=int, default=None)
+def link(org_id: int, year: int | None) -> None:
+    """打印给街镇工作人员的年度报表下载链接（签名，有效期见 reports.download_token_days）。"""
+    year = year or local_date().year
+    with database().session() as session:
+        org = _org(session, org_id)
+        code = org.code
+    token = privacy.sign(str(current_app.config["SECRET_KEY"]), "report", org_id)
+    base = settings().app.base_url.rstrip("/")
+    days = settings().reports.download_token_days
+    click.echo(f"年度工作簿（Excel）：{base}/reports/{code}/year-end.xlsx?year={year}&t={token}")
+    click.echo(f"汇总（CSV）：{base}/reports/{code}/year-end.csv?year={year}&t={token}")
+    click.echo(f"链接 {days} 天内有效，请只发给街镇工作人员。")
+
+
+@points_cli.command("sync")
+@click.option("--org", "org_id", type=int, default=None, help="只同步这个组织（默认全部）")
+def points_sync(org_id: int | None) -> None:
+    """按已核实的事件补记积分（可重复执行，不会重复记分）。"""
+    with database().session() as session:
+        org = _org(session, org_id) if org_id else None
+        added = points.sync(session, settings().points.rules, local_date(), org)
+    click.echo(f"新增积分记录 {added} 条")
+
+
+@points_cli.command("ranking")
+@click.option("--org", "org_id", type=int, required=True)
+@click.option("--year", type=int, default=None)
+@click.option("--top", type=int, default=20)
+def points_ranking(org_id: int, year: int | None, top: int) -> None:
+    """先锋指数排名。"""
+    with database().session() as session:
+        rows = points.ranking(session, _org(session, org_id), year)[:top]
+    for r in rows:
+        click.echo(f"{r.rank:>3}. {r.name}  {r.points}")
+
+
+@points_cli.command("stars")
+@click.option("--org", "org_id", type=int, required=True)
+@click.option("--year", type=int, default=None)
+def points_stars(org_id: int, year: int | None) -> None:
+    """闪亮之星推荐名单。"""
+    cfg = settings().points
+    with database().session() as session:
+        text = reports.star_text(
+            session,
+            _org(session, org_id),
+            year or local_date().year,
+            count=cfg.star_count,
+            min_satisfaction=cfg.star_min_satisfaction,
+            min_ratings=cfg.star_min_ratings,
+        )
+    click.echo(text)
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(report_cli)
+    app.cli.add_command(points_cli)

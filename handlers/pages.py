@@ -1,0 +1,335 @@
+"""Public pages opened from QR codes and links in WeChat: township overview, branch wall and
+progress board, member card, request page, QR codes and the printable QR sheet, and the staff
+downloads (protected by a signed token printed by ``flask report link``).
+
+Handlers only load, check and render; the numbers come from ``services``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from services import evaluation, privacy, public, qr, reports
+from services import requests as request_service
+from services.actors import Actor, actor_for_account
+from services.clock import local_date
+from services.errors import PermissionDenied
+from services.requests import KIND_LABELS
+
+from .context import db_session, read_session, settings
+
+bp = Blueprint("pages", __name__)
+
+REQUEST_PURPOSE = "request"
+REPORT_PURPOSE = "report"
+QR_PER_PAGE = 12
+
+
+def _secret() -> str:
+    return str(current_app.config["SECRET_KEY"])
+
+
+def base_url() -> str:
+    return settings().app.base_url.rstrip("/")
+
+
+def request_link(number: str, external: bool = False) -> str:
+    """The submitter's link to follow a request (no login: the token is the key)."""
+    path = f"/r/{number}?t={privacy.sign(_secret(), REQUEST_PURPOSE, number)}"
+    return base_url() + path if external else path
+
+
+def report_token(org_id: int) -> str:
+    return privacy.sign(_secret(), REPORT_PURPOSE, org_id)
+
+
+def photo_url(key: str | None) -> str:
+    """URL of a stored photo (``services.uploads`` serves ``/media/<key>``)."""
+    if not key:
+        return ""
+    try:
+        from services import uploads  # written by the API engineer
+
+        fn = getattr(uploads, "url_for_key", None)
+        if callable(fn):
+            return str(fn(key) or "")
+    except ImportError:
+        pass
+    return f"/media/{key}"
+
+
+def _today() -> date:
+    return local_date()
+
+
+@bp.app_context_processor
+def _globals() -> dict[str, object]:
+    s = settings()
+    return {
+        "demo": s.demo,
+        "site_name": s.app.name,
+        "township_name": s.app.township_name,
+        "photo_url": photo_url,
+    }
+
+
+# -- pages --------------------------------------------------------------------------------
+
+
+@bp.get("/")
+def overview() -> str:
+    session = read_session()
+    township = public.township_of(session)
+    cfg = settings().reports
+    today = _today()
+    stats = (
+        public.branch_stats(
+            session,
+            township,
+            today,
+            red_count=cfg.red_flag_count,
+            yellow_below=cfg.yellow_flag_below_percent,
+        )
+        if township
+        else []
+    )
+    sat = evaluation.satisfaction(session, township, today.year) if township else evaluation.EMPTY
+    downloads = None
+    if township is not None and settings().demo:
+        downloads = {"token": report_token(township.id), "code": township.code, "year": today.year}
+    return render_template(
+        "pages/overview.html",
+        township=township,
+        stats=stats,
+        satisfaction=sat,
+        month=f"{today.year}年{today.month}月",
+        downloads=downloads,
+    )
+
+
+@bp.get("/o/<code>/wall")
+def wall(code: str) -> str:
+    session = read_session()
+    org = public.org_by_code(session, code)
+    q = request.args.get("q", "")[:50]
+    view = public.branch_view(session, org, _today(), q, with_empty=False)
+    return render_template("pages/wall.html", view=view, q=q)
+
+
+@bp.get("/o/<code>/board")
+def board(code: str) -> str:
+    session = read_session()
+    org = public.org_by_code(session, code)
+    view = public.branch_view(session, org, _today())
+    return render_template("pages/board.html", view=view, today=_today().isoformat())
+
+
+@bp.get("/m/<code>")
+def member(code: str) -> str:
+    session = read_session()
+    m = public.member_by_code(session, code)
+    card = public.member_card(session, m, _today(), settings().reports.member_card_logs)
+    return render_template("pages/member.html", card=card)
+
+
+@bp.route("/m/<code>/ask", methods=["GET", "POST"])
+def ask(code: str) -> Response | str:
+    if request.method == "GET":
+        m = public.member_by_code(read_session(), code)
+        return render_template("pages/ask.html", member=m, kinds=KIND_LABELS, error="", form={})
+    session = db_session()
+    m = public.member_by_code(session, code)
+    form = {k: request.form.get(k, "") for k in ("kind", "text", "location")}
+    from services.errors import DomainError
+
+    try:
+        req = request_service.submit(
+            session,
+            Actor(name="群众"),
+            kind=form["kind"] or "problem",
+            text=form["text"],
+            location=form["location"],
+            member_code=m.public_code,
+            channel="web",
+            first_answer_hours=settings().requests.first_answer_hours,
+        )
+    except DomainError as exc:
+        session.rollback()
+        return Response(
+            render_template(
+                "pages/ask.html", member=m, kinds=KIND_LABELS, error=exc.message, form=form
+            ),
+            status=exc.status,
+        )
+    session.commit()
+    return redirect(request_link(req.number) + "&new=1", code=303)  # type: ignore[return-value]
+
+
+def _load_request(number: str):  # type: ignore[no-untyped-def]
+    token = request.values.get("t")
+    if not privacy.check(_secret(), REQUEST_PURPOSE, token, number):
+        # Same answer as an unknown number: the page must not confirm that a number exists.
+        abort(404)
+    return token
+
+
+@bp.get("/r/<number>")
+def request_page(number: str) -> str:
+    token = _load_request(number)
+    session = read_session()
+    req = request_service.by_number(session, number)
+    view = public.request_view(session, req)
+    can_rate = req.submitter_account_id is not None and req.status in ("resolved", "confirmed")
+    return render_template(
+        "pages/request.html",
+        req=view,
+        token=token,
+        new=bool(request.args.get("new")),
+        can_rate=can_rate,
+        ratings=evaluation.RATING_LABELS,
+    )
+
+
+@bp.post("/r/<number>/rate")
+def request_rate(number: str) -> Response:
+    token = _load_request(number)
+    session = db_session()
+    req = request_service.by_number(session, number)
+    if req.submitter_account_id is None:
+        raise PermissionDenied("请在公众号或小程序中评价这条诉求")
+    from models import Account
+
+    actor = actor_for_account(session, session.get_one(Account, req.submitter_account_id))
+    evaluation.rate_request(
+        session,
+        actor,
+        req,
+        request.form.get("rating", ""),
+        request.form.get("comment", ""),
+        settings().points.rules,
+    )
+    session.commit()
+    return redirect(f"/r/{number}?t={token}", code=303)  # type: ignore[return-value]
+
+
+# -- QR codes -------------------------------------------------------------------------------
+
+
+def _png(data: str) -> Response:
+    resp = Response(qr.png(data), mimetype="image/png")
+    resp.cache_control.public = True
+    resp.cache_control.max_age = 86400
+    return resp
+
+
+def _mini_program_code(scene: str) -> bytes | None:
+    """A mini-program code (getwxacodeunlimit) when credentials and the client exist."""
+    if not settings().wechat.mini_program.enabled:
+        return None
+    try:
+        from wechat import client  # written by the bot engineer
+    except ImportError:
+        return None
+    fn = getattr(client, "get_wxacode_unlimit", None)
+    if not callable(fn):
+        return None
+    data = fn(scene=scene, page="pages/member/index")
+    return data if isinstance(data, bytes) else None
+
+
+@bp.get("/m/<code>/qr.png")
+def member_qr_png(code: str) -> Response:
+    m = public.member_by_code(read_session(), code)
+    if request.args.get("kind") == "mini":
+        data = _mini_program_code(f"m={m.public_code}")
+        if data is not None:
+            return Response(data, mimetype="image/png")
+    return _png(qr.member_url(base_url(), m.public_code))
+
+
+@bp.get("/m/<code>/qr.svg")
+def member_qr_svg(code: str) -> Response:
+    m = public.member_by_code(read_session(), code)
+    return Response(qr.svg(qr.member_url(base_url(), m.public_code)), mimetype="image/svg+xml")
+
+
+@bp.get("/o/<code>/qr.png")
+def org_qr_png(code: str) -> Response:
+    org = public.org_by_code(read_session(), code)
+    return _png(qr.org_url(base_url(), org.code))
+
+
+@bp.get("/o/<code>/qr.svg")
+def org_qr_svg(code: str) -> Response:
+    org = public.org_by_code(read_session(), code)
+    return Response(qr.svg(qr.org_url(base_url(), org.code)), mimetype="image/svg+xml")
+
+
+@bp.get("/o/<code>/qr-sheet")
+def qr_sheet(code: str) -> str:
+    session = read_session()
+    org = public.org_by_code(session, code)
+    members = public.members_for_sheet(session, org)
+    pages = qr.chunk(members, QR_PER_PAGE)
+    return render_template("pages/qr_sheet.html", org=public.branch_of(session, org), pages=pages)
+
+
+# -- staff downloads (signed token from `flask report link`) ---------------------------------
+
+
+def _report_org(code: str):  # type: ignore[no-untyped-def]
+    session = read_session()
+    org = public.org_by_code(session, code)
+    max_age = settings().reports.download_token_days * 86400
+    if not privacy.check(_secret(), REPORT_PURPOSE, request.args.get("t"), org.id, max_age):
+        raise PermissionDenied("下载链接无效或已过期，请让管理员用 flask report link 重新生成")
+    try:
+        year = int(request.args.get("year", _today().year))
+    except ValueError:
+        abort(400)
+    return session, org, year
+
+
+@bp.get("/reports/<code>/year-end.xlsx")
+def year_end_xlsx(code: str) -> Response:
+    session, org, year = _report_org(code)
+    data = reports.year_end_workbook(session, org, year)
+    return _download(
+        data,
+        f"year-end-{org.code}-{year}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@bp.get("/reports/<code>/year-end.csv")
+def year_end_csv(code: str) -> Response:
+    session, org, year = _report_org(code)
+    return _download(
+        reports.year_end_csv(session, org, year).encode("utf-8"),
+        f"year-end-{org.code}-{year}.csv",
+        "text/csv; charset=utf-8",
+    )
+
+
+def _download(data: bytes, filename: str, mimetype: str) -> Response:
+    resp = Response(data, mimetype=mimetype)
+    resp.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.jinja_env.globals["url_for"] = url_for

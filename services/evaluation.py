@@ -1,0 +1,339 @@
+"""评诺: residents served confirm and rate; the branch and the township grade at year end;
+members evaluate each other at half year; satisfaction rates per member, branch, township.
+
+Satisfaction rate = (满意 + 基本满意) / all resident ratings, the way the townships count it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models import (
+    Account,
+    Commitment,
+    Evaluation,
+    EvaluationKind,
+    FulfilmentLog,
+    Member,
+    MemberHousehold,
+    Organisation,
+    OrgKind,
+    Rating,
+    Request,
+    Role,
+)
+
+from . import points, quantify, requests
+from .actors import Actor
+from .clock import now_utc
+from .errors import PermissionDenied, ValidationError
+
+RATING_LABELS = requests.RATING_LABELS
+GRADES = {
+    "excellent": "优秀",
+    "qualified": "合格",
+    "basically_qualified": "基本合格",
+    "unqualified": "不合格",
+}
+MUTUAL_RATINGS = {"good": "好", "fair": "较好", "average": "一般", "poor": "差"}
+GOOD_RATINGS = (Rating.SATISFIED.value, Rating.BASICALLY_SATISFIED.value)
+
+
+@dataclass(frozen=True)
+class Satisfaction:
+    total: int
+    satisfied: int
+    basically: int
+    unsatisfied: int
+
+    @property
+    def rate(self) -> float | None:
+        return (self.satisfied + self.basically) / self.total if self.total else None
+
+    @property
+    def percent(self) -> int | None:
+        r = self.rate
+        return None if r is None else round(r * 100)
+
+
+EMPTY = Satisfaction(0, 0, 0, 0)
+
+
+def _check_comment(comment: str) -> str:
+    comment = quantify.normalise(comment)
+    if len(comment) > 500:
+        raise ValidationError("comment", "评价内容最多 500 个字")
+    return comment
+
+
+# -- residents served ----------------------------------------------------------------------
+
+
+def rate_request(
+    session: Session,
+    actor: Actor,
+    req: Request,
+    rating: str,
+    comment: str,
+    rules: Mapping[str, int],
+) -> Request:
+    """The submitter rates a resolved request (``requests.rate``) and points follow."""
+    requests.rate(session, actor, req, rating, comment)
+    session.flush()
+    points.award_request_rated(session, rules, req)
+    return req
+
+
+def is_served_by(session: Session, account: Account, member_id: int) -> bool:
+    """A resident is served by a member when their household is linked to that member (联户)."""
+    if account.household_id is None:
+        return False
+    return (
+        session.scalar(
+            select(MemberHousehold.id).where(
+                MemberHousehold.household_id == account.household_id,
+                MemberHousehold.member_id == member_id,
+            )
+        )
+        is not None
+    )
+
+
+def confirm_log(
+    session: Session,
+    actor: Actor,
+    log: FulfilmentLog,
+    rating: str,
+    comment: str,
+    rules: Mapping[str, int],
+) -> Evaluation:
+    """群众销账: a resident served confirms a log happened and rates it. The log becomes
+    verified, which is what earns points."""
+    if actor.account_id is None:
+        raise PermissionDenied("请先在公众号或小程序中登录，再确认")
+    account = session.get_one(Account, actor.account_id)
+    if log.member_id is None or not is_served_by(session, account, log.member_id):
+        raise PermissionDenied("只有这位党员联系服务的群众可以确认这条记录")
+    if rating not in Rating.values():
+        raise ValidationError("rating", "请选择：满意、基本满意或不满意")
+    comment = _check_comment(comment)
+    c = session.get_one(Commitment, log.commitment_id)
+    existing = session.scalar(
+        select(Evaluation).where(
+            Evaluation.kind == EvaluationKind.RESIDENT_RATING.value,
+            Evaluation.commitment_id == c.id,
+            Evaluation.evaluator_account_id == account.id,
+            Evaluation.period == log.happened_on.strftime("%Y-%m"),
+        )
+    )
+    if existing is None:
+        existing = Evaluation(
+            kind=EvaluationKind.RESIDENT_RATING.value,
+            commitment_id=c.id,
+            evaluator_account_id=account.id,
+            period=log.happened_on.strftime("%Y-%m"),
+            created_at=now_utc(),
+        )
+        session.add(existing)
+    existing.subject_member_id = log.member_id
+    existing.subject_org_id = c.org_id
+    existing.rating = rating
+    existing.comment = comment
+    if log.verified_at is None:
+        log.verified_at = now_utc()
+        log.verified_by_account_id = account.id
+    session.flush()
+    points.award_verified_log(session, rules, log)
+    return existing
+
+
+# -- the organisation's grades ---------------------------------------------------------------
+
+
+def _upsert(session: Session, kind: str, period: str, **key: int | None) -> Evaluation:
+    q = select(Evaluation).where(Evaluation.kind == kind, Evaluation.period == period)
+    for col, value in key.items():
+        q = q.where(getattr(Evaluation, col) == value)
+    found = session.scalar(q)
+    if found is None:
+        found = Evaluation(kind=kind, period=period, created_at=now_utc(), rating="", **key)
+        session.add(found)
+    return found
+
+
+def _year(year: int) -> str:
+    if not 2000 <= year <= 2100:
+        raise ValidationError("year", "年份应为四位数字，例如 2026")
+    return str(year)
+
+
+def grade_member(
+    session: Session, actor: Actor, member: Member, year: int, grade: str, comment: str = ""
+) -> Evaluation:
+    """Year-end grade of a member by their branch (secretary or township staff)."""
+    branch = session.get_one(Organisation, member.org_id)
+    if not actor.manages(branch):
+        raise PermissionDenied("只有本支部书记或街镇管理员可以评定党员年度等次")
+    if grade not in GRADES:
+        raise ValidationError("grade", "请选择等次：优秀、合格、基本合格或不合格")
+    ev = _upsert(
+        session, EvaluationKind.BRANCH_GRADE.value, _year(year), subject_member_id=member.id
+    )
+    ev.subject_org_id = branch.id
+    ev.rating = grade
+    ev.comment = _check_comment(comment)
+    ev.evaluator_account_id = actor.account_id
+    ev.evaluator_member_id = actor.member_id
+    return ev
+
+
+def grade_branch(
+    session: Session, actor: Actor, branch: Organisation, year: int, grade: str, comment: str = ""
+) -> Evaluation:
+    """Year-end grade of a branch by the township."""
+    if branch.kind != OrgKind.BRANCH.value:
+        raise ValidationError("org_id", "只能评定党支部")
+    if not actor.has_role(Role.TOWNSHIP_ADMIN, branch):
+        raise PermissionDenied("只有街镇管理员可以评定支部年度等次")
+    if grade not in GRADES:
+        raise ValidationError("grade", "请选择等次：优秀、合格、基本合格或不合格")
+    ev = _upsert(
+        session, EvaluationKind.TOWNSHIP_GRADE.value, _year(year), subject_org_id=branch.id
+    )
+    ev.rating = grade
+    ev.comment = _check_comment(comment)
+    ev.evaluator_account_id = actor.account_id
+    return ev
+
+
+def half_of(year: int, half: int) -> str:
+    if half not in (1, 2):
+        raise ValidationError("half", "半年只能是 1（上半年）或 2（下半年）")
+    return f"{_year(year)}H{half}"
+
+
+def mutual(
+    session: Session,
+    actor: Actor,
+    subject: Member,
+    year: int,
+    half: int,
+    rating: str,
+    comment: str = "",
+) -> Evaluation:
+    """Half-year mutual evaluation: a member rates another member of the same branch."""
+    if actor.member_id is None:
+        raise PermissionDenied("只有党员可以参加互评")
+    me = session.get(Member, actor.member_id)
+    if me is None or me.org_id != subject.org_id:
+        raise PermissionDenied("只能评价本支部的党员")
+    if me.id == subject.id:
+        raise ValidationError("member_id", "不能评价自己")
+    if rating not in MUTUAL_RATINGS:
+        raise ValidationError("rating", "请选择：好、较好、一般或差")
+    ev = _upsert(
+        session,
+        EvaluationKind.MUTUAL.value,
+        half_of(year, half),
+        subject_member_id=subject.id,
+        evaluator_member_id=me.id,
+    )
+    ev.subject_org_id = subject.org_id
+    ev.rating = rating
+    ev.comment = _check_comment(comment)
+    return ev
+
+
+def grades(session: Session, kind: str, year: int) -> dict[int, Evaluation]:
+    """Year-end grades by subject id (member for branch grades, branch for township grades)."""
+    rows = session.scalars(
+        select(Evaluation).where(Evaluation.kind == kind, Evaluation.period == str(year))
+    )
+    col = "subject_member_id" if kind == EvaluationKind.BRANCH_GRADE.value else "subject_org_id"
+    return {getattr(e, col): e for e in rows}
+
+
+def mutual_summary(
+    session: Session, branch: Organisation, year: int, half: int
+) -> dict[int, dict[str, int]]:
+    """Counts of each mutual rating per member of the branch for that half year."""
+    out: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(MUTUAL_RATINGS, 0))
+    rows = session.execute(
+        select(Evaluation.subject_member_id, Evaluation.rating, func.count(Evaluation.id))
+        .where(
+            Evaluation.kind == EvaluationKind.MUTUAL.value,
+            Evaluation.period == half_of(year, half),
+            Evaluation.subject_org_id == branch.id,
+        )
+        .group_by(Evaluation.subject_member_id, Evaluation.rating)
+    )
+    for mid, rating, n in rows:
+        out[mid][rating] = int(n)
+    return dict(out)
+
+
+# -- satisfaction rates ----------------------------------------------------------------------
+
+
+def _ratings_query(org: Organisation, year: int | None):  # type: ignore[no-untyped-def]
+    q = (
+        select(Evaluation.subject_member_id, Evaluation.subject_org_id, Evaluation.rating)
+        .join(Organisation, Organisation.id == Evaluation.subject_org_id)
+        .where(
+            Evaluation.kind == EvaluationKind.RESIDENT_RATING.value,
+            Organisation.path.startswith(org.path),
+        )
+    )
+    if year is not None:
+        q = q.where(Evaluation.period.startswith(str(year)))
+    return q
+
+
+def tally(ratings: list[str]) -> Satisfaction:
+    return Satisfaction(
+        len(ratings),
+        ratings.count(Rating.SATISFIED.value),
+        ratings.count(Rating.BASICALLY_SATISFIED.value),
+        ratings.count(Rating.UNSATISFIED.value),
+    )
+
+
+def satisfaction_by_member(
+    session: Session, org: Organisation, year: int | None = None
+) -> dict[int, Satisfaction]:
+    by: dict[int, list[str]] = defaultdict(list)
+    for mid, _oid, rating in session.execute(_ratings_query(org, year)):
+        if mid is not None:
+            by[mid].append(rating)
+    return {k: tally(v) for k, v in by.items()}
+
+
+def satisfaction_by_branch(
+    session: Session, org: Organisation, year: int | None = None
+) -> dict[int, Satisfaction]:
+    by: dict[int, list[str]] = defaultdict(list)
+    for _mid, oid, rating in session.execute(_ratings_query(org, year)):
+        by[oid].append(rating)
+    return {k: tally(v) for k, v in by.items()}
+
+
+def satisfaction(session: Session, org: Organisation, year: int | None = None) -> Satisfaction:
+    """The whole subtree (a township, or one branch)."""
+    return tally([r for _m, _o, r in session.execute(_ratings_query(org, year))])
+
+
+def satisfaction_of_member(
+    session: Session, member: Member, year: int | None = None
+) -> Satisfaction:
+    q = select(Evaluation.rating).where(
+        Evaluation.kind == EvaluationKind.RESIDENT_RATING.value,
+        Evaluation.subject_member_id == member.id,
+    )
+    if year is not None:
+        q = q.where(Evaluation.period.startswith(str(year)))
+    return tally(list(session.scalars(q)))
