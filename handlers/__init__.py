@@ -17,6 +17,7 @@ MODULES = (
     "handlers.cli.bot",
     "handlers.pages",
     "handlers.cli.reports",
+    "handlers.api",
 )
 
 

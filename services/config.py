@@ -97,6 +97,8 @@ class UploadsSection(Section):
 
 class ApiSection(Section):
     token_ttl_hours: int = 168
+    write_rate_limit: str = "30 per minute"
+    content_check_timeout_seconds: float = 2.0
 
 
 class PointsSection(Section):

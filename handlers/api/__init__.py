@@ -1,0 +1,92 @@
+"""The mini-program JSON API under ``/api/v1`` (contract: docs/api-contract.md).
+
+flask-smorest generates the OpenAPI document at ``/api/v1/openapi.json`` from the
+marshmallow schemas; every error has the ``{"error": {"code", "message", "fields"}}`` shape
+(rendered by ``handlers.errors``); writes are rate-limited per user with Flask-Limiter.
+Each resource module follows the rhythm load-or-404 → check access → change → commit →
+serialize.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+from . import auth, commitments, logs, me, public, requests, reviews, uploads
+from .base import Api, token_account_id
+
+BLUEPRINTS = (
+    auth.bp,
+    me.bp,
+    commitments.bp,
+    reviews.bp,
+    logs.bp,
+    uploads.bp,
+    requests.bp,
+    public.bp,
+)
+WRITE_METHODS = ["POST", "PATCH", "PUT", "DELETE"]
+
+
+def rate_limit_key() -> str:
+    """Per user (the account behind a valid token), else per client address."""
+    account_id = token_account_id()
+    if account_id is not None:
+        return f"account:{account_id}"
+    return f"ip:{get_remote_address()}"
+
+
+def _init_limiter(app: Flask) -> Limiter:
+    s = app.config["SETTINGS"]
+    limiter = Limiter(
+        key_func=rate_limit_key,
+        app=app,
+        storage_uri=s.redis.url or "memory://",
+        strategy="fixed-window",
+        key_prefix="jiannuo-api",
+        default_limits=[],
+        swallow_errors=True,  # a Redis outage must not take the API down
+    )
+    write_limit = limiter.shared_limit(
+        s.api.write_rate_limit, scope="api-write", methods=WRITE_METHODS, key_func=rate_limit_key
+    )
+    for bp in BLUEPRINTS:
+        write_limit(bp)
+    app.extensions["jiannuo.api.limiter"] = limiter
+    return limiter
+
+
+def init_app(app: Flask) -> None:
+    s = app.config["SETTINGS"]
+    app.config.update(
+        API_TITLE=f"{s.app.name} 小程序接口",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+    )
+    api = Api(
+        app,
+        spec_kwargs={
+            "info": {
+                "description": '践诺小程序 JSON 接口；错误格式 {"error": {"code", "message", "fields"}}。'
+            },
+            "servers": [{"url": "/"}],
+        },
+    )
+    api.spec.components.security_scheme(
+        "bearerAuth",
+        {"type": "http", "scheme": "bearer", "description": "POST /api/v1/auth/login 得到的令牌"},
+    )
+    for bp in BLUEPRINTS:
+        api.register_blueprint(bp)
+    app.extensions["jiannuo.api"] = api
+    uploads.init_media(app)
+    _init_limiter(app)
+
+    @app.after_request
+    def _no_store(resp):  # type: ignore[no-untyped-def]
+        if request.path.startswith("/api/"):
+            resp.headers.setdefault("Cache-Control", "no-store")
+        return resp

@@ -1,0 +1,76 @@
+"""践诺: fulfilment logs with photos."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from handlers.context import db_session, read_session
+from models import FulfilmentLog
+from services import fulfilment
+
+from . import serialize, wx
+from .access import commitment_for, is_owner
+from .base import (
+    SECURED,
+    Blueprint,
+    PageArgs,
+    current_actor,
+    optional_actor,
+    page_body,
+    page_of,
+    paginate,
+)
+from .schemas import LogCreatedSchema, LogIn, LogSchema
+
+bp = Blueprint("logs", __name__, url_prefix="/api/v1/commitments", description="践诺记录")
+
+
+@bp.route("/<int:commitment_id>/logs", methods=["POST"])
+@bp.doc(**SECURED)
+@bp.arguments(LogIn)
+@bp.response(201, LogCreatedSchema)
+def create(args: dict[str, Any], commitment_id: int) -> dict[str, Any]:
+    """记录践诺（数量、内容、照片），返回新的进度。"""
+    account, actor = current_actor(read_session())
+    note = args.get("note") or ""
+    verdict = wx.check_text(account.mp_openid, note, wx.SCENE_SOCIAL_LOG, "note")
+    session = db_session()
+    c = commitment_for(session, actor, commitment_id)
+    entry = fulfilment.log(
+        session,
+        actor,
+        c,
+        quantity=args["quantity"],
+        note=note,
+        happened_on=args.get("happened_on"),
+        channel="miniprogram",
+        photo_ids=args.get("photo_ids") or (),
+    )
+    wx.apply_verdict(
+        session, verdict, "log", entry, account.mp_openid, entry.note, wx.SCENE_SOCIAL_LOG
+    )
+    session.flush()
+    body = {
+        "log": serialize.logs(session, [entry])[0],
+        "progress": fulfilment.progress_of(session, c).as_dict(),
+    }
+    session.commit()
+    return body
+
+
+@bp.route("/<int:commitment_id>/logs", methods=["GET"])
+@bp.arguments(PageArgs, location="query")
+@bp.response(200, page_of(LogSchema))
+def index(args: dict[str, int], commitment_id: int) -> dict[str, Any]:
+    """一条承诺的践诺记录（新的在前）。"""
+    session = read_session()
+    actor = optional_actor(session)
+    c = commitment_for(session, actor, commitment_id)
+    stmt = select(FulfilmentLog).where(FulfilmentLog.commitment_id == c.id)
+    if not is_owner(actor, c):
+        stmt = stmt.where(FulfilmentLog.content_status.in_(serialize.PUBLIC_CONTENT))
+    stmt = stmt.order_by(FulfilmentLog.happened_on.desc(), FulfilmentLog.id.desc())
+    items, total = paginate(session, stmt, args)
+    return page_body(serialize.logs(session, items), total, args)

@@ -1,0 +1,50 @@
+"""审核: the review queue and decisions (group leader, secretary, township staff)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from handlers.context import db_session, read_session, settings
+from services import commitments as commitment_service
+
+from . import serialize
+from .access import commitment_for
+from .base import SECURED, Blueprint, PageArgs, current_actor, page_list, page_of
+from .schemas import CommitmentSchema, ReviewIn
+
+bp = Blueprint("reviews", __name__, url_prefix="/api/v1", description="审核")
+
+
+@bp.route("/reviews/queue", methods=["GET"])
+@bp.doc(**SECURED)
+@bp.arguments(PageArgs, location="query")
+@bp.response(200, page_of(CommitmentSchema))
+def queue(args: dict[str, int]) -> dict[str, Any]:
+    """等我审核的承诺（不含我自己的）。"""
+    session = read_session()
+    _, actor = current_actor(session)
+    body = page_list(commitment_service.review_queue(session, actor), args)
+    body["items"] = serialize.commitments(session, body["items"])
+    return body
+
+
+@bp.route("/commitments/<int:commitment_id>/review", methods=["POST"])
+@bp.doc(**SECURED)
+@bp.arguments(ReviewIn)
+@bp.response(200, CommitmentSchema)
+def review(args: dict[str, Any], commitment_id: int) -> dict[str, Any]:
+    """审核决定：通过（进入下一级或公开）或退回（须写明理由）。不能审核自己的承诺。"""
+    session = db_session()
+    _, actor = current_actor(session)
+    c = commitment_for(session, actor, commitment_id)
+    commitment_service.review(
+        session,
+        actor,
+        c,
+        args["decision"],
+        args.get("reason") or "",
+        settings().commitments.review_levels,
+    )
+    body = serialize.commitment(session, c)
+    session.commit()
+    return body

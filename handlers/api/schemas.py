@@ -1,0 +1,343 @@
+"""marshmallow schemas of the mini-program API: what comes in (refusing fields a client may
+not set) and what goes out. The OpenAPI document is generated from these."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+
+from .base import LocalDateTime, Schema, a_date, an_id, one_of, text_field
+
+F = ma.fields
+
+# -- output ---------------------------------------------------------------------------
+
+
+class ProgressSchema(ma.Schema):
+    percent = F.Integer(required=True)
+    state = F.String(
+        required=True,
+        metadata={
+            "enum": ["not_started", "on_track", "behind", "overdue", "completed", "completed_late"]
+        },
+    )
+    label = F.String(required=True)
+    done = F.Integer(required=True)
+    target = F.Integer(required=True)
+    total_periods = F.Integer(required=True)
+    next_due = F.Date(allow_none=True, required=True)
+    completed_on = F.Date(allow_none=True, required=True)
+
+
+class TimelineSchema(ma.Schema):
+    at = LocalDateTime(required=True)
+    actor = F.String(required=True)
+    action = F.String(required=True)
+    label = F.String(required=True)
+    note = F.String(required=True)
+
+
+class CommitmentSchema(ma.Schema):
+    id = F.Integer(required=True)
+    title = F.String(required=True)
+    description = F.String(required=True)
+    category = F.String(required=True)
+    owner_kind = F.String(required=True, metadata={"enum": ["member", "branch"]})
+    member_id = F.Integer(allow_none=True, required=True)
+    member_name = F.String(allow_none=True, required=True)
+    org_id = F.Integer(required=True)
+    org_name = F.String(required=True)
+    target_quantity = F.Integer(required=True)
+    unit = F.String(required=True)
+    target_kind = F.String(required=True, metadata={"enum": ["count", "periodic", "deadline"]})
+    frequency = F.String(allow_none=True, required=True)
+    target_label = F.String(required=True)
+    start_date = F.Date(required=True)
+    end_date = F.Date(required=True)
+    beneficiary = F.String(required=True)
+    status = F.String(required=True)
+    status_label = F.String(required=True)
+    content_status = F.String(required=True)
+    last_rejection_reason = F.String(required=True)
+    progress = F.Nested(ProgressSchema, required=True)
+
+
+class CommitmentDetailSchema(CommitmentSchema):
+    timeline = F.List(F.Nested(TimelineSchema), required=True)
+    can = F.Dict(keys=F.String(), values=F.Boolean(), required=True)
+
+
+class PhotoSchema(ma.Schema):
+    id = F.Integer(required=True)
+    url = F.String(allow_none=True, required=True)
+
+
+class LogSchema(ma.Schema):
+    id = F.Integer(required=True)
+    commitment_id = F.Integer(required=True)
+    quantity = F.Integer(required=True)
+    note = F.String(required=True)
+    happened_on = F.Date(required=True)
+    photos = F.List(F.Nested(PhotoSchema), required=True)
+    content_status = F.String(required=True)
+    created_at = LocalDateTime(required=True)
+
+
+class LogCreatedSchema(ma.Schema):
+    log = F.Nested(LogSchema, required=True)
+    progress = F.Nested(ProgressSchema, required=True)
+
+
+class AssigneeSchema(ma.Schema):
+    name = F.String(required=True)
+
+
+class RequestSchema(ma.Schema):
+    id = F.Integer(required=True)
+    number = F.String(required=True)
+    kind = F.String(required=True)
+    kind_label = F.String(required=True)
+    text = F.String(required=True)
+    location = F.String(required=True)
+    status = F.String(required=True)
+    status_label = F.String(required=True)
+    resolution = F.String(allow_none=True, required=True)
+    resolution_note = F.String(required=True)
+    assignee = F.Nested(AssigneeSchema, allow_none=True, required=True)
+    org_name = F.String(required=True)
+    due_at = LocalDateTime(required=True)
+    created_at = LocalDateTime(required=True)
+    rating = F.String(allow_none=True, required=True)
+    photos = F.List(F.Nested(PhotoSchema), required=True)
+    can = F.Dict(keys=F.String(), values=F.Boolean(), required=True)
+
+
+class RequestDetailSchema(RequestSchema):
+    timeline = F.List(F.Nested(TimelineSchema), required=True)
+
+
+class DemandSchema(ma.Schema):
+    """A demand-list entry: what is needed and where, never who asked."""
+
+    id = F.Integer(required=True)
+    number = F.String(required=True)
+    kind = F.String(required=True)
+    kind_label = F.String(required=True)
+    text = F.String(required=True)
+    location = F.String(required=True)
+    status = F.String(required=True)
+    assignee = F.Nested(AssigneeSchema, allow_none=True, required=True)
+    created_at = LocalDateTime(required=True)
+
+
+class MeMemberSchema(ma.Schema):
+    id = F.Integer(required=True)
+    name = F.String(required=True)
+    org_id = F.Integer(required=True)
+    org_name = F.String(required=True)
+    public_code = F.String(required=True)
+
+
+class RoleSchema(ma.Schema):
+    role = F.String(required=True)
+    org_id = F.Integer(required=True)
+    org_name = F.String(required=True)
+
+
+class MeSchema(ma.Schema):
+    id = F.Integer(required=True)
+    name = F.String(required=True)
+    member = F.Nested(MeMemberSchema, allow_none=True, required=True)
+    roles = F.List(F.Nested(RoleSchema), required=True)
+    demo = F.Boolean(required=True)
+
+
+class TokenSchema(ma.Schema):
+    token = F.String(required=True)
+    expires_at = LocalDateTime(required=True)
+    account = F.Nested(MeSchema, required=True)
+
+
+class UploadedSchema(ma.Schema):
+    id = F.Integer(required=True)
+    url = F.String(required=True)
+
+
+class OrgSchema(ma.Schema):
+    id = F.Integer(required=True)
+    name = F.String(required=True)
+    kind = F.String(required=True)
+    parent_name = F.String(allow_none=True, required=True)
+
+
+class WallMemberSchema(ma.Schema):
+    name = F.String(required=True)
+    public_code = F.String(required=True)
+    duties = F.String(required=True)
+    commitments = F.List(F.Nested(CommitmentSchema), required=True)
+
+
+class WallSchema(ma.Schema):
+    org = F.Nested(OrgSchema, required=True)
+    branch_commitments = F.List(F.Nested(CommitmentSchema), required=True)
+    members = F.List(F.Nested(WallMemberSchema), required=True)
+
+
+class BoardRowSchema(ma.Schema):
+    name = F.String(required=True)
+    public_code = F.String(required=True)
+    percent = F.Integer(allow_none=True, required=True)
+    state = F.String(allow_none=True, required=True)
+    flags = F.List(F.String(), required=True)
+    next_due = F.Date(allow_none=True, required=True)
+    commitments = F.Integer(required=True)
+
+
+class BoardSchema(ma.Schema):
+    org = F.Nested(OrgSchema, required=True)
+    rows = F.List(F.Nested(BoardRowSchema), required=True)
+
+
+class CardSchema(ma.Schema):
+    name = F.String(required=True)
+    public_code = F.String(required=True)
+    org_name = F.String(required=True)
+    duties = F.String(required=True)
+    speciality = F.String(required=True)
+    photo_url = F.String(allow_none=True, required=True)
+    contact = F.String(required=True)
+    commitments = F.List(F.Nested(CommitmentSchema), required=True)
+    logs = F.List(F.Nested(LogSchema), required=True)
+
+
+# -- input ----------------------------------------------------------------------------
+
+FREQUENCIES = ("daily", "weekly", "monthly", "quarterly", "yearly")
+
+
+class LoginIn(Schema):
+    code = text_field(
+        128, required=True, min_len=1, metadata={"description": "wx.login 得到的 code"}
+    )
+
+
+class DemoLoginIn(Schema):
+    member_id = an_id(allow_none=True)
+    role = one_of(
+        ("resident", "member", "group_leader", "secretary", "admin"),
+        "resident、member、group_leader、secretary、admin",
+        allow_none=True,
+    )
+
+
+class BindCodeIn(Schema):
+    bind_code = text_field(32, required=True, min_len=1)
+
+
+class BindPhoneIn(Schema):
+    code = text_field(
+        128,
+        required=True,
+        min_len=1,
+        metadata={"description": "手机号快速验证组件 getphonenumber 返回的 code"},
+    )
+
+
+class CommitmentIn(Schema):
+    title = text_field(100, required=True, min_len=1)
+    description = text_field(2000)
+    category = text_field(32)
+    target_quantity = F.Integer(
+        strict=True,
+        allow_none=True,
+        validate=ma.validate.Range(1, 1_000_000, error="目标数量应在 1 到 1000000 之间"),
+        error_messages={"invalid": "目标数量必须是正整数，例如 1、20"},
+    )
+    unit = text_field(10, allow_none=True)
+    target_kind = one_of(
+        ("count", "periodic", "deadline"),
+        "count（累计）、periodic（按周期）、deadline（限期完成）",
+        allow_none=True,
+    )
+    frequency = one_of(FREQUENCIES, "daily、weekly、monthly、quarterly、yearly", allow_none=True)
+    start_date = a_date(allow_none=True)
+    end_date = a_date(allow_none=True)
+    beneficiary = text_field(200)
+    request_ids = F.List(an_id(), validate=ma.validate.Length(max=50, error="最多关联 50 条需求"))
+
+
+class CommitmentPatch(CommitmentIn):
+    title = text_field(100, min_len=1)
+
+
+class WithdrawIn(Schema):
+    reason = text_field(500, required=True, min_len=2)
+
+
+class ReviewIn(Schema):
+    decision = one_of(("approve", "reject"), "approve（通过）、reject（退回）", required=True)
+    reason = text_field(500, load_default="")
+
+
+class LogIn(Schema):
+    quantity = F.Integer(
+        strict=True,
+        load_default=1,
+        validate=ma.validate.Range(1, 10_000, error="数量应为 1 到 10000 之间的整数"),
+        error_messages={"invalid": "数量应为整数"},
+    )
+    note = text_field(1000, load_default="")
+    happened_on = a_date(allow_none=True)
+    photo_ids = F.List(
+        an_id(), load_default=list, validate=ma.validate.Length(max=9, error="最多 9 张照片")
+    )
+
+
+class RequestIn(Schema):
+    kind = one_of(
+        ("problem", "wish", "suggestion", "complaint"),
+        "problem（问题反映）、wish（微心愿）、suggestion（建议）、complaint（投诉）",
+        required=True,
+    )
+    text = text_field(1000, required=True, min_len=2)
+    location = text_field(200, load_default="")
+    photo_ids = F.List(
+        an_id(), load_default=list, validate=ma.validate.Length(max=9, error="最多 9 张照片")
+    )
+    member_code = text_field(16, allow_none=True)
+
+
+class ReplyIn(Schema):
+    text = text_field(1000, required=True, min_len=2)
+
+
+class ResolveIn(Schema):
+    resolution = one_of(
+        ("done", "not_feasible", "duplicate", "referred"),
+        "done（已解决）、not_feasible（暂不具备条件）、duplicate（重复反映）、referred（已转交）",
+        required=True,
+    )
+    note = text_field(1000, load_default="")
+
+
+class ReopenIn(Schema):
+    reason = text_field(500, required=True, min_len=2)
+
+
+class RateIn(Schema):
+    rating = one_of(
+        ("satisfied", "basically_satisfied", "unsatisfied"),
+        "satisfied（满意）、basically_satisfied（基本满意）、unsatisfied（不满意）",
+        required=True,
+    )
+    comment = text_field(500, load_default="")
+
+
+class OrgsQuery(Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    kind = one_of(("township", "branch", "group"), "township、branch、group", load_default="branch")
+
+
+class UploadIn(ma.Schema):
+    file = F.Raw(required=True, metadata={"type": "string", "format": "binary"})

@@ -1,0 +1,305 @@
+"""Model objects → plain dicts in the shapes of ``schemas`` (one place, so every route
+shows the same fields and none that leak a resident's identity)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import (
+    Account,
+    Commitment,
+    FulfilmentLog,
+    Member,
+    Organisation,
+    Photo,
+    Request,
+    RequestStatus,
+    TimelineEntry,
+)
+from services import commitments as commitment_service
+from services import progress as progress_service
+from services import quantify
+from services import requests as request_service
+from services.actors import Actor
+from services.clock import local_date
+from services.timeline import ACTION_LABELS
+from services.uploads import photo_url, url_for_key
+
+PUBLIC_CONTENT = ("not_checked", "pass")
+
+
+def progress_map(
+    session: Session, items: Sequence[Commitment]
+) -> dict[int, progress_service.Progress]:
+    return progress_service.progress_of(session, list(items), local_date())
+
+
+def _names(session: Session, items: Sequence[Commitment]) -> tuple[dict[int, str], dict[int, str]]:
+    org_ids = {c.org_id for c in items}
+    member_ids = {c.member_id for c in items if c.member_id}
+    orgs = (
+        dict(
+            session.execute(
+                select(Organisation.id, Organisation.name).where(Organisation.id.in_(org_ids))
+            )
+            .tuples()
+            .all()
+        )
+        if org_ids
+        else {}
+    )
+    members = (
+        dict(
+            session.execute(select(Member.id, Member.name).where(Member.id.in_(member_ids)))
+            .tuples()
+            .all()
+        )
+        if member_ids
+        else {}
+    )
+    return orgs, members
+
+
+def commitments(session: Session, items: Sequence[Commitment]) -> list[dict[str, Any]]:
+    """Many commitments with progress, in a constant number of queries."""
+    progress = progress_map(session, items)
+    orgs, members = _names(session, items)
+    return [
+        _commitment(
+            c,
+            progress[c.id],
+            orgs.get(c.org_id, ""),
+            members.get(c.member_id) if c.member_id else None,
+        )
+        for c in items
+    ]
+
+
+def commitment(session: Session, c: Commitment) -> dict[str, Any]:
+    return commitments(session, [c])[0]
+
+
+def _commitment(
+    c: Commitment, p: progress_service.Progress, org_name: str, member_name: str | None
+) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "title": c.title,
+        "description": c.description,
+        "category": c.category,
+        "owner_kind": c.owner_kind,
+        "member_id": c.member_id,
+        "member_name": member_name,
+        "org_id": c.org_id,
+        "org_name": org_name,
+        "target_quantity": c.target_quantity,
+        "unit": c.unit,
+        "target_kind": c.target_kind,
+        "frequency": c.frequency,
+        "target_label": quantify.describe_target(
+            c.target_kind, c.target_quantity, c.unit, c.frequency, c.end_date
+        ),
+        "start_date": c.start_date,
+        "end_date": c.end_date,
+        "beneficiary": c.beneficiary,
+        "status": c.status,
+        "status_label": commitment_service.STATUS_LABELS.get(c.status, c.status),
+        "content_status": c.content_status,
+        "last_rejection_reason": c.last_rejection_reason,
+        "progress": p.as_dict(),
+    }
+
+
+def timeline(entries: Sequence[TimelineEntry]) -> list[dict[str, Any]]:
+    return [
+        {
+            "at": e.created_at,
+            "actor": e.actor_label or "系统",
+            "action": e.action,
+            "label": ACTION_LABELS.get(e.action, e.action),
+            "note": e.note,
+        }
+        for e in entries
+    ]
+
+
+def photos_of(
+    session: Session, *, log_ids: Sequence[int] = (), request_ids: Sequence[int] = ()
+) -> dict[tuple[str, int], list[dict[str, Any]]]:
+    out: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    if log_ids:
+        for p in session.scalars(
+            select(Photo).where(Photo.log_id.in_(list(log_ids))).order_by(Photo.id)
+        ):
+            out.setdefault(("log", p.log_id or 0), []).append({"id": p.id, "url": photo_url(p)})
+    if request_ids:
+        for p in session.scalars(
+            select(Photo).where(Photo.request_id.in_(list(request_ids))).order_by(Photo.id)
+        ):
+            out.setdefault(("request", p.request_id or 0), []).append(
+                {"id": p.id, "url": photo_url(p)}
+            )
+    return out
+
+
+def logs(session: Session, items: Sequence[FulfilmentLog]) -> list[dict[str, Any]]:
+    photos = photos_of(session, log_ids=[e.id for e in items])
+    return [
+        {
+            "id": e.id,
+            "commitment_id": e.commitment_id,
+            "quantity": e.quantity,
+            "note": e.note,
+            "happened_on": e.happened_on,
+            "photos": photos.get(("log", e.id), []),
+            "content_status": e.content_status,
+            "created_at": e.created_at,
+        }
+        for e in items
+    ]
+
+
+def request_can(session: Session, actor: Actor, req: Request) -> dict[str, bool]:
+    submitter = request_service.is_submitter(actor, req)
+    is_open = req.status in request_service.OPEN_STATUSES
+    done = req.status in (RequestStatus.RESOLVED.value, RequestStatus.CONFIRMED.value)
+    handler = request_service.can_handle(session, actor, req)
+    same_branch = False
+    if actor.member_id is not None:
+        member = session.get(Member, actor.member_id)
+        same_branch = member is not None and member.org_id == req.org_id
+    claimable = (
+        is_open
+        and (same_branch or handler)
+        and not (
+            req.status == RequestStatus.CLAIMED.value
+            and req.assignee_member_id not in (None, actor.member_id)
+        )
+        and actor.member_id is not None
+    )
+    return {
+        "confirm": submitter and req.status == RequestStatus.RESOLVED.value,
+        "reopen": submitter and done,
+        "rate": submitter and done,
+        "claim": bool(claimable),
+        "reply": handler and is_open,
+        "resolve": handler and is_open,
+    }
+
+
+def requests(session: Session, actor: Actor, items: Sequence[Request]) -> list[dict[str, Any]]:
+    photos = photos_of(session, request_ids=[r.id for r in items])
+    orgs = (
+        {
+            o.id: o.name
+            for o in session.scalars(
+                select(Organisation).where(Organisation.id.in_({r.org_id for r in items}))
+            )
+        }
+        if items
+        else {}
+    )
+    assignee_ids = {r.assignee_member_id for r in items if r.assignee_member_id}
+    names = (
+        dict(
+            session.execute(select(Member.id, Member.name).where(Member.id.in_(assignee_ids)))
+            .tuples()
+            .all()
+        )
+        if assignee_ids
+        else {}
+    )
+    return [
+        {
+            "id": r.id,
+            "number": r.number,
+            "kind": r.kind,
+            "kind_label": request_service.KIND_LABELS.get(r.kind, r.kind),
+            "text": r.text,
+            "location": r.location,
+            "status": r.status,
+            "status_label": request_service.STATUS_LABELS.get(r.status, r.status),
+            "resolution": r.resolution,
+            "resolution_note": r.resolution_note,
+            "assignee": {"name": names[r.assignee_member_id]}
+            if r.assignee_member_id in names
+            else None,
+            "org_name": orgs.get(r.org_id, ""),
+            "due_at": r.due_at,
+            "created_at": r.created_at,
+            "rating": r.rating,
+            "photos": photos.get(("request", r.id), []),
+            "can": request_can(session, actor, r),
+        }
+        for r in items
+    ]
+
+
+def demands(session: Session, items: Sequence[Request]) -> list[dict[str, Any]]:
+    assignee_ids = {r.assignee_member_id for r in items if r.assignee_member_id}
+    names = (
+        dict(
+            session.execute(select(Member.id, Member.name).where(Member.id.in_(assignee_ids)))
+            .tuples()
+            .all()
+        )
+        if assignee_ids
+        else {}
+    )
+    return [
+        {
+            "id": r.id,
+            "number": r.number,
+            "kind": r.kind,
+            "kind_label": request_service.KIND_LABELS.get(r.kind, r.kind),
+            "text": r.text,
+            "location": r.location,
+            "status": r.status,
+            "assignee": {"name": names[r.assignee_member_id]}
+            if r.assignee_member_id in names
+            else None,
+            "created_at": r.created_at,
+        }
+        for r in items
+    ]
+
+
+def me(session: Session, account: Account, actor: Actor, demo: bool) -> dict[str, Any]:
+    member_data = None
+    if account.member_id:
+        member = session.get_one(Member, account.member_id)
+        org = session.get_one(Organisation, member.org_id)
+        member_data = {
+            "id": member.id,
+            "name": member.name,
+            "org_id": org.id,
+            "org_name": org.name,
+            "public_code": member.public_code,
+        }
+    return {
+        "id": account.id,
+        "name": actor.name or account.nickname or "微信用户",
+        "member": member_data,
+        "roles": [
+            {"role": g.role, "org_id": g.org_id, "org_name": g.org_name} for g in actor.grants
+        ],
+        "demo": demo,
+    }
+
+
+def org(session: Session, o: Organisation) -> dict[str, Any]:
+    parent = session.get(Organisation, o.parent_id) if o.parent_id else None
+    return {
+        "id": o.id,
+        "name": o.name,
+        "kind": o.kind,
+        "parent_name": parent.name if parent else None,
+    }
+
+
+def member_photo_url(member: Member) -> str | None:
+    return url_for_key(member.photo_key)
