@@ -1,0 +1,145 @@
+"""Roster commands: `flask roster import|template|branches|bind-codes`, `flask households import|template`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from handlers.context import database
+from models import Organisation, OrgKind
+from services import bindcodes, roster
+from services.clock import local_text
+from services.errors import DomainError
+
+roster_cli = AppGroup("roster", help="党员花名册：导入、模板、绑定码")
+households_cli = AppGroup("households", help="户信息与联户关系：导入、模板")
+
+
+def _import(kind: str, file: str) -> None:
+    fn = roster.import_members if kind == "members" else roster.import_households
+    label = "党员" if kind == "members" else "户"
+    try:
+        with database().session() as session:
+            result = fn(session, Path(file))
+    except roster.ImportFailed as exc:
+        click.echo(f"导入失败：{exc.message}", err=True)
+        for problem in exc.problems:
+            click.echo(f"  {problem}", err=True)
+        raise SystemExit(1) from None
+    click.echo(
+        f"导入完成（{label}）：新增 {result.created}，更新 {result.updated}，未变 {result.unchanged}"
+    )
+    if result.groups_created:
+        click.echo("新建党小组：" + "、".join(result.groups_created))
+    if result.grants_created:
+        click.echo(f"新授予审核权限 {result.grants_created} 项（支部书记 / 党小组长）")
+
+
+def _template(kind: str, out: str | None, default: str) -> None:
+    path = Path(out or default)
+    path.write_bytes(roster.template(kind))
+    click.echo(f"模板已写入 {path}")
+
+
+@roster_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def roster_import(file: str) -> None:
+    """从 .xlsx 或 .csv 导入党员花名册（有任何错误则全部不导入）。"""
+    _import("members", file)
+
+
+@roster_cli.command("template")
+@click.option("--out", "out", default=None, help="输出文件，默认 党员花名册导入模板.xlsx")
+def roster_template(out: str | None) -> None:
+    """生成党员花名册导入模板（.xlsx，含示例行和填写说明）。"""
+    _template("members", out, "党员花名册导入模板.xlsx")
+
+
+@roster_cli.command("branches")
+def roster_branches() -> None:
+    """列出所有党支部的编码和名称（导入时“所属支部”填这里的编码或名称）。"""
+    with database().session() as session:
+        rows = session.scalars(
+            select(Organisation)
+            .where(Organisation.kind == OrgKind.BRANCH.value)
+            .order_by(Organisation.path)
+        ).all()
+        for org in rows:
+            click.echo(f"  {org.code}\t{org.name}")
+        if not rows:
+            click.echo("还没有党支部")
+
+
+def _find_org(session: Session, key: str) -> Organisation:
+    org = session.get(Organisation, int(key)) if key.isdigit() else None
+    org = org or session.scalar(select(Organisation).where(Organisation.code == key))
+    if org is None:
+        raise click.BadParameter(
+            f"找不到组织 {key}：请填组织 ID 或编码（如 branch-1）", param_hint="--org"
+        )
+    return org
+
+
+@roster_cli.command("bind-codes")
+@click.option("--org", "org_key", required=True, help="组织 ID 或编码（支部、乡镇均可）")
+@click.option("--ttl-hours", default=bindcodes.DEFAULT_TTL_HOURS, show_default=True, type=int)
+@click.option(
+    "--qr-dir", default=None, type=click.Path(file_okay=False), help="同时生成二维码图片的目录"
+)
+@click.option("--all", "include_bound", is_flag=True, help="已绑定微信的党员也发放（默认跳过）")
+def roster_bind_codes(
+    org_key: str, ttl_hours: int, qr_dir: str | None, include_bound: bool
+) -> None:
+    """为组织内尚未绑定微信的党员发放绑定码（一次性，到期失效）。"""
+    try:
+        with database().session() as session:
+            org = _find_org(session, org_key)
+            pairs = bindcodes.issue_for_org(session, org, ttl_hours, include_bound=include_bound)
+            if not pairs:
+                click.echo(f"{org.name}没有需要发放绑定码的党员")
+                return
+            click.echo(
+                f"{org.name}：共 {len(pairs)} 人，有效期至 {local_text(pairs[0][1].expires_at)}"
+            )
+            click.echo("姓名\t绑定码")
+            for member, code in pairs:
+                click.echo(f"{member.name}\t{code.code}")
+            if qr_dir:
+                written = _write_qr(Path(qr_dir), [(m.name, m.phone, c.code) for m, c in pairs])
+                click.echo(f"二维码已写入 {qr_dir}（{written} 张），扫码后发送“绑定 绑定码”即可")
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+
+
+def _write_qr(directory: Path, rows: list[tuple[str, str, str]]) -> int:
+    import qrcode
+
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, phone, code in rows:
+        image = qrcode.make(f"绑定 {code}")
+        image.save(str(directory / f"{name}-{phone[-4:]}-{code}.png"))
+    return len(rows)
+
+
+@households_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def households_import(file: str) -> None:
+    """从 .xlsx 或 .csv 导入户信息和联户党员（有任何错误则全部不导入）。"""
+    _import("households", file)
+
+
+@households_cli.command("template")
+@click.option("--out", "out", default=None, help="输出文件，默认 户信息导入模板.xlsx")
+def households_template(out: str | None) -> None:
+    """生成户信息导入模板（.xlsx，含示例行和填写说明）。"""
+    _template("households", out, "户信息导入模板.xlsx")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(roster_cli)
+    app.cli.add_command(households_cli)
