@@ -78,6 +78,13 @@ class WechatSection(Section):
     callback_path: str = "/wechat/callback"
     official_account: OfficialAccountSection = OfficialAccountSection()
     mini_program: MiniProgramSection = MiniProgramSection()
+    # The official-account menu as WeChat's menu/create "button" list; checked against
+    # WeChat's limits by `flask wechat menu push` before anything is sent.
+    menu: list[dict[str, Any]] = [
+        {"type": "click", "name": "我的承诺", "key": "MY_COMMITMENTS"},
+        {"type": "click", "name": "我的诉求", "key": "MY_REQUESTS"},
+        {"type": "click", "name": "践诺进度", "key": "PROGRESS"},
+    ]
 
 
 class CommitmentsSection(Section):

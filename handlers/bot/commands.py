@@ -1,0 +1,524 @@
+"""The official-account bot's commands (DESIGN §5). Each returns the reply text.
+
+Handlers only translate: they parse the message, call ``services`` and word the answer.
+Anything slow (downloading an image, follow-up messages) is written to the outbox.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import (
+    Account,
+    Commitment,
+    CommitmentStatus,
+    FulfilmentLog,
+    Member,
+    Note,
+    Organisation,
+    OutboundChannel,
+    OwnerKind,
+    Photo,
+    Request,
+)
+from services import bindcodes, fulfilment, outbox, progress, quantify, requests, timeline
+from services.actors import Actor, actor_for_account
+from services.clock import local_date, local_text
+from services.errors import DomainError
+from wechat.callback import Inbound
+
+from .registry import Bot
+
+bot = Bot()
+
+PHOTO_WINDOW = timedelta(minutes=10)
+MAX_LIST = 10
+REQUEST_KINDS = {"反映": "problem", "心愿": "wish", "建议": "suggestion", "投诉": "complaint"}
+# Chinese punctuation NFKC leaves alone, read as separators.
+_CN_PUNCT = str.maketrans({"、": " ", "。": " ", "　": " ", "；": " ", "，": " "})
+_TIMES_RE = re.compile(r"(?:[×xX*]\s*(\d{1,5}))(?!\d)")
+_UNIT_QTY_RE = re.compile(rf"({quantify.NUM})\s*({quantify.UNIT_RE})")
+_LOG_HINTS = (
+    "今天", "昨天", "已经", "完成", "帮", "走访", "打扫", "浇水", "修", "慰问", "宣传",
+    "看望", "清理", "义务", "服务", "志愿", "巡逻", "探望", "上门",
+)  # fmt: skip
+
+
+@dataclass
+class BotContext:
+    """One inbound message being handled."""
+
+    session: Session
+    settings: Any  # services.config.Settings
+    inbound: Inbound
+    account: Account
+    now: datetime
+    _actor: Actor | None = field(default=None, repr=False)
+
+    @property
+    def actor(self) -> Actor:
+        if self._actor is None:
+            self._actor = actor_for_account(self.session, self.account)
+        return self._actor
+
+    def refresh_actor(self) -> None:
+        self._actor = None
+
+    @property
+    def member(self) -> Member | None:
+        return self.session.get(Member, self.account.member_id) if self.account.member_id else None
+
+    @property
+    def msg_id(self) -> str:
+        return self.inbound.dedupe_key
+
+    @property
+    def base_url(self) -> str:
+        return str(self.settings.app.base_url).rstrip("/")
+
+
+def normalise_text(text: str) -> str:
+    """Full-width → half-width, Chinese separators → spaces, runs of spaces collapsed."""
+    return re.sub(r"\s+", " ", quantify.normalise(text).translate(_CN_PUNCT)).strip()
+
+
+def parse_quantity(text: str, unit: str = "") -> tuple[int, str]:
+    """ "浇水 3次" → (3, "浇水 3次"); "×3", "x3" count too; no quantity → 1."""
+    m = _TIMES_RE.search(text)
+    if m:
+        return int(m.group(1)), (text[: m.start()] + text[m.end() :]).strip()
+    matches = list(_UNIT_QTY_RE.finditer(text))
+    for m in [m for m in matches if m.group(2) == unit] or matches:
+        n = quantify.cn_number(m.group(1))
+        if n:
+            return n, text
+    return 1, text
+
+
+# ------------------------------------------------------------------ lists
+
+
+def my_commitments_list(session: Session, member: Member) -> list[Commitment]:
+    """The member's published commitments, then their branch's: the numbering of 我的承诺."""
+    own = list(
+        session.scalars(
+            select(Commitment)
+            .where(
+                Commitment.member_id == member.id,
+                Commitment.owner_kind == OwnerKind.MEMBER.value,
+                Commitment.status == CommitmentStatus.PUBLISHED.value,
+            )
+            .order_by(Commitment.id)
+        )
+    )
+    branch = list(
+        session.scalars(
+            select(Commitment)
+            .where(
+                Commitment.org_id == member.org_id,
+                Commitment.owner_kind == OwnerKind.BRANCH.value,
+                Commitment.status == CommitmentStatus.PUBLISHED.value,
+            )
+            .order_by(Commitment.id)
+        )
+    )
+    return own + branch
+
+
+def _progress_line(c: Commitment, p: progress.Progress) -> str:
+    return f"{p.percent}%（{p.label}，{p.done}/{p.target}）"
+
+
+def _not_member_reply() -> str:
+    return (
+        "您还没有绑定党员身份。党员请发送“绑定 绑定码”（绑定码向支部书记领取），"
+        "例如：绑定 K7M2Q9XA。\n群众可以发送“反映 内容”提出问题或心愿。"
+    )
+
+
+# ------------------------------------------------------------------ help
+
+
+def help_text(ctx: BotContext) -> str:
+    lines = ["【践诺】可以发送这些指令："]
+    if ctx.account.member_id:
+        lines += [
+            "· 我的承诺 —— 查看我的承诺和进度",
+            "· 践诺 序号 内容 —— 记录践诺，例如：践诺 1 给村东路树木浇水 3次",
+            "· 践诺后 10 分钟内发送照片，会附在这条记录上",
+        ]
+    else:
+        lines.append("· 绑定 绑定码 —— 党员绑定身份，例如：绑定 K7M2Q9XA")
+    lines += [
+        "· 反映 内容 / 心愿 内容 / 建议 内容 —— 提出问题、微心愿或建议",
+        "· 查询 编号 —— 查看诉求办理进展（只发“查询”列出我的全部诉求）",
+        "· 确认 编号 / 重开 编号 原因 —— 诉求办结后确认或重新打开",
+        "· 进度 —— 查看支部践诺进度榜",
+    ]
+    return "\n".join(lines)
+
+
+@bot.text("帮助", "help", "?", "菜单")
+def cmd_help(ctx: BotContext, _args: str) -> str:
+    return help_text(ctx)
+
+
+# ------------------------------------------------------------------ binding
+
+
+def bind_with_code(ctx: BotContext, code: str) -> str:
+    member = bindcodes.redeem(ctx.session, ctx.account, code, now=ctx.now)
+    ctx.refresh_actor()
+    org = ctx.session.get_one(Organisation, member.org_id)
+    n = len(my_commitments_list(ctx.session, member))
+    tail = f"您有 {n} 条已公开的承诺，发送“我的承诺”查看。" if n else "您还没有已公开的承诺。"
+    return f"绑定成功！{member.name}同志，您好（{org.name}）。\n{tail}\n发送“帮助”查看全部指令。"
+
+
+@bot.text("绑定")
+def cmd_bind(ctx: BotContext, args: str) -> str:
+    return bind_with_code(ctx, args)
+
+
+def _scene_bind(ctx: BotContext, scene: str) -> str | None:
+    if scene.startswith("bind:"):
+        return bind_with_code(ctx, scene[len("bind:") :])
+    return None
+
+
+@bot.event("subscribe", "subscribe_scan")
+def on_subscribe(ctx: BotContext) -> str:
+    ctx.account.subscribed = True
+    welcome = f"欢迎关注{ctx.settings.app.township_name}践诺！"
+    scene = getattr(ctx.inbound.message, "scene_id", "") or ""
+    if scene:
+        try:
+            bound = _scene_bind(ctx, scene)
+        except DomainError as exc:
+            return f"{welcome}\n{exc.message}"
+        if bound:
+            return f"{welcome}\n{bound}"
+    return f"{welcome}\n{help_text(ctx)}"
+
+
+@bot.event("scan")
+def on_scan(ctx: BotContext) -> str:
+    scene = getattr(ctx.inbound.message, "scene_id", "") or ""
+    return _scene_bind(ctx, scene) or help_text(ctx)
+
+
+@bot.event("unsubscribe")
+def on_unsubscribe(ctx: BotContext) -> str:
+    ctx.account.subscribed = False
+    return ""
+
+
+# ------------------------------------------------------------------ commitments
+
+
+@bot.text("我的承诺")
+def cmd_my_commitments(ctx: BotContext, _args: str = "") -> str:
+    member = ctx.member
+    if member is None:
+        return _not_member_reply()
+    items = my_commitments_list(ctx.session, member)
+    if not items:
+        return "您还没有已公开的承诺。承诺经支部审核公开后，就能在这里记录践诺。"
+    today = local_date(ctx.now)
+    progs = progress.progress_of(ctx.session, items, today)
+    lines = [f"{member.name}的承诺："]
+    for i, c in enumerate(items, 1):
+        owner = "【支部】" if c.owner_kind == OwnerKind.BRANCH.value else ""
+        lines.append(f"{i}. {owner}{c.title} —— {_progress_line(c, progs[c.id])}")
+    lines.append("记录践诺请发送：践诺 序号 内容，例如：践诺 1 浇水 3次")
+    return "\n".join(lines)
+
+
+@bot.key_click("MY_COMMITMENTS")
+def key_my_commitments(ctx: BotContext) -> str:
+    return cmd_my_commitments(ctx, "")
+
+
+def _keep_note(ctx: BotContext, text: str, reason: str) -> None:
+    ctx.session.add(
+        Note(
+            account_id=ctx.account.id,
+            member_id=ctx.account.member_id,
+            channel="bot",
+            text=text[:2000],
+            reason=reason[:200],
+            created_at=ctx.now,
+        )
+    )
+    ctx.session.flush()
+
+
+_LOG_ARGS_RE = re.compile(rf"^({quantify.NUM})\s*(?:号|条)?\s*(.*)$", re.S)
+
+
+@bot.text("践诺", "打卡")
+def cmd_log(ctx: BotContext, args: str) -> str:
+    member = ctx.member
+    if member is None:
+        return _not_member_reply()
+    items = my_commitments_list(ctx.session, member)
+    m = _LOG_ARGS_RE.match(args)
+    index = quantify.cn_number(m.group(1)) if m else None
+    if not items:
+        _keep_note(ctx, f"践诺 {args}", "没有已公开的承诺")
+        return "您还没有已公开的承诺，这条记录已先保存下来，承诺公开后请支部帮您补记。"
+    if m is None or index is None or not 1 <= index <= len(items):
+        _keep_note(ctx, f"践诺 {args}", "序号无法对应到承诺")
+        hint = "；".join(f"{i}. {c.title}" for i, c in enumerate(items[:MAX_LIST], 1))
+        return (
+            f"没看懂是哪一条承诺，内容已先保存。请按“践诺 序号 内容”发送，"
+            f"序号为 1 到 {len(items)}：{hint}"
+        )
+    c = items[index - 1]
+    content = m.group(2).strip()
+    qty, _ = parse_quantity(content, c.unit)
+    entry = fulfilment.log(
+        ctx.session,
+        ctx.actor,
+        c,
+        quantity=qty,
+        note=content or c.title,
+        channel="bot",
+        source_msg_id=ctx.msg_id,
+    )
+    p = progress.progress_of(ctx.session, [c], local_date(ctx.now))[c.id]
+    return (
+        f"已记录践诺：{c.title}，数量 {entry.quantity}{c.unit}。\n"
+        f"当前进度：{_progress_line(c, p)}\n"
+        "10 分钟内发送照片，会附在这条记录上。"
+    )
+
+
+# ------------------------------------------------------------------ images
+
+
+@bot.image
+def on_image(ctx: BotContext) -> str:
+    media_id = str(ctx.inbound.raw.get("MediaId", ""))
+    since = ctx.now - PHOTO_WINDOW
+    entry = None
+    req = None
+    if ctx.account.member_id:
+        entry = ctx.session.scalar(
+            select(FulfilmentLog)
+            .where(FulfilmentLog.account_id == ctx.account.id, FulfilmentLog.created_at >= since)
+            .order_by(FulfilmentLog.created_at.desc(), FulfilmentLog.id.desc())
+            .limit(1)
+        )
+    if entry is None:
+        req = ctx.session.scalar(
+            select(Request)
+            .where(Request.submitter_account_id == ctx.account.id, Request.created_at >= since)
+            .order_by(Request.created_at.desc(), Request.id.desc())
+            .limit(1)
+        )
+    if entry is None and req is None:
+        return (
+            "收到图片。要作为践诺照片，请先发送“践诺 序号 内容”，再在 10 分钟内发送照片；"
+            "反映问题请先发送“反映 内容”，再发照片。"
+        )
+    photo = Photo(
+        wechat_media_id=media_id,
+        status="downloading",
+        content_type="image/jpeg",
+        uploader_account_id=ctx.account.id,
+        log_id=entry.id if entry else None,
+        request_id=req.id if req else None,
+        created_at=ctx.now,
+    )
+    ctx.session.add(photo)
+    ctx.session.flush()
+    outbox.enqueue(
+        ctx.session,
+        OutboundChannel.MEDIA_DOWNLOAD,
+        {"photo_id": photo.id, "media_id": media_id},
+        f"media:{ctx.msg_id}",
+        recipient=ctx.account.oa_openid or "",
+    )
+    if entry is not None:
+        c = ctx.session.get_one(Commitment, entry.commitment_id)
+        return f"照片已附在践诺记录“{c.title}”（{local_text(entry.created_at)}）上。"
+    assert req is not None
+    return f"照片已附在您反映的诉求（编号 {req.number}）上。"
+
+
+# ------------------------------------------------------------------ requests
+
+
+def _submit(ctx: BotContext, kind_word: str, args: str) -> str:
+    kind = REQUEST_KINDS[kind_word]
+    if len(args) < 2:
+        return f"请在“{kind_word}”后面写明内容，例如：{kind_word} 村东路灯坏了"
+    req = requests.submit(
+        ctx.session,
+        ctx.actor,
+        kind=kind,
+        text=args,
+        channel="bot",
+        source_msg_id=ctx.msg_id,
+        first_answer_hours=ctx.settings.requests.first_answer_hours,
+    )
+    who = requests.answerer_label(ctx.session, req)
+    return (
+        f"已收到您的{requests.KIND_LABELS[kind]}，编号 {req.number}。\n"
+        f"将由{who}在 {ctx.settings.requests.first_answer_hours} 小时内答复。\n"
+        f"发送“查询 {req.number}”查看进展；可以接着发送照片。"
+    )
+
+
+@bot.text("反映")
+def cmd_problem(ctx: BotContext, args: str) -> str:
+    return _submit(ctx, "反映", args)
+
+
+@bot.text("心愿")
+def cmd_wish(ctx: BotContext, args: str) -> str:
+    return _submit(ctx, "心愿", args)
+
+
+@bot.text("建议")
+def cmd_suggestion(ctx: BotContext, args: str) -> str:
+    return _submit(ctx, "建议", args)
+
+
+@bot.text("投诉")
+def cmd_complaint(ctx: BotContext, args: str) -> str:
+    return _submit(ctx, "投诉", args)
+
+
+def _number(args: str) -> str:
+    return args.split(" ")[0].strip().lstrip("#№")
+
+
+def my_requests(ctx: BotContext) -> str:
+    rows = list(
+        ctx.session.scalars(
+            select(Request)
+            .where(Request.submitter_account_id == ctx.account.id)
+            .order_by(Request.id.desc())
+            .limit(MAX_LIST)
+        )
+    )
+    if not rows:
+        return "您还没有提交过诉求。发送“反映 内容”即可提出，例如：反映 村东路灯坏了"
+    lines = ["您的诉求（最近 10 条）："]
+    for r in rows:
+        status = requests.STATUS_LABELS.get(r.status, r.status)
+        lines.append(f"· {r.number} {r.text[:20]} —— {status}")
+    lines.append("发送“查询 编号”查看详情。")
+    return "\n".join(lines)
+
+
+@bot.text("查询")
+def cmd_query(ctx: BotContext, args: str) -> str:
+    if not args:
+        return my_requests(ctx)
+    req = requests.visible_to(
+        ctx.session, ctx.actor, requests.by_number(ctx.session, _number(args))
+    )
+    lines = [
+        f"诉求 {req.number}（{requests.KIND_LABELS.get(req.kind, req.kind)}）：{req.text[:60]}",
+        f"状态：{requests.STATUS_LABELS.get(req.status, req.status)}；负责："
+        f"{requests.answerer_label(ctx.session, req)}",
+    ]
+    for e in timeline.entries_for(ctx.session, req)[-5:]:
+        note = f"：{e.note[:60]}" if e.note else ""
+        lines.append(f"· {local_text(e.created_at, '%m-%d %H:%M')} {e.actor_label}{note}")
+    if req.status == "resolved":
+        lines.append(f"已解决请回复“确认 {req.number}”，没解决请回复“重开 {req.number} 原因”。")
+    return "\n".join(lines)
+
+
+@bot.key_click("MY_REQUESTS")
+def key_my_requests(ctx: BotContext) -> str:
+    return my_requests(ctx)
+
+
+@bot.text("确认")
+def cmd_confirm(ctx: BotContext, args: str) -> str:
+    if not args:
+        return "请在“确认”后写上诉求编号，例如：确认 2501011"
+    req = requests.by_number(ctx.session, _number(args))
+    requests.confirm(ctx.session, ctx.actor, req)
+    return f"感谢确认！诉求 {req.number} 已确认解决。"
+
+
+@bot.text("重开")
+def cmd_reopen(ctx: BotContext, args: str) -> str:
+    if not args:
+        return "请在“重开”后写上诉求编号和原因，例如：重开 2501011 路灯还是不亮"
+    number = _number(args)
+    reason = args[len(number) :].strip() or "群众反映问题没有解决"
+    req = requests.by_number(ctx.session, number)
+    requests.reopen(ctx.session, ctx.actor, req, reason, ctx.settings.requests.reopen_window_days)
+    return (
+        f"诉求 {req.number} 已重新打开，将由{requests.answerer_label(ctx.session, req)}继续办理。"
+    )
+
+
+# ------------------------------------------------------------------ progress
+
+
+@bot.text("进度")
+def cmd_progress(ctx: BotContext, _args: str = "") -> str:
+    member = ctx.member
+    lines: list[str] = []
+    if member is not None:
+        org = ctx.session.get_one(Organisation, member.org_id)
+        items = my_commitments_list(ctx.session, member)
+        if items:
+            progs = progress.progress_of(ctx.session, items, local_date(ctx.now))
+            lines.append(f"{member.name}的践诺进度：")
+            for i, c in enumerate(items, 1):
+                lines.append(f"{i}. {c.title}：{_progress_line(c, progs[c.id])}")
+        lines.append(f"我的承诺卡：{ctx.base_url}/m/{member.public_code}")
+        lines.append(f"{org.name}进度榜：{ctx.base_url}/o/{org.code}/board")
+        return "\n".join(lines)
+    org = None
+    if ctx.account.household_id:
+        from models import Household
+
+        household = ctx.session.get(Household, ctx.account.household_id)
+        org = ctx.session.get(Organisation, household.org_id) if household else None
+    if org is None:
+        try:
+            org = requests.default_org(ctx.session)
+        except DomainError:
+            return "系统还没有设置组织架构，请稍后再试。"
+    return f"{org.name}践诺进度榜：{ctx.base_url}/o/{org.code}/board"
+
+
+@bot.key_click("PROGRESS")
+def key_progress(ctx: BotContext) -> str:
+    return cmd_progress(ctx, "")
+
+
+# ------------------------------------------------------------------ fallback
+
+
+def looks_like_log(text: str) -> bool:
+    return len(text) >= 4 and (
+        bool(_UNIT_QTY_RE.search(text)) or any(h in text for h in _LOG_HINTS)
+    )
+
+
+@bot.fallback
+def fallback(ctx: BotContext, text: str) -> str:
+    if ctx.account.member_id and looks_like_log(text):
+        _keep_note(ctx, text, "像是践诺记录，但没有指明承诺序号")
+        return (
+            "这条内容已保存，但没能对应到具体承诺。记录践诺请发送“践诺 序号 内容”，"
+            "例如：践诺 1 浇水 3次；发送“我的承诺”查看序号。"
+        )
+    return "没看懂这条消息。" + help_text(ctx)

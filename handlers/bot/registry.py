@@ -1,0 +1,84 @@
+"""A small decorator registry for bot commands (in the spirit of WeRoBot).
+
+    bot = Bot()
+
+    @bot.text("践诺")
+    def log_fulfilment(ctx, args): ...
+
+    @bot.key_click("MY_COMMITMENTS")
+    def my_commitments(ctx): ...
+
+    @bot.event("subscribe")
+    def welcome(ctx): ...
+
+Text handlers match on a leading keyword (longest first) and get the rest of the text,
+stripped of spaces and Chinese or ASCII separators. Every handler returns the reply text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+TextHandler = Callable[[Any, str], str]
+Handler = Callable[[Any], str]
+SEPARATORS = " \t\r\n:：,，、;；.。"
+
+
+class Bot:
+    def __init__(self) -> None:
+        self.texts: list[tuple[str, TextHandler]] = []
+        self.keys: dict[str, Handler] = {}
+        self.events: dict[str, Handler] = {}
+        self.images: list[Handler] = []
+        self.fallbacks: list[TextHandler] = []
+
+    def text(self, *keywords: str) -> Callable[[TextHandler], TextHandler]:
+        def register(fn: TextHandler) -> TextHandler:
+            for kw in keywords:
+                self.texts.append((kw, fn))
+            self.texts.sort(key=lambda item: len(item[0]), reverse=True)
+            return fn
+
+        return register
+
+    def key_click(self, *keys: str) -> Callable[[Handler], Handler]:
+        def register(fn: Handler) -> Handler:
+            for key in keys:
+                self.keys[key] = fn
+            return fn
+
+        return register
+
+    def event(self, *names: str) -> Callable[[Handler], Handler]:
+        def register(fn: Handler) -> Handler:
+            for name in names:
+                self.events[name.lower()] = fn
+            return fn
+
+        return register
+
+    def image(self, fn: Handler) -> Handler:
+        self.images.append(fn)
+        return fn
+
+    def fallback(self, fn: TextHandler) -> TextHandler:
+        self.fallbacks.append(fn)
+        return fn
+
+    def match_text(self, text: str) -> tuple[TextHandler, str] | None:
+        """Chinese keywords need no space after them ("践诺1浇水", "反映路灯坏了");
+        ASCII keywords ("help") must stand alone or be followed by a separator."""
+        lowered = text.lower()
+        for keyword, fn in self.texts:
+            if not lowered.startswith(keyword.lower()):
+                continue
+            rest = text[len(keyword) :]
+            if rest and keyword.isascii() and rest[0] not in SEPARATORS:
+                continue
+            return fn, rest.strip(SEPARATORS)
+        return None
+
+    @property
+    def keywords(self) -> list[str]:
+        return [kw for kw, _ in self.texts]
