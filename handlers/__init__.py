@@ -13,6 +13,7 @@ MODULES = (
     "handlers.context",
     "handlers.errors",
     "handlers.cli.core",
+    "handlers.cli.ops",
     "handlers.cli.roster",
     "handlers.wechat_callback",
     "handlers.cli.bot",

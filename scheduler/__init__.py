@@ -1,0 +1,1 @@
+"""The scheduler process (``flask scheduler run``): job definitions and their times."""
