@@ -730,7 +730,7 @@ class _Loader:
         s = self.session
         for i, (b_index, home_no, has_oa) in enumerate(RESIDENT_HOMES):
             home = self.households[b_index][home_no - 1]
-            fields = {
+            fields: dict[str, Any] = {
                 "name": RESIDENT_NAMES[i],
                 "nickname": RESIDENT_NAMES[i][0] + "家",
                 "household_id": home.id,

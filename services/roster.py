@@ -609,8 +609,8 @@ def import_households(
             member_ids = []
             for raw in linked:
                 p = normalise_phone(raw)
-                m = members.get(p)
-                if m is None:
+                linked_member = members.get(p)
+                if linked_member is None:
                     problems.append(
                         Problem(
                             number,
@@ -618,16 +618,16 @@ def import_households(
                             f"找不到手机号为 {raw} 的党员：请先导入党员花名册或核对手机号",
                         )
                     )
-                elif branch is not None and m.org_id != branch.id:
+                elif branch is not None and linked_member.org_id != branch.id:
                     problems.append(
                         Problem(
                             number,
                             h["members"],
-                            f"党员{m.name}（{raw}）不属于{branch.name}，联户党员须是本支部党员",
+                            f"党员{linked_member.name}（{raw}）不属于{branch.name}，联户党员须是本支部党员",
                         )
                     )
-                elif m.id not in member_ids:
-                    member_ids.append(m.id)
+                elif linked_member.id not in member_ids:
+                    member_ids.append(linked_member.id)
         if len(problems) == before and branch is not None:
             parsed.append(
                 _HouseholdRow(number, code, address, head, phone, size, branch, member_ids)
@@ -651,15 +651,16 @@ def _apply_households(session: Session, rows: list[_HouseholdRow]) -> ImportResu
             "size": r.size,
             "org_id": r.branch.id,
         }
-        hh = existing.get(r.code)
-        created = hh is None
+        found = existing.get(r.code)
+        created = found is None
         changed = False
-        if hh is None:
+        if found is None:
             hh = Household(code=r.code, **values)
             session.add(hh)
             session.flush()
             existing[r.code] = hh
         else:
+            hh = found
             for key, value in values.items():
                 if getattr(hh, key) != value:
                     setattr(hh, key, value)
