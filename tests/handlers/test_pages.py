@@ -1,0 +1,235 @@
+"""Public pages on the demo township: QR round trip, tokens, privacy, progress from services."""
+
+from __future__ import annotations
+
+import io
+import re
+from urllib.parse import urlsplit
+
+import pytest
+import zxingcpp
+from openpyxl import load_workbook
+from PIL import Image
+from sqlalchemy import select
+
+from app import create_app
+from models import Account, Household, Member, Organisation
+from services import demo, privacy, progress, public
+from services.clock import local_date
+from tests.conftest import make_config
+
+
+@pytest.fixture
+def loaded(app):
+    db = app.extensions["db"]
+    with db.session() as s:
+        demo.load(s)
+    return app
+
+
+@pytest.fixture
+def web(loaded):
+    return loaded.test_client()
+
+
+def _session(app):
+    return app.extensions["db"].session_factory()
+
+
+def _branch(app) -> Organisation:
+    with _session(app) as s:
+        return s.scalar(
+            select(Organisation).where(Organisation.kind == "branch").order_by(Organisation.id)
+        )
+
+
+def _member_with_commitments(app) -> Member:
+    from models import Commitment
+
+    with _session(app) as s:
+        return s.scalar(
+            select(Member)
+            .join(Commitment, Commitment.member_id == Member.id)
+            .where(Commitment.status == "published")
+            .order_by(Member.id)
+        )
+
+
+def test_member_qr_png_decodes_to_the_card_url_which_renders_the_member(loaded, web):
+    m = _member_with_commitments(loaded)
+    resp = web.get(f"/m/{m.public_code}/qr.png")
+    assert resp.status_code == 200 and resp.mimetype == "image/png"
+    img = Image.open(io.BytesIO(resp.data))
+    assert min(img.size) >= 1000
+    (result,) = zxingcpp.read_barcodes(img)
+    url = result.text
+    assert url == f"{loaded.config['SETTINGS'].app.base_url.rstrip('/')}/m/{m.public_code}"
+    page = web.get(urlsplit(url).path)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert f"<h1>{m.name}</h1>" in html and "连心卡" in html
+
+
+def test_branch_qr_and_svg(loaded, web):
+    b = _branch(loaded)
+    (result,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(web.get(f"/o/{b.code}/qr.png").data)))
+    assert result.text.endswith(f"/o/{b.code}/wall")
+    m = _member_with_commitments(loaded)
+    svg = web.get(f"/m/{m.public_code}/qr.svg")
+    assert svg.mimetype == "image/svg+xml" and b"<svg" in svg.data
+
+
+def test_qr_sheet_pages_of_twelve(loaded, web):
+    b = _branch(loaded)
+    with _session(loaded) as s:
+        n = len(public.members_for_sheet(s, b))
+    html = web.get(f"/o/{b.code}/qr-sheet").get_data(as_text=True)
+    assert html.count('class="qr-card"') == n
+    assert html.count('<section class="sheet">') == -(-n // 12)
+    with web.get("/static/site.css") as resp:
+        css = resp.get_data(as_text=True)
+    assert "@page { size: A4" in css and "break-inside: avoid" in css
+
+
+def test_board_shows_progress_from_the_progress_service(loaded, web):
+    b = _branch(loaded)
+    html = web.get(f"/o/{b.code}/board").get_data(as_text=True)
+    with _session(loaded) as s:
+        view = public.branch_view(s, b, local_date())
+        from models import Commitment
+
+        cs = list(
+            s.scalars(
+                select(Commitment).where(
+                    Commitment.org_id == b.id, Commitment.status == "published"
+                )
+            )
+        )
+        prog = progress.progress_of(s, cs, local_date())
+    assert html.index(view.branch_row.name) < html.index(view.member_rows[0].name)  # branch first
+    for row in view.member_rows:
+        if row.items:
+            expected = sum(prog[i.id].percent for i in row.items) // len(row.items)
+            assert row.percent == expected
+            assert f'aria-valuenow="{expected}"' in html
+    assert "bar-" in html and "演示模式" in html
+
+
+def test_wall_search(loaded, web):
+    b = _branch(loaded)
+    everything = web.get(f"/o/{b.code}/wall").get_data(as_text=True)
+    found = web.get(f"/o/{b.code}/wall", query_string={"q": "浇水"}).get_data(as_text=True)
+    assert found.count('class="commitment') < everything.count('class="commitment')
+    assert found.count('class="commitment') >= 1 and "浇水" in found
+    none = web.get(f"/o/{b.code}/wall", query_string={"q": "不存在的承诺xyz"}).get_data(
+        as_text=True
+    )
+    assert "没有找到相关承诺" in none
+
+
+def test_unknown_codes_are_404_pages(web):
+    assert web.get("/m/nosuchcode").status_code == 404
+    assert web.get("/o/nosuch/wall").status_code == 404
+
+
+def test_ask_creates_a_request_for_the_member_and_the_link_shows_it(loaded, web):
+    m = _member_with_commitments(loaded)
+    bad = web.post(f"/m/{m.public_code}/ask", data={"kind": "problem", "text": "x"})
+    assert bad.status_code == 400 and "请写明要反映的事情" in bad.get_data(as_text=True)
+    resp = web.post(
+        f"/m/{m.public_code}/ask",
+        data={"kind": "problem", "text": "村口路灯坏了三天", "location": "村口"},
+    )
+    assert resp.status_code == 303
+    link = resp.headers["Location"]
+    number = re.search(r"/r/(\w+)\?", link).group(1)
+    page = web.get(link).get_data(as_text=True)
+    assert "村口路灯坏了三天" in page and f"党员{m.name}" in page
+    assert web.get(f"/r/{number}").status_code == 404  # no token
+    assert web.get(f"/r/{number}?t=forged").status_code == 404
+    other = privacy.sign(loaded.config["SECRET_KEY"], "request", "999")
+    assert web.get(f"/r/{number}?t={other}").status_code == 404  # a token for another number
+
+
+def test_staff_downloads_need_a_signed_token(loaded, web):
+    with _session(loaded) as s:
+        township = s.scalar(select(Organisation).where(Organisation.kind == "township"))
+    assert web.get(f"/reports/{township.code}/year-end.xlsx").status_code == 403
+    token = privacy.sign(loaded.config["SECRET_KEY"], "report", township.id)
+    resp = web.get(f"/reports/{township.code}/year-end.xlsx?year=2026&t={token}")
+    assert resp.status_code == 200
+    assert "汇总" in load_workbook(io.BytesIO(resp.data)).sheetnames
+    csv = web.get(f"/reports/{township.code}/year-end.csv?year=2026&t={token}")
+    assert csv.status_code == 200 and "合计" in csv.get_data(as_text=True)
+
+
+def test_no_public_page_shows_a_residents_full_phone_or_name(loaded, web):
+    with _session(loaded) as s:
+        member_names = set(s.scalars(select(Member.name)))
+        secrets = set()
+        for name, phone in s.execute(
+            select(Account.name, Account.phone).where(Account.member_id.is_(None))
+        ):
+            secrets |= {name, phone}
+        for name, phone in s.execute(select(Household.head_name, Household.phone)):
+            secrets |= {name, phone}
+        secrets = {x for x in secrets if x and len(x) >= 2 and x not in member_names}
+        orgs = list(
+            s.scalars(select(Organisation.code).where(Organisation.kind.in_(("branch", "group"))))
+        )
+        members = list(s.scalars(select(Member.public_code)))
+        from models import Request
+
+        numbers = list(s.scalars(select(Request.number)))
+    assert secrets and numbers
+    secret = loaded.config["SECRET_KEY"]
+    paths = ["/"] + [f"/o/{c}/{p}" for c in orgs for p in ("wall", "board", "qr-sheet")]
+    paths += [f"/m/{c}" for c in members]
+    paths += [f"/r/{n}?t={privacy.sign(secret, 'request', n)}" for n in numbers]
+    seen = 0
+    for path in paths:
+        resp = web.get(path)
+        assert resp.status_code == 200, path
+        html = resp.get_data(as_text=True)
+        seen += len(html)
+        for x in secrets:
+            assert x not in html, (path, x)
+    assert seen > 0
+
+
+def test_request_page_masks_the_resident_in_the_timeline(loaded, web):
+    from models import Request
+
+    with _session(loaded) as s:
+        req = s.scalar(
+            select(Request).where(Request.submitter_account_id.is_not(None)).order_by(Request.id)
+        )
+        resident = s.get(Account, req.submitter_account_id)
+    html = web.get(
+        f"/r/{req.number}?t={privacy.sign(loaded.config['SECRET_KEY'], 'request', req.number)}"
+    )
+    text = html.get_data(as_text=True)
+    assert resident.name not in text
+    assert privacy.mask_name(resident.name) in text
+
+
+def test_no_demo_banner_with_credentials(db_url, tmp_path):
+    cfg = make_config(
+        db_url,
+        tmp_path,
+        app={"secret_key": "x" * 32},
+        wechat={"mini_program": {"app_id": "wx123", "secret": "s"}},
+    )
+    application = create_app(cfg)
+    try:
+        html = application.test_client().get("/").get_data(as_text=True)
+        assert "演示模式" not in html and "践诺总览" in html
+    finally:
+        application.extensions["db"].dispose()
+
+
+def test_masking():
+    assert privacy.mask_phone("13812341234") == "138****1234"
+    assert privacy.mask_name("张三") == "张*"
+    assert privacy.mask_name("") == "群众"
+    assert privacy.scrub("电话13812341234，找我") == "电话138****1234，找我"
