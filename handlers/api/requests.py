@@ -9,12 +9,12 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from handlers.context import db_session, read_session, settings
-from models import Member, Organisation, Request
+from models import Member, Organisation, OrgKind, Request
 from services import requests as request_service
 from services import timeline as timeline_service
 from services import uploads as upload_service
 from services.actors import Actor
-from services.errors import NotFound, PermissionDenied
+from services.errors import NotFound, PermissionDenied, ValidationError
 
 from . import serialize, wx
 from .base import (
@@ -52,6 +52,16 @@ def _load(session: Any, actor: Actor, request_id: int, *, for_claim: bool = Fals
     return request_service.visible_to(session, actor, req)
 
 
+def _branch_id(session: Any, args: dict[str, Any]) -> int | None:
+    branch_id = args.get("branch_id")
+    if branch_id is None:
+        return None
+    org = session.get(Organisation, branch_id)
+    if org is None or org.kind != OrgKind.BRANCH.value:
+        raise ValidationError("branch_id", "请从列表中选择所在的村（社区）")
+    return int(org.id)
+
+
 def _one(session: Any, actor: Actor, req: Request) -> dict[str, Any]:
     return serialize.requests(session, actor, [req])[0]
 
@@ -77,6 +87,7 @@ def create(args: dict[str, Any]) -> dict[str, Any]:
         text=args["text"],
         location=args.get("location") or "",
         member_code=args.get("member_code") or None,
+        org_id=_branch_id(session, args),
         channel="miniprogram",
         first_answer_hours=settings().requests.first_answer_hours,
     )

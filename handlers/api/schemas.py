@@ -24,8 +24,8 @@ class ProgressSchema(ma.Schema):
     done = F.Integer(required=True)
     target = F.Integer(required=True)
     total_periods = F.Integer(required=True)
-    next_due = F.Date(allow_none=True, required=True)
-    completed_on = F.Date(allow_none=True, required=True)
+    next_due = F.String(allow_none=True, required=True, metadata={"format": "date"})
+    completed_on = F.String(allow_none=True, required=True, metadata={"format": "date"})
 
 
 class TimelineSchema(ma.Schema):
@@ -303,7 +303,12 @@ class RequestIn(Schema):
     photo_ids = F.List(
         an_id(), load_default=list, validate=ma.validate.Length(max=9, error="最多 9 张照片")
     )
-    member_code = text_field(16, allow_none=True)
+    member_code = text_field(
+        16, allow_none=True, metadata={"description": "扫党员码时带上，交给这名党员"}
+    )
+    branch_id = an_id(
+        allow_none=True, metadata={"description": "群众选择的村（社区）党支部，来自 GET /orgs"}
+    )
 
 
 class ReplyIn(Schema):
