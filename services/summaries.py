@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from models import (
@@ -531,25 +531,29 @@ def enqueue_texts(session: Session, prefix: str, texts: Sequence[tuple[int, str]
         )
     )
     now = now_utc()
-    rows: list[OutboundMessage] = []
+    rows: list[dict[str, Any]] = []
     for robot_id, text in texts:
         for n, part in enumerate(split_markdown(text, MARKDOWN_LIMIT), 1):
             key = f"{prefix}:robot:{robot_id}:part:{n}"
             if key in existing:
                 continue
             rows.append(
-                OutboundMessage(
-                    channel=OutboundChannel.ROBOT.value,
-                    robot_id=robot_id,
-                    recipient="",
-                    payload=json.dumps(markdown_payload(part), ensure_ascii=False),
-                    idempotency_key=key,
-                    next_attempt_at=now,
-                    created_at=now,
-                )
+                {
+                    "channel": OutboundChannel.ROBOT.value,
+                    "robot_id": robot_id,
+                    "recipient": "",
+                    "payload": json.dumps(markdown_payload(part), ensure_ascii=False),
+                    "idempotency_key": key,
+                    "status": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "outcome_unknown": False,
+                    "last_error": "",
+                    "created_at": now,
+                }
             )
-    session.add_all(rows)
-    session.flush()
+    if rows:  # one executemany, however many groups
+        session.execute(insert(OutboundMessage), rows)
     return len(rows)
 
 
