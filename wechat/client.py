@@ -154,6 +154,47 @@ class DatabaseTokenStore:
                 s.commit()
 
 
+class SessionTokenStore:
+    """Tokens in the ``wechat_token`` table through the caller's own session.
+
+    For callers that already hold a write transaction (the outbox dispatcher on SQLite
+    holds ``BEGIN IMMEDIATE`` across the send): a second connection would wait on the
+    caller's own lock. The token is committed with the caller's transaction; if that rolls
+    back, the next call fetches it again (``stable_token`` returns the same token).
+    """
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def _row(self, app_id: str) -> WechatToken | None:
+        return self._session.scalar(select(WechatToken).where(WechatToken.app_id == app_id))
+
+    def get(self, app_id: str) -> CachedToken | None:
+        row = self._row(app_id)
+        return CachedToken(row.access_token, row.expires_at) if row else None
+
+    def put(self, app_id: str, token: CachedToken) -> None:
+        now = datetime.now(UTC)
+        try:
+            with self._session.begin_nested():
+                row = self._row(app_id)
+                if row is None:
+                    row = WechatToken(app_id=app_id, version=0)
+                    self._session.add(row)
+                row.access_token = token.access_token
+                row.expires_at = token.expires_at
+                row.updated_at = now
+                row.version = (row.version or 0) + 1
+        except IntegrityError:  # another process inserted it first; theirs is as good
+            log.info("wechat token row for %s inserted concurrently", app_id)
+
+    def forget(self, app_id: str, access_token: str) -> None:
+        row = self._row(app_id)
+        if row is not None and row.access_token == access_token:
+            row.expires_at = datetime.now(UTC) - timedelta(seconds=1)
+            self._session.flush()
+
+
 class WechatClient:
     """Calls WeChat's server APIs for one app (official account or mini-program).
 
@@ -457,20 +498,29 @@ class Clients:
     mini_program: WechatClient
 
 
-def token_store(settings: Any, session_factory: Callable[[], Session] | None) -> TokenStore:
-    """Redis when ``redis.url`` is set, else the database, else per-process memory."""
+def token_store(
+    settings: Any,
+    session_factory: Callable[[], Session] | None = None,
+    session: Session | None = None,
+) -> TokenStore:
+    """Redis when ``redis.url`` is set, else the database (the caller's ``session`` if
+    given, else short sessions of ``session_factory``), else per-process memory."""
     if settings.redis.url:
         return RedisTokenStore(settings.redis.url)
+    if session is not None:
+        return SessionTokenStore(session)
     if session_factory is not None:
         return DatabaseTokenStore(session_factory)
     return MemoryTokenStore()
 
 
 def clients_from_settings(
-    settings: Any, session_factory: Callable[[], Session] | None = None
+    settings: Any,
+    session_factory: Callable[[], Session] | None = None,
+    session: Session | None = None,
 ) -> Clients:
     """Build both clients from ``services.config.Settings``."""
-    store = token_store(settings, session_factory)
+    store = token_store(settings, session_factory, session)
     wx = settings.wechat
     common = {"base_url": wx.api_base_url, "timeout": wx.timeout_seconds, "store": store}
     return Clients(

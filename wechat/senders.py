@@ -57,10 +57,7 @@ class SendContext:
     @classmethod
     def build(cls, settings: Any, session: Session, clients: Clients | None = None) -> SendContext:
         if clients is None:
-            bind = session.get_bind()
-            from sqlalchemy.orm import sessionmaker
-
-            clients = clients_from_settings(settings, sessionmaker(bind))
+            clients = clients_from_settings(settings, session=session)
         return cls(settings=settings, session=session, clients=clients)
 
     @property

@@ -277,7 +277,7 @@ def cmd_log(ctx: BotContext, args: str) -> str:
         _keep_note(ctx, f"践诺 {args}", "序号无法对应到承诺")
         hint = "；".join(f"{i}. {c.title}" for i, c in enumerate(items[:MAX_LIST], 1))
         return (
-            f"没看懂是哪一条承诺，内容已先保存。请按“践诺 序号 内容”发送，"
+            f"没看懂是哪一条承诺，内容已保存。请按“践诺 序号 内容”发送，"
             f"序号为 1 到 {len(items)}：{hint}"
         )
     c = items[index - 1]
