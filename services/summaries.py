@@ -326,8 +326,8 @@ def compute(session: Session, period: Period, org_ids: Iterable[int] | None = No
                 lagging.add(c.member_id)
 
     # members with nothing logged for two months or more
-    last_log = dict(
-        session.execute(
+    last_log: dict[Any, Any] = dict(
+        session.execute(  # type: ignore[arg-type]
             select(FulfilmentLog.member_id, func.max(FulfilmentLog.happened_on))
             .where(FulfilmentLog.member_id.is_not(None), FulfilmentLog.happened_on <= end)
             .group_by(FulfilmentLog.member_id)
@@ -615,7 +615,7 @@ def party_day_reminder(session: Session, period_code: str, today: date, base_url
     to_date = Period(p.code, p.start, min(p.end, today), p.label)
     figures = compute(session, to_date)
     logged = {
-        int(m)
+        int(m or 0)
         for m in session.scalars(
             select(FulfilmentLog.member_id)
             .where(
@@ -697,8 +697,8 @@ def daily_reminders(
         .group_by(FulfilmentLog.commitment_id, FulfilmentLog.happened_on)
     ):
         sums[cid].append((day, int(qty)))
-    openids = dict(
-        session.execute(
+    openids: dict[Any, Any] = dict(
+        session.execute(  # type: ignore[arg-type]
             select(Account.member_id, Account.oa_openid).where(
                 Account.member_id.is_not(None), Account.oa_openid.is_not(None)
             )
