@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -151,3 +152,29 @@ def test_no_content_check_without_credentials(
     headers = token_for(api_app, world.author_account)
     r = api.post("/api/v1/commitments", json=COMMITMENT, headers=headers)
     assert r.status_code == 201 and r.get_json()["content_status"] == "not_checked"
+
+
+@pytest.mark.redis
+def test_rate_limit_counts_in_redis_when_configured(db_url: str, tmp_path: Path) -> None:
+    from tests.conftest import REDIS_URL
+
+    if not REDIS_URL:
+        pytest.skip("TEST_REDIS_URL not set")
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    apps = [
+        build_app(
+            db_url, tmp_path, redis={"url": REDIS_URL}, api={"write_rate_limit": "2 per minute"}
+        )
+        for _ in range(2)
+    ]
+    world = make_world(apps[0])
+    a = token_for(apps[0], world.resident_a)
+    body = {"kind": "wish", "text": "想要一个乒乓球台"}
+    # two workers share one budget through Redis
+    assert apps[0].test_client().post("/api/v1/requests", json=body, headers=a).status_code == 201
+    assert apps[1].test_client().post("/api/v1/requests", json=body, headers=a).status_code == 201
+    assert apps[1].test_client().post("/api/v1/requests", json=body, headers=a).status_code == 429
+    for app in apps:
+        app.extensions["db"].dispose()
