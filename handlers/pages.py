@@ -7,6 +7,7 @@ Handlers only load, check and render; the numbers come from ``services``.
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 from flask import (
@@ -28,9 +29,10 @@ from services.clock import local_date
 from services.errors import PermissionDenied
 from services.requests import KIND_LABELS
 
-from .context import db_session, read_session, settings
+from .context import database, db_session, read_session, settings
 
 bp = Blueprint("pages", __name__)
+log = logging.getLogger("jiannuo.pages")
 
 REQUEST_PURPOSE = "request"
 REPORT_PURPOSE = "report"
@@ -235,27 +237,30 @@ def _png(data: str) -> Response:
 
 
 def _mini_program_code(scene: str) -> bytes | None:
-    """A mini-program code (getwxacodeunlimit) when credentials and the client exist."""
+    """A mini-program code (getwxacodeunlimit) when mini-program credentials exist; ``None``
+    (so the caller falls back to a plain QR code) when they don't or WeChat fails."""
     if not settings().wechat.mini_program.enabled:
         return None
+    from wechat.client import clients_from_settings
+    from wechat.errors import WechatError
+
     try:
-        from wechat import client  # written by the bot engineer
-    except ImportError:
+        client = clients_from_settings(settings(), session_factory=database().session_factory)
+        return client.mini_program.get_wxacode_unlimit(scene=scene)
+    except WechatError:
+        log.warning("getwxacodeunlimit failed for scene %s; serving a plain QR code", scene)
         return None
-    fn = getattr(client, "get_wxacode_unlimit", None)
-    if not callable(fn):
-        return None
-    data = fn(scene=scene, page="pages/member/index")
-    return data if isinstance(data, bytes) else None
 
 
 @bp.get("/m/<code>/qr.png")
 def member_qr_png(code: str) -> Response:
     m = public.member_by_code(read_session(), code)
-    if request.args.get("kind") == "mini":
+    # With mini-program credentials the default is a mini-program code; ?kind=url forces
+    # a plain QR code of the card's web address.
+    if request.args.get("kind") != "url":
         data = _mini_program_code(f"m={m.public_code}")
         if data is not None:
-            return Response(data, mimetype="image/png")
+            return Response(data, mimetype="image/png")  # mini-program codes are PNG
     return _png(qr.member_url(base_url(), m.public_code))
 
 
