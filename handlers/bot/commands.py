@@ -33,15 +33,13 @@ from services.clock import local_date, local_text
 from services.errors import DomainError
 from wechat.callback import Inbound
 
-from .registry import Bot
+from .registry import SEPARATORS, Bot
 
 bot = Bot()
 
 PHOTO_WINDOW = timedelta(minutes=10)
 MAX_LIST = 10
 REQUEST_KINDS = {"反映": "problem", "心愿": "wish", "建议": "suggestion", "投诉": "complaint"}
-# Chinese punctuation NFKC leaves alone, read as separators.
-_CN_PUNCT = str.maketrans({"、": " ", "。": " ", "　": " ", "；": " ", "，": " "})
 _TIMES_RE = re.compile(r"(?:[×xX*]\s*(\d{1,5}))(?!\d)")
 _UNIT_QTY_RE = re.compile(rf"({quantify.NUM})\s*({quantify.UNIT_RE})")
 _LOG_HINTS = (
@@ -84,8 +82,8 @@ class BotContext:
 
 
 def normalise_text(text: str) -> str:
-    """Full-width → half-width, Chinese separators → spaces, runs of spaces collapsed."""
-    return re.sub(r"\s+", " ", quantify.normalise(text).translate(_CN_PUNCT)).strip()
+    """Full-width → half-width (digits, letters, "，" → ","), runs of spaces collapsed."""
+    return re.sub(r"\s+", " ", quantify.normalise(text)).strip()
 
 
 def parse_quantity(text: str, unit: str = "") -> tuple[int, str]:
@@ -259,7 +257,7 @@ def _keep_note(ctx: BotContext, text: str, reason: str) -> None:
     ctx.session.flush()
 
 
-_LOG_ARGS_RE = re.compile(rf"^({quantify.NUM})\s*(?:号|条)?\s*(.*)$", re.S)
+_LOG_ARGS_RE = re.compile(rf"^({quantify.NUM})\s*(?:号|条)?[\s,.;:、。]*(.*)$", re.S)
 
 
 @bot.text("践诺", "打卡")
@@ -281,7 +279,7 @@ def cmd_log(ctx: BotContext, args: str) -> str:
             f"序号为 1 到 {len(items)}：{hint}"
         )
     c = items[index - 1]
-    content = m.group(2).strip()
+    content = m.group(2).strip(SEPARATORS)
     qty, _ = parse_quantity(content, c.unit)
     entry = fulfilment.log(
         ctx.session,
