@@ -167,3 +167,30 @@ def test_cli_bot_say_runs_the_real_path(db_url: str, tmp_path: Path) -> None:
         assert _count(app, InboundMessage) == 1
     finally:
         app.extensions["db"].dispose()
+
+
+@pytest.mark.redis
+def test_redis_fast_path_same_answer(db_url: str, tmp_path: Path, fake_wechat) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import REDIS_URL
+
+    from .conftest import oa_config
+
+    if not REDIS_URL:
+        pytest.skip("TEST_REDIS_URL not set")
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    config = oa_config(db_url, tmp_path, fake_wechat.base_url)
+    config["redis"] = {"url": REDIS_URL}
+    app = create_app(config)
+    try:
+        with app.extensions["db"].session() as s:
+            factories.tree(s)
+        wx = Wx(app.test_client())
+        msg_id = wx.next_msg_id()
+        answers = {wx.say("o-redis", "反映 桥上栏杆松了", msg_id) for _ in range(3)}
+        assert len(answers) == 1 and "编号" in answers.pop()
+        assert _count(app, Request) == 1 and _count(app, InboundMessage) == 1
+        assert redis.Redis.from_url(REDIS_URL).exists(f"jiannuo:inbound:msg:{msg_id}")
+    finally:
+        app.extensions["db"].dispose()

@@ -150,3 +150,18 @@ def test_memory_store_forget_only_matching() -> None:
     assert store.get("a") is not None
     store.forget("a", "t1")
     assert store.get("a") is None
+
+
+@pytest.mark.redis
+def test_redis_token_store_is_shared(fake_wechat: FakeWechat) -> None:
+    from tests.conftest import REDIS_URL
+    from wechat.client import RedisTokenStore
+
+    if not REDIS_URL:
+        pytest.skip("TEST_REDIS_URL not set")
+    store = RedisTokenStore(REDIS_URL)
+    store._redis.delete(RedisTokenStore.PREFIX + "wxoa")
+    a, b = _client(fake_wechat, store=store), _client(fake_wechat, store=RedisTokenStore(REDIS_URL))
+    assert a.access_token() == b.access_token()
+    assert len(fake_wechat.calls_to("/cgi-bin/stable_token")) == 1
+    store._redis.close()
