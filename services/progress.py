@@ -12,8 +12,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from models import Commitment, FulfilmentLog
@@ -83,6 +85,7 @@ class Target:
 # -- calendar periods -------------------------------------------------------------------
 
 
+@lru_cache(maxsize=65536)
 def period_start(day: date, frequency: str) -> date:
     if frequency == "daily":
         return day
@@ -97,6 +100,7 @@ def period_start(day: date, frequency: str) -> date:
     raise ValueError(f"unknown frequency {frequency!r}")
 
 
+@lru_cache(maxsize=65536)
 def period_end(day: date, frequency: str) -> date:
     """Last day of the calendar period containing ``day``."""
     start = period_start(day, frequency)
@@ -116,13 +120,19 @@ def period_end(day: date, frequency: str) -> date:
 
 def periods(start: date, end: date, frequency: str) -> list[tuple[date, date]]:
     """Calendar periods overlapping [start, end], clipped to it."""
+    return list(_periods(start, end, frequency))
+
+
+@lru_cache(maxsize=4096)
+def _periods(start: date, end: date, frequency: str) -> tuple[tuple[date, date], ...]:
+    # Commitments mostly share a calendar (a year, monthly): computed once per shape.
     out: list[tuple[date, date]] = []
     cursor = start
     while cursor <= end:
         stop = min(period_end(cursor, frequency), end)
         out.append((cursor, stop))
         cursor = stop + timedelta(days=1)
-    return out
+    return tuple(out)
 
 
 # -- progress ---------------------------------------------------------------------------
@@ -132,7 +142,7 @@ def compute(target: Target, logs: Iterable[tuple[date, int]], on: date) -> Progr
     """Progress of ``target`` as it stands at the end of day ``on``."""
     dated = sorted((d, q) for d, q in logs if target.start <= d <= on)
     if on < target.start:
-        total = len(periods(target.start, target.end, target.frequency)) if target.frequency else 0
+        total = len(_periods(target.start, target.end, target.frequency)) if target.frequency else 0
         return Progress(
             0,
             State.NOT_STARTED,
@@ -173,7 +183,7 @@ def _cumulative(target: Target, dated: Sequence[tuple[date, int]], on: date) -> 
 
 def _periodic(target: Target, dated: Sequence[tuple[date, int]], on: date) -> Progress:
     assert target.frequency
-    all_periods = periods(target.start, target.end, target.frequency)
+    all_periods = _periods(target.start, target.end, target.frequency)
     sums: dict[date, int] = defaultdict(int)
     for day, qty in dated:
         sums[period_start(day, target.frequency)] += qty
@@ -181,16 +191,17 @@ def _periodic(target: Target, dated: Sequence[tuple[date, int]], on: date) -> Pr
     missed_any = False
     next_due: date | None = None
     for p_start, p_end in all_periods:
-        key = period_start(p_start, target.frequency)
-        is_met = sums.get(key, 0) >= target.quantity
-        if p_end < on or (p_end == on and is_met) or (p_start <= on <= p_end and is_met):
+        if p_start > on:  # future periods are neither met nor missed
+            if next_due is None:
+                next_due = p_end
+            break
+        is_met = sums.get(period_start(p_start, target.frequency), 0) >= target.quantity
+        if p_end < on or is_met:
             counted += 1
             met += is_met
             missed_any = missed_any or not is_met
-        elif p_start <= on <= p_end:
-            next_due = p_end  # current, not yet met, not yet missed
-        if p_start > on and next_due is None:
-            next_due = p_end
+        else:
+            next_due = p_end  # the current period: not yet met, not yet missed
     finished = on >= target.end
     percent = met * 100 // counted if counted else 0
     if finished and counted == len(all_periods):
@@ -212,15 +223,34 @@ def daily_sums(
     if not commitment_ids:
         return out
     rows = session.execute(
-        select(
-            FulfilmentLog.commitment_id, FulfilmentLog.happened_on, func.sum(FulfilmentLog.quantity)
-        )
+        select(FulfilmentLog.commitment_id, raw_day_column(), func.sum(FulfilmentLog.quantity))
         .where(FulfilmentLog.commitment_id.in_(list(commitment_ids)))
         .group_by(FulfilmentLog.commitment_id, FulfilmentLog.happened_on)
     )
-    for cid, day, qty in rows:
-        out[cid].append((day, int(qty)))
+    parse = DayParser()
+    for cid, raw, qty in rows:
+        out[cid].append((parse(raw), int(qty)))
     return out
+
+
+def raw_day_column() -> Any:
+    """``happened_on`` without SQLAlchemy's per-row date processing (see ``DayParser``)."""
+    return type_coerce(FulfilmentLog.happened_on, String).label("day")
+
+
+class DayParser:
+    """Turns a raw day (SQLite text or a driver's ``date``) into a ``date``, memoised:
+    a district's half a million log rows span only a few hundred distinct days."""
+
+    def __init__(self) -> None:
+        self._seen: dict[object, date] = {}
+
+    def __call__(self, raw: object) -> date:
+        found = self._seen.get(raw)
+        if found is None:
+            found = raw if isinstance(raw, date) else date.fromisoformat(str(raw))
+            self._seen[raw] = found
+        return found
 
 
 def progress_of(

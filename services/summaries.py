@@ -293,9 +293,10 @@ def compute(session: Session, period: Period, org_ids: Iterable[int] | None = No
         ).where(Commitment.status == CommitmentStatus.PUBLISHED.value, Commitment.start_date <= end)
     ).all()
     sums: dict[int, list[tuple[date, int]]] = defaultdict(list)
+    parse_day = progress.DayParser()
     for cid, day, qty in session.execute(
         select(
-            FulfilmentLog.commitment_id, FulfilmentLog.happened_on, func.sum(FulfilmentLog.quantity)
+            FulfilmentLog.commitment_id, progress.raw_day_column(), func.sum(FulfilmentLog.quantity)
         )
         .join(Commitment, Commitment.id == FulfilmentLog.commitment_id)
         .where(
@@ -303,7 +304,7 @@ def compute(session: Session, period: Period, org_ids: Iterable[int] | None = No
         )
         .group_by(FulfilmentLog.commitment_id, FulfilmentLog.happened_on)
     ):
-        sums[cid].append((day, int(qty)))
+        sums[cid].append((parse_day(day), int(qty)))
     committed_members: dict[int, date] = {}  # member → earliest start of a published commitment
     lagging: set[int] = set()
     for c in published:
@@ -684,9 +685,10 @@ def daily_reminders(
         )
     ).all()
     sums: dict[int, list[tuple[date, int]]] = defaultdict(list)
+    parse_day = progress.DayParser()
     for cid, day, qty in session.execute(
         select(
-            FulfilmentLog.commitment_id, FulfilmentLog.happened_on, func.sum(FulfilmentLog.quantity)
+            FulfilmentLog.commitment_id, progress.raw_day_column(), func.sum(FulfilmentLog.quantity)
         )
         .join(Commitment, Commitment.id == FulfilmentLog.commitment_id)
         .where(
@@ -696,7 +698,7 @@ def daily_reminders(
         )
         .group_by(FulfilmentLog.commitment_id, FulfilmentLog.happened_on)
     ):
-        sums[cid].append((day, int(qty)))
+        sums[cid].append((parse_day(day), int(qty)))
     openids: dict[Any, Any] = dict(
         session.execute(  # type: ignore[arg-type]
             select(Account.member_id, Account.oa_openid).where(

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: e21e73e3f65b
+Revision ID: 2708d57a4c5b
 Revises:
-Create Date: 2026-11-21 05:18:07.168573
+Create Date: 2026-11-21 05:34:47.989936
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import models.base
 
-revision: str = "e21e73e3f65b"
+revision: str = "2708d57a4c5b"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -560,9 +560,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("fulfilment_log", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_fulfilment_log_commitment_id"), ["commitment_id"], unique=False
-        )
-        batch_op.create_index(
             batch_op.f("ix_fulfilment_log_created_at"), ["created_at"], unique=False
         )
         batch_op.create_index(
@@ -570,6 +567,9 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             batch_op.f("ix_fulfilment_log_member_id"), ["member_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_fulfilment_log_progress", ["commitment_id", "happened_on", "quantity"], unique=False
         )
 
     op.create_table(
@@ -695,10 +695,10 @@ def downgrade() -> None:
 
     op.drop_table("review")
     with op.batch_alter_table("fulfilment_log", schema=None) as batch_op:
+        batch_op.drop_index("ix_fulfilment_log_progress")
         batch_op.drop_index(batch_op.f("ix_fulfilment_log_member_id"))
         batch_op.drop_index(batch_op.f("ix_fulfilment_log_happened_on"))
         batch_op.drop_index(batch_op.f("ix_fulfilment_log_created_at"))
-        batch_op.drop_index(batch_op.f("ix_fulfilment_log_commitment_id"))
 
     op.drop_table("fulfilment_log")
     with op.batch_alter_table("evaluation", schema=None) as batch_op:
