@@ -360,11 +360,13 @@ class Dispatcher:
                     robot = session.get(GroupRobot, msg.robot_id) if msg.robot_id else None
                     if robot is None:
                         raise self.permanent("群机器人不存在")
+                    session.commit()  # hold no lock (SQLite: the write lock) over the network
                     self.robot_sender.send(msg, robot)
                 else:
                     sender = self.senders.get(msg.channel)
                     if sender is None:
                         raise self.permanent(f"没有 {msg.channel} 渠道的发送程序")
+                    session.commit()  # senders call ctx.release() before their own network I/O
                     ctx = self.context_factory(session) if self.context_factory else None
                     sender(msg, ctx)
             except Exception as exc:

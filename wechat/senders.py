@@ -21,6 +21,7 @@ Payload shapes (``OutboundMessage.payload`` is JSON):
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,8 +58,21 @@ class SendContext:
     @classmethod
     def build(cls, settings: Any, session: Session, clients: Clients | None = None) -> SendContext:
         if clients is None:
-            clients = clients_from_settings(settings, session=session)
+            # The token cache uses its own short transactions: the dispatcher holds no lock
+            # while a sender talks to WeChat (see ``release``).
+            bind = session.get_bind()
+            clients = clients_from_settings(
+                settings, session_factory=lambda: Session(bind, expire_on_commit=False)
+            )
         return cls(settings=settings, session=session, clients=clients)
+
+    def release(self) -> None:
+        """End the current transaction before a network call.
+
+        On SQLite a transaction holds the database's write lock; a sender must never keep it
+        while waiting for WeChat, or every web request that writes would wait too.
+        """
+        self.session.commit()
 
     @property
     def uploads_dir(self) -> Path:
@@ -118,20 +132,22 @@ def download_media(msg: OutboundMessage, ctx: SendContext) -> None:
         raise WechatPermanentError(f"outbox row {msg.id}: photo {data['photo_id']} is gone")
     if photo.status == "ready" and photo.storage_key:
         return  # already done (a retried row)
+    ctx.release()
     try:
         content = ctx.clients.official_account.get_media(str(data["media_id"]))
     except WechatPermanentError:
         photo.status = "failed"
-        ctx.session.flush()
+        ctx.session.commit()  # kept even though the dispatcher rolls back its own change
         raise
     if len(content) > ctx.settings.uploads.max_bytes:
         photo.status = "failed"
-        ctx.session.flush()
+        ctx.session.commit()
         raise WechatPermanentError(f"图片超过 {ctx.settings.uploads.max_bytes} 字节，未保存")
     ext, ctype = next(
         (v for magic, v in _IMAGE_EXT.items() if content.startswith(magic)), ("jpg", "image/jpeg")
     )
-    key = f"{WECHAT_MEDIA_DIR}/{photo.id}.{ext}"
+    # Random names: a photo's URL must not let anyone guess another user's photo.
+    key = f"{WECHAT_MEDIA_DIR}/{secrets.token_urlsafe(18)}.{ext}"
     target = ctx.uploads_dir / key
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(target.suffix + ".part")
@@ -159,6 +175,7 @@ def check_content(msg: OutboundMessage, ctx: SendContext) -> None:
     obj = ctx.session.get(model, int(data["id"]))
     if obj is None:
         return
+    ctx.release()
     try:
         result = ctx.clients.mini_program.msg_sec_check(
             str(data.get("openid") or msg.recipient),

@@ -32,6 +32,7 @@ def test_customer_service_transient_and_permanent(
     ctx = _ctx(session, db_url, tmp_path, fake_wechat)
     msg = outbox.enqueue(session, "customer_service", {"msgtype": "text", "text": {"content": "您好"}},
                          "k1", recipient="o-1")  # fmt: skip
+    session.commit()  # as the dispatcher does: no transaction is held while a sender runs
     fake_wechat.fail_next("/cgi-bin/message/custom/send", errcode=45009)
     with pytest.raises(WechatTransientError):
         SENDERS["customer_service"](msg, ctx)
@@ -52,6 +53,7 @@ def test_media_download_saves_and_marks_ready(
     session.add(photo)
     session.flush()
     msg = outbox.enqueue(session, "media_download", {"photo_id": photo.id, "media_id": "M9"}, "m9")
+    session.commit()  # as the dispatcher does: no transaction is held while a sender runs
     with pytest.raises(WechatPermanentError):  # unknown media id
         SENDERS["media_download"](msg, ctx)
     fake_wechat.media["M9"] = b"\x89PNG\r\n\x1a\nrest"
