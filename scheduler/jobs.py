@@ -32,6 +32,7 @@ JOB_LABELS = {
     "halfyear_checkoff": "半年销号",
     "daily_reminders": "到期提醒（个人模板消息）",
     "daily_escalation": "超时诉求上报",
+    "daily_points": "先锋指数积分同步",
     "dispatch": "发送待发消息",
 }
 JOB_NAMES = tuple(JOB_LABELS)
@@ -57,6 +58,7 @@ def triggers(settings: Settings) -> dict[str, Any]:
         "halfyear_checkoff": cron(s.halfyear_checkoff_time, month="1,7", day=1),
         "daily_reminders": cron(s.daily_reminders_time),
         "daily_escalation": cron(s.daily_escalation_time),
+        "daily_points": cron(s.daily_points_time),
         "dispatch": IntervalTrigger(seconds=s.dispatcher_interval_seconds, timezone=tz),
     }
 
@@ -128,6 +130,14 @@ def run_job(
                 settings.scheduler.reminder_template_id,
                 base,
             )
+    elif name == "daily_points":
+        day = date.fromisoformat(period)
+
+        def work(s: Any) -> str:
+            from services import points
+
+            added = points.sync(s, settings.points.rules, day)
+            return f"新增积分记录 {added} 条"
     else:  # daily_escalation
 
         def work(s: Any) -> str:

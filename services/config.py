@@ -144,6 +144,7 @@ class SchedulerSection(Section):
     reminder_days_ahead: int = 3  # remind when a period or deadline ends within this many days
     reminder_template_id: str = ""  # official-account template id for personal reminders
     daily_escalation_time: str = "08:00"
+    daily_points_time: str = "02:00"  # idempotent points sync (先锋指数) from verified events
     dispatcher_interval_seconds: int = 10
     misfire_grace_seconds: int = 86400  # a run missed by at most this much is caught up
     stale_claim_seconds: int = 120  # a 'sending' row older than this is retried (outcome unknown)
@@ -241,10 +242,8 @@ def _env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
             value = yaml.safe_load(raw) if raw.strip() else ""
         except yaml.YAMLError:
             value = raw
-        if (
-            value is None
-            or (isinstance(value, (dict, int, float, bool))
-            and parts[-1] in _STRING_KEYS)
+        if value is None or (
+            isinstance(value, (dict, int, float, bool)) and parts[-1] in _STRING_KEYS
         ):
             value = raw
         node[parts[-1]] = value

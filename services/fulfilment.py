@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Commitment, CommitmentStatus, FulfilmentLog, Member, OwnerKind, Photo
+from models import (
+    Commitment,
+    CommitmentStatus,
+    FulfilmentLog,
+    Member,
+    Organisation,
+    OwnerKind,
+    Photo,
+)
 
 from . import progress, quantify
 from .actors import Actor
@@ -147,11 +155,15 @@ def delete_log(session: Session, actor: Actor, entry: FulfilmentLog, window_hour
     session.delete(entry)
 
 
-def verify_log(session: Session, actor: Actor, entry: FulfilmentLog) -> FulfilmentLog:
-    """The branch (or the resident served) confirms a log really happened."""
+def verify_log(
+    session: Session,
+    actor: Actor,
+    entry: FulfilmentLog,
+    points_rules: Mapping[str, int] | None = None,
+) -> FulfilmentLog:
+    """The branch confirms a log really happened; with ``points_rules`` the member's points
+    entry for it is written in the same transaction (points come only from verified logs)."""
     c = session.get_one(Commitment, entry.commitment_id)
-    from models import Organisation
-
     if not actor.manages(session.get_one(Organisation, c.org_id)):
         raise PermissionDenied("只有支部书记或街镇管理员可以核实践诺记录")
     if entry.member_id is not None and entry.member_id == actor.member_id:
@@ -159,6 +171,10 @@ def verify_log(session: Session, actor: Actor, entry: FulfilmentLog) -> Fulfilme
     if entry.verified_at is None:
         entry.verified_at = now_utc()
         entry.verified_by_account_id = actor.account_id
+    if points_rules is not None:
+        from . import points
+
+        points.award_verified_log(session, points_rules, entry)
     return entry
 
 

@@ -22,6 +22,7 @@ BLUEPRINTS = (
     commitments.bp,
     reviews.bp,
     logs.bp,
+    logs.verify_bp,
     uploads.bp,
     requests.bp,
     public.bp,

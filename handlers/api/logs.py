@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from handlers.context import db_session, read_session
+from handlers.context import db_session, read_session, settings
 from models import FulfilmentLog
 from services import fulfilment
 
@@ -74,3 +74,21 @@ def index(args: dict[str, int], commitment_id: int) -> dict[str, Any]:
     stmt = stmt.order_by(FulfilmentLog.happened_on.desc(), FulfilmentLog.id.desc())
     items, total = paginate(session, stmt, args)
     return page_body(serialize.logs(session, items), total, args)
+
+
+verify_bp = Blueprint("log_verify", __name__, url_prefix="/api/v1/logs", description="践诺核实")
+
+
+@verify_bp.route("/<int:log_id>/verify", methods=["POST"])
+@verify_bp.doc(**SECURED)
+@verify_bp.response(200, LogSchema)
+def verify(log_id: int) -> dict[str, Any]:
+    """支部书记（或街镇管理员）核实一条践诺记录；核实后才计入先锋指数。"""
+    session = db_session()
+    _account, actor = current_actor(session)
+    entry = fulfilment.get_log(session, log_id)
+    commitment_for(session, actor, entry.commitment_id)  # 404 if the caller may not see it
+    fulfilment.verify_log(session, actor, entry, settings().points.rules)
+    body = serialize.logs(session, [entry])[0]
+    session.commit()
+    return body

@@ -79,6 +79,9 @@ class LogSchema(ma.Schema):
     happened_on = F.Date(required=True)
     photos = F.List(F.Nested(PhotoSchema), required=True)
     content_status = F.String(required=True)
+    verified = F.Boolean(
+        required=True, metadata={"description": "支部已核实（核实后才计入先锋指数）"}
+    )
     created_at = LocalDateTime(required=True)
 
 

@@ -157,6 +157,7 @@ def logs(session: Session, items: Sequence[FulfilmentLog]) -> list[dict[str, Any
             "happened_on": e.happened_on,
             "photos": photos.get(("log", e.id), []),
             "content_status": e.content_status,
+            "verified": e.verified_at is not None,
             "created_at": e.created_at,
         }
         for e in items
