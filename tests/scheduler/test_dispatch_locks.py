@@ -31,7 +31,11 @@ class WritingSender:
 
     def send(self, msg: OutboundMessage, robot: GroupRobot) -> None:
         with self.other.engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA busy_timeout=200")  # fail fast if a lock is held
+            # Fail fast if the dispatcher still holds a lock.
+            if conn.dialect.name == "sqlite":
+                conn.exec_driver_sql("PRAGMA busy_timeout=200")
+            else:
+                conn.exec_driver_sql("SET lock_timeout = '200ms'")
             conn.execute(text("UPDATE group_robot SET name = name WHERE id = :i"), {"i": robot.id})
             conn.commit()
         self.writes += 1
