@@ -53,7 +53,13 @@ def demo_load(if_empty: bool) -> None:
         if if_empty and session.scalar(select(func.count(Organisation.id))):
             click.echo("已有数据，跳过演示数据载入")
             return
-        summary = demo.load(session)
+        s = settings()
+        summary = demo.load(
+            session,
+            levels=tuple(s.commitments.review_levels),
+            first_answer_hours=s.requests.first_answer_hours,
+            reopen_window_days=s.requests.reopen_window_days,
+        )
     click.echo("演示乡镇已就绪：" + "，".join(f"{k} {v}" for k, v in summary.items()))
 
 
