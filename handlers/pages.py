@@ -93,7 +93,9 @@ def _globals() -> dict[str, object]:
 @bp.get("/")
 def overview() -> str:
     session = read_session()
-    township = public.township_of(session)
+    township = public.township_of(session, request.args.get("t"))
+    if township is None and request.args.get("t"):
+        abort(404)
     cfg = settings().reports
     today = _today()
     stats = (
@@ -122,18 +124,22 @@ def overview() -> str:
 
 
 @bp.get("/o/<code>/wall")
-def wall(code: str) -> str:
+def wall(code: str) -> Response | str:
     session = read_session()
     org = public.org_by_code(session, code)
+    if org.kind == "township":  # a township's wall and board are its overview of branches
+        return redirect(url_for("pages.overview", t=org.code))
     q = request.args.get("q", "")[:50]
     view = public.branch_view(session, org, _today(), q, with_empty=False)
     return render_template("pages/wall.html", view=view, q=q)
 
 
 @bp.get("/o/<code>/board")
-def board(code: str) -> str:
+def board(code: str) -> Response | str:
     session = read_session()
     org = public.org_by_code(session, code)
+    if org.kind == "township":  # a township's wall and board are its overview of branches
+        return redirect(url_for("pages.overview", t=org.code))
     view = public.branch_view(session, org, _today())
     return render_template("pages/board.html", view=view, today=_today().isoformat())
 

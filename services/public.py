@@ -375,12 +375,12 @@ class BranchStat:
         return self.satisfaction.percent
 
 
-def township_of(session: Session) -> Organisation | None:
-    return session.scalar(
-        select(Organisation)
-        .where(Organisation.kind == OrgKind.TOWNSHIP.value)
-        .order_by(Organisation.id)
-    )
+def township_of(session: Session, code: str | None = None) -> Organisation | None:
+    """The township named by ``code``, else the first one (a deployment usually has one)."""
+    query = select(Organisation).where(Organisation.kind == OrgKind.TOWNSHIP.value)
+    if code:
+        query = query.where(Organisation.code == code)
+    return session.scalar(query.order_by(Organisation.id))
 
 
 def branch_stats(

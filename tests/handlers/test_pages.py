@@ -233,3 +233,13 @@ def test_masking():
     assert privacy.mask_name("张三") == "张*"
     assert privacy.mask_name("") == "群众"
     assert privacy.scrub("电话13812341234，找我") == "电话138****1234，找我"
+
+
+def test_township_wall_and_board_lead_to_its_branch_overview(loaded, web):
+    for path in ("/o/township/board", "/o/township/wall"):
+        r = web.get(path)
+        assert r.status_code == 302 and r.headers["Location"].endswith("/?t=township")
+    page = web.get("/?t=township").get_data(as_text=True)
+    for branch in ("东村党支部", "西村党支部", "南湖社区党支部"):
+        assert branch in page
+    assert web.get("/?t=no-such-township").status_code == 404
