@@ -39,7 +39,6 @@ class AppSection(Section):
     township_name: str = "示范镇"
     base_url: str = "http://127.0.0.1:5000"
     secret_key: str = ""
-    timezone: str = "Asia/Shanghai"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 

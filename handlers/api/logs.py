@@ -22,7 +22,7 @@ from .base import (
     page_of,
     paginate,
 )
-from .schemas import LogCreatedSchema, LogIn, LogSchema
+from .schemas import LogCreatedSchema, LogEditIn, LogIn, LogSchema
 
 bp = Blueprint("logs", __name__, url_prefix="/api/v1/commitments", description="践诺记录")
 
@@ -92,3 +92,35 @@ def verify(log_id: int) -> dict[str, Any]:
     body = serialize.logs(session, [entry])[0]
     session.commit()
     return body
+
+
+@verify_bp.route("/<int:log_id>", methods=["PATCH"])
+@verify_bp.doc(**SECURED)
+@verify_bp.arguments(LogEditIn)
+@verify_bp.response(200, LogSchema)
+def edit(args: dict[str, Any], log_id: int) -> dict[str, Any]:
+    """修改自己的践诺记录（记录后一定时间内、核实之前）。"""
+    session = db_session()
+    _account, actor = current_actor(session)
+    entry = fulfilment.get_log(session, log_id)
+    commitment_for(session, actor, entry.commitment_id)
+    window = settings().commitments.log_edit_window_hours
+    fulfilment.edit_log(
+        session, actor, entry, window, quantity=args.get("quantity"), note=args.get("note")
+    )
+    body = serialize.logs(session, [entry])[0]
+    session.commit()
+    return body
+
+
+@verify_bp.route("/<int:log_id>", methods=["DELETE"])
+@verify_bp.doc(**SECURED)
+@verify_bp.response(204)
+def delete(log_id: int) -> None:
+    """删除自己记错的践诺记录（记录后一定时间内、核实之前）。"""
+    session = db_session()
+    _account, actor = current_actor(session)
+    entry = fulfilment.get_log(session, log_id)
+    commitment_for(session, actor, entry.commitment_id)
+    fulfilment.delete_log(session, actor, entry, settings().commitments.log_edit_window_hours)
+    session.commit()

@@ -281,6 +281,15 @@ class ReviewIn(Schema):
     reason = text_field(500, load_default="")
 
 
+class LogEditIn(Schema):
+    quantity = F.Integer(
+        strict=True,
+        validate=ma.validate.Range(1, 10_000, error="数量应为 1 到 10000 之间的整数"),
+        error_messages={"invalid": "数量应为整数"},
+    )
+    note = text_field(1000)
+
+
 class LogIn(Schema):
     quantity = F.Integer(
         strict=True,

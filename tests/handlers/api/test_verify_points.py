@@ -56,3 +56,34 @@ def test_verifying_a_missing_log_is_404(api_app: Flask, api: FlaskClient, world:
     r = api.post("/api/v1/logs/999999/verify", headers=token_for(api_app, world.secretary_account))
     assert r.status_code == 404
     assert r.json["error"]["message"]
+
+
+def test_member_edits_and_deletes_own_log_within_the_window(
+    api_app: Flask, api: FlaskClient, world: World
+) -> None:
+    db = api_app.extensions["db"]
+    with db.session() as s:
+        cid = f.published(s, s.merge(world.author), start_date=date(2026, 1, 1)).id
+    me = token_for(api_app, world.author_account)
+    log_id = api.post(f"/api/v1/commitments/{cid}/logs", json={"quantity": 1, "note": "浇水"},
+                      headers=me).json["log"]["id"]  # fmt: skip
+    edited = api.patch(
+        f"/api/v1/logs/{log_id}", json={"quantity": 3, "note": "浇了三遍"}, headers=me
+    )
+    assert edited.status_code == 200 and (edited.json["quantity"], edited.json["note"]) == (
+        3,
+        "浇了三遍",
+    )
+    other = api.patch(f"/api/v1/logs/{log_id}", json={"quantity": 9},
+                      headers=token_for(api_app, world.leader_account))  # fmt: skip
+    assert other.status_code == 403
+    bad = api.patch(f"/api/v1/logs/{log_id}", json={"quantity": 0}, headers=me)
+    assert bad.status_code == 400 and "quantity" in bad.json["error"]["fields"]
+    # Once verified by the branch, it can no longer be changed.
+    api.post(f"/api/v1/logs/{log_id}/verify", headers=token_for(api_app, world.secretary_account))
+    locked = api.delete(f"/api/v1/logs/{log_id}", headers=me)
+    assert locked.status_code == 409 and "核实" in locked.json["error"]["message"]
+    second = api.post(f"/api/v1/commitments/{cid}/logs", json={"quantity": 1}, headers=me).json
+    assert api.delete(f"/api/v1/logs/{second['log']['id']}", headers=me).status_code == 204
+    listed = api.get(f"/api/v1/commitments/{cid}/logs", headers=me).json
+    assert [item["id"] for item in listed["items"]] == [log_id]
