@@ -423,7 +423,8 @@ def _requests_text(s: BranchSummary) -> str:
     )
     avg = s.avg_answer_hours
     if avg is not None:
-        text += f"，平均 {avg:.1f} 小时首次答复"
+        took = f"{avg:.1f} 小时" if avg < 48 else f"{avg / 24:.1f} 天"
+        text += f"，平均 {took}首次答复"
     return text
 
 
