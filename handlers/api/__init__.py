@@ -76,6 +76,11 @@ def init_app(app: Flask) -> None:
             "servers": [{"url": "/"}],
         },
     )
+    from handlers import IdConverter
+
+    api.register_converter(
+        IdConverter, lambda c: {"type": "integer", "minimum": 1, "maximum": c.max}
+    )
     api.spec.components.security_scheme(
         "bearerAuth",
         {"type": "http", "scheme": "bearer", "description": "POST /api/v1/auth/login 得到的令牌"},
