@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from models import (
     Account,
@@ -188,6 +189,24 @@ class Figures:
     townships: dict[int, TownshipSummary]
 
 
+def _published_daily_sums(
+    session: Session, *conditions: ColumnElement[bool]
+) -> dict[int, list[tuple[date, int]]]:
+    """Logged quantity per (published commitment, day), in one grouped query."""
+    sums: dict[int, list[tuple[date, int]]] = defaultdict(list)
+    parse_day = progress.DayParser()
+    for cid, day, qty in session.execute(
+        select(
+            FulfilmentLog.commitment_id, progress.raw_day_column(), func.sum(FulfilmentLog.quantity)
+        )
+        .join(Commitment, Commitment.id == FulfilmentLog.commitment_id)
+        .where(Commitment.status == CommitmentStatus.PUBLISHED.value, *conditions)
+        .group_by(FulfilmentLog.commitment_id, FulfilmentLog.happened_on)
+    ):
+        sums[cid].append((parse_day(day), int(qty)))
+    return sums
+
+
 def compute(session: Session, period: Period, org_ids: Iterable[int] | None = None) -> Figures:
     """Every branch's and township's figures for ``period`` in a fixed number of queries."""
     lo, hi = period.utc_bounds()
@@ -292,19 +311,7 @@ def compute(session: Session, period: Period, org_ids: Iterable[int] | None = No
             Commitment.frequency,
         ).where(Commitment.status == CommitmentStatus.PUBLISHED.value, Commitment.start_date <= end)
     ).all()
-    sums: dict[int, list[tuple[date, int]]] = defaultdict(list)
-    parse_day = progress.DayParser()
-    for cid, day, qty in session.execute(
-        select(
-            FulfilmentLog.commitment_id, progress.raw_day_column(), func.sum(FulfilmentLog.quantity)
-        )
-        .join(Commitment, Commitment.id == FulfilmentLog.commitment_id)
-        .where(
-            Commitment.status == CommitmentStatus.PUBLISHED.value, FulfilmentLog.happened_on <= end
-        )
-        .group_by(FulfilmentLog.commitment_id, FulfilmentLog.happened_on)
-    ):
-        sums[cid].append((parse_day(day), int(qty)))
+    sums = _published_daily_sums(session, FulfilmentLog.happened_on <= end)
     committed_members: dict[int, date] = {}  # member → earliest start of a published commitment
     lagging: set[int] = set()
     for c in published:
@@ -685,21 +692,9 @@ def daily_reminders(
             Commitment.end_date >= today,
         )
     ).all()
-    sums: dict[int, list[tuple[date, int]]] = defaultdict(list)
-    parse_day = progress.DayParser()
-    for cid, day, qty in session.execute(
-        select(
-            FulfilmentLog.commitment_id, progress.raw_day_column(), func.sum(FulfilmentLog.quantity)
-        )
-        .join(Commitment, Commitment.id == FulfilmentLog.commitment_id)
-        .where(
-            Commitment.status == CommitmentStatus.PUBLISHED.value,
-            Commitment.end_date >= today,
-            FulfilmentLog.happened_on <= today,
-        )
-        .group_by(FulfilmentLog.commitment_id, FulfilmentLog.happened_on)
-    ):
-        sums[cid].append((parse_day(day), int(qty)))
+    sums = _published_daily_sums(
+        session, Commitment.end_date >= today, FulfilmentLog.happened_on <= today
+    )
     openids: dict[Any, Any] = dict(
         session.execute(  # type: ignore[arg-type]
             select(Account.member_id, Account.oa_openid).where(

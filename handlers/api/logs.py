@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from handlers.context import db_session, read_session, settings
 from models import FulfilmentLog
 from services import fulfilment
+from services.actors import Actor
 
 from . import serialize, wx
 from .access import commitment_for, is_owner
@@ -79,15 +81,21 @@ def index(args: dict[str, int], commitment_id: int) -> dict[str, Any]:
 verify_bp = Blueprint("log_verify", __name__, url_prefix="/api/v1/logs", description="践诺核实")
 
 
+def _log_for(log_id: int) -> tuple[Session, Actor, FulfilmentLog]:
+    """Load-or-404 a log the caller may see (404 when its commitment is hidden from them)."""
+    session = db_session()
+    _account, actor = current_actor(session)
+    entry = fulfilment.get_log(session, log_id)
+    commitment_for(session, actor, entry.commitment_id)
+    return session, actor, entry
+
+
 @verify_bp.route("/<int:log_id>/verify", methods=["POST"])
 @verify_bp.doc(**SECURED)
 @verify_bp.response(200, LogSchema)
 def verify(log_id: int) -> dict[str, Any]:
     """支部书记（或街镇管理员）核实一条践诺记录；核实后才计入先锋指数。"""
-    session = db_session()
-    _account, actor = current_actor(session)
-    entry = fulfilment.get_log(session, log_id)
-    commitment_for(session, actor, entry.commitment_id)  # 404 if the caller may not see it
+    session, actor, entry = _log_for(log_id)
     fulfilment.verify_log(session, actor, entry, settings().points.rules)
     body = serialize.logs(session, [entry])[0]
     session.commit()
@@ -100,10 +108,7 @@ def verify(log_id: int) -> dict[str, Any]:
 @verify_bp.response(200, LogSchema)
 def edit(args: dict[str, Any], log_id: int) -> dict[str, Any]:
     """修改自己的践诺记录（记录后一定时间内、核实之前）。"""
-    session = db_session()
-    _account, actor = current_actor(session)
-    entry = fulfilment.get_log(session, log_id)
-    commitment_for(session, actor, entry.commitment_id)
+    session, actor, entry = _log_for(log_id)
     window = settings().commitments.log_edit_window_hours
     fulfilment.edit_log(
         session, actor, entry, window, quantity=args.get("quantity"), note=args.get("note")
@@ -118,9 +123,6 @@ def edit(args: dict[str, Any], log_id: int) -> dict[str, Any]:
 @verify_bp.response(204)
 def delete(log_id: int) -> None:
     """删除自己记错的践诺记录（记录后一定时间内、核实之前）。"""
-    session = db_session()
-    _account, actor = current_actor(session)
-    entry = fulfilment.get_log(session, log_id)
-    commitment_for(session, actor, entry.commitment_id)
+    session, actor, entry = _log_for(log_id)
     fulfilment.delete_log(session, actor, entry, settings().commitments.log_edit_window_hours)
     session.commit()
