@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, false, or_, select
 from sqlalchemy.orm import Session
 
 from models import (
@@ -16,6 +16,7 @@ from models import (
     Organisation,
     OwnerKind,
     Photo,
+    Role,
 )
 
 from . import progress, quantify
@@ -25,6 +26,8 @@ from .errors import Conflict, NotFound, PermissionDenied, ValidationError
 
 MAX_QUANTITY = 10_000
 MAX_NOTE = 1000
+# Who may verify logs (and so who has a verification queue): see ``Actor.manages``.
+VERIFIER_ROLES = (Role.SECRETARY.value, Role.TOWNSHIP_ADMIN.value)
 
 
 def can_log(session: Session, actor: Actor, c: Commitment) -> bool:
@@ -176,6 +179,41 @@ def verify_log(
 
         points.award_verified_log(session, points_rules, entry)
     return entry
+
+
+def verification_queue(
+    session: Session, actor: Actor, *, commitment_id: int | None = None
+) -> Select[tuple[FulfilmentLog]]:
+    """Logs waiting for this actor's 核实, newest first, as a statement to paginate.
+
+    Unverified logs of published commitments in the organisations the actor manages (a
+    secretary's branch subtree, a township admin's whole township), never the actor's own
+    (``verify_log`` refuses those). Residents, plain members and group leaders manage nothing:
+    their statement selects no rows. Scoping is one indexed ``LIKE`` per granted path.
+    """
+    prefixes = sorted({g.org_path for g in actor.grants if g.role in VERIFIER_ROLES})
+    stmt = (
+        select(FulfilmentLog)
+        .join(Commitment, Commitment.id == FulfilmentLog.commitment_id)
+        .where(
+            FulfilmentLog.verified_at.is_(None),
+            Commitment.status == CommitmentStatus.PUBLISHED.value,
+        )
+        .order_by(FulfilmentLog.created_at.desc(), FulfilmentLog.id.desc())
+    )
+    if not actor.system:
+        if not prefixes:
+            return stmt.where(false())
+        stmt = stmt.join(Organisation, Organisation.id == Commitment.org_id).where(
+            or_(*(Organisation.path.startswith(p) for p in prefixes))
+        )
+    if actor.member_id is not None:
+        stmt = stmt.where(
+            or_(FulfilmentLog.member_id.is_(None), FulfilmentLog.member_id != actor.member_id)
+        )
+    if commitment_id is not None:
+        stmt = stmt.where(FulfilmentLog.commitment_id == commitment_id)
+    return stmt
 
 
 def progress_of(session: Session, c: Commitment, on: date | None = None) -> progress.Progress:

@@ -1,4 +1,5 @@
-"""审核: the review queue and decisions (group leader, secretary, township staff)."""
+"""审核: the review queue and decisions (group leader, secretary, township staff), and the
+secretary's queue of fulfilment logs waiting for 核实."""
 
 from __future__ import annotations
 
@@ -6,11 +7,21 @@ from typing import Any
 
 from handlers.context import db_session, read_session, settings
 from services import commitments as commitment_service
+from services import fulfilment
 
 from . import serialize
 from .access import commitment_for
-from .base import SECURED, Blueprint, PageArgs, current_actor, page_list, page_of
-from .schemas import CommitmentSchema, ReviewIn
+from .base import (
+    SECURED,
+    Blueprint,
+    PageArgs,
+    current_actor,
+    page_body,
+    page_list,
+    page_of,
+    paginate,
+)
+from .schemas import CommitmentSchema, LogToVerifySchema, ReviewIn, VerificationQueueArgs
 
 bp = Blueprint("reviews", __name__, url_prefix="/api/v1", description="审核")
 
@@ -26,6 +37,21 @@ def queue(args: dict[str, int]) -> dict[str, Any]:
     body = page_list(commitment_service.review_queue(session, actor), args)
     body["items"] = serialize.commitments(session, body["items"])
     return body
+
+
+@bp.route("/reviews/logs", methods=["GET"])
+@bp.doc(**SECURED)
+@bp.arguments(VerificationQueueArgs, location="query")
+@bp.response(200, page_of(LogToVerifySchema))
+def logs_to_verify(args: dict[str, Any]) -> dict[str, Any]:
+    """等我核实的践诺记录（我管理的支部、已公开的承诺、未核实，不含我自己的；新的在前）。
+
+    群众、普通党员和党小组长没有核实权限，得到空列表。"""
+    session = read_session()
+    _, actor = current_actor(session)
+    stmt = fulfilment.verification_queue(session, actor, commitment_id=args["commitment_id"])
+    items, total = paginate(session, stmt, args)
+    return page_body(serialize.logs_to_verify(session, items), total, args)
 
 
 @bp.route("/commitments/<int:commitment_id>/review", methods=["POST"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from .base import LocalDateTime, Schema, a_date, an_id, one_of, text_field
+from .base import MAX_ID, LocalDateTime, PageArgs, Schema, a_date, an_id, one_of, text_field
 
 F = ma.fields
 
@@ -83,6 +83,17 @@ class LogSchema(ma.Schema):
         required=True, metadata={"description": "支部已核实（核实后才计入先锋指数）"}
     )
     created_at = LocalDateTime(required=True)
+
+
+class LogToVerifySchema(LogSchema):
+    """A log in the secretary's 待核实 queue: the log plus who did it and for which commitment."""
+
+    member_name = F.String(
+        allow_none=True, required=True, metadata={"description": "记录人（导入的记录为 null）"}
+    )
+    commitment_title = F.String(required=True)
+    unit = F.String(required=True, metadata={"description": "承诺的计量单位，如“次”"})
+    org_name = F.String(required=True, metadata={"description": "承诺所属支部"})
 
 
 class LogCreatedSchema(ma.Schema):
@@ -354,6 +365,15 @@ class OrgsQuery(Schema):
         unknown = ma.EXCLUDE
 
     kind = one_of(("township", "branch", "group"), "township、branch、group", load_default="branch")
+
+
+class VerificationQueueArgs(PageArgs):
+    commitment_id = F.Integer(
+        load_default=None,
+        validate=ma.validate.Range(1, MAX_ID, error="编号不正确"),
+        error_messages={"invalid": "应为整数编号"},
+        metadata={"description": "只看这一条承诺的待核实记录"},
+    )
 
 
 class UploadIn(ma.Schema):

@@ -164,6 +164,45 @@ def logs(session: Session, items: Sequence[FulfilmentLog]) -> list[dict[str, Any
     ]
 
 
+def logs_to_verify(session: Session, items: Sequence[FulfilmentLog]) -> list[dict[str, Any]]:
+    """Queue items for 核实: each log plus who logged it and what it fulfils (constant queries)."""
+    base = logs(session, items)
+    commitment_ids = {e.commitment_id for e in items}
+    rows = (
+        session.execute(
+            select(Commitment.id, Commitment.title, Commitment.unit, Organisation.name)
+            .join(Organisation, Organisation.id == Commitment.org_id)
+            .where(Commitment.id.in_(commitment_ids))
+        )
+        .tuples()
+        .all()
+        if commitment_ids
+        else []
+    )
+    about = {cid: (title, unit, org_name) for cid, title, unit, org_name in rows}
+    member_ids = {e.member_id for e in items if e.member_id}
+    names = (
+        dict(
+            session.execute(select(Member.id, Member.name).where(Member.id.in_(member_ids)))
+            .tuples()
+            .all()
+        )
+        if member_ids
+        else {}
+    )
+    out = []
+    for e, body in zip(items, base, strict=True):
+        title, unit, org_name = about.get(e.commitment_id, ("", "", ""))
+        body.update(
+            member_name=names.get(e.member_id) if e.member_id else None,
+            commitment_title=title,
+            unit=unit,
+            org_name=org_name,
+        )
+        out.append(body)
+    return out
+
+
 def request_can(session: Session, actor: Actor, req: Request) -> dict[str, bool]:
     submitter = request_service.is_submitter(actor, req)
     is_open = req.status in request_service.OPEN_STATUSES
