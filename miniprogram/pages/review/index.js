@@ -1,9 +1,26 @@
-// 审核: commitments waiting for my review (初审 / 复审 / 备案). 通过, or 退回 with a reason.
+// 审核: two queues on tabs.
+// - 待审核承诺: commitments waiting for my review (初审 / 复审 / 备案). 通过, or 退回 with a reason.
+// - 待核实践诺: fulfilment logs of my branch waiting for 核实 (secretary / township admin);
+//   only verified logs count towards the 先锋指数.
 const api = require('../../utils/api')
 const { decorateCommitment } = require('../../utils/labels')
 
+function decorateLog(l) {
+  const quantity = `${l.quantity}${l.unit ? ` ${l.unit}` : ''}`
+  const photos = (l.photos || []).map((p) => ({ id: p.id, url: api.absoluteUrl(p.url) }))
+  return Object.assign({}, l, {
+    memberText: l.member_name || '（导入的记录）',
+    quantityText: quantity,
+    dateText: l.happened_on || '',
+    photos,
+    photoUrls: photos.map((p) => p.url),
+  })
+}
+
 Component({
   data: {
+    tab: 'commitments',
+    // 待审核承诺
     items: [],
     total: 0,
     hasMore: false,
@@ -13,21 +30,34 @@ Component({
     reason: '',
     reasonError: '',
     busyId: 0,
+    // 待核实践诺
+    logs: [],
+    logTotal: 0,
+    logHasMore: false,
+    logLoading: false,
+    logLoaded: false,
+    verifyingId: 0,
   },
 
   methods: {
     onShow() {
-      return this.reload()
+      return Promise.all([this.reload(), this.reloadLogs()])
     },
 
     onPullDownRefresh() {
       const done = () => wx.stopPullDownRefresh()
-      return this.reload().then(done, done)
+      return Promise.all([this.reload(), this.reloadLogs()]).then(done, done)
     },
 
     onReachBottom() {
-      return this.loadMore()
+      return this.data.tab === 'logs' ? this.loadMoreLogs() : this.loadMore()
     },
+
+    onTab(e) {
+      this.setData({ tab: e.currentTarget.dataset.tab })
+    },
+
+    // ------------------------------------------------------------ 待审核承诺
 
     renderList() {
       this.setData({
@@ -112,6 +142,81 @@ Component({
       } finally {
         this.setData({ busyId: 0 })
       }
+    },
+
+    // ------------------------------------------------------------ 待核实践诺
+
+    renderLogs() {
+      this.setData({
+        logs: this.logPager.items.map(decorateLog),
+        logTotal: this.logPager.total,
+        logHasMore: this.logPager.hasMore,
+      })
+    },
+
+    async reloadLogs() {
+      if (!this.logPager) this.logPager = api.createPager('/reviews/logs')
+      this.setData({ logLoading: true })
+      try {
+        await this.logPager.reset()
+        this.renderLogs()
+      } catch (e) {
+        // shown by the API wrapper
+      } finally {
+        this.setData({ logLoading: false, logLoaded: true })
+      }
+    },
+
+    async loadMoreLogs() {
+      if (!this.logPager || !this.logPager.hasMore) return
+      try {
+        await this.logPager.next()
+        this.renderLogs()
+      } catch (e) {
+        // shown by the API wrapper
+      }
+    },
+
+    removeLog(id) {
+      this.logPager.items = this.logPager.items.filter((l) => l.id !== id)
+      this.logPager.total = Math.max(0, this.logPager.total - 1)
+      this.renderLogs()
+    },
+
+    // 核实 cannot be undone (it awards points): ask once, in plain words.
+    confirmVerify(item) {
+      return new Promise((resolve) => {
+        wx.showModal({
+          title: '核实践诺',
+          content: `确认${item ? item.memberText : ''}的这条践诺属实吗？核实后计入先锋指数，不能撤销。`,
+          confirmText: '属实',
+          cancelText: '再看看',
+          success: (res) => resolve(!!(res && res.confirm)),
+          fail: () => resolve(false),
+        })
+      })
+    },
+
+    async onVerify(e) {
+      const id = e.currentTarget.dataset.id
+      if (this.data.verifyingId) return
+      const item = this.data.logs.find((l) => l.id === id)
+      if (!(await this.confirmVerify(item))) return
+      this.setData({ verifyingId: id })
+      try {
+        await api.post(`/logs/${id}/verify`, {})
+        this.removeLog(id)
+        wx.showToast({ title: '已核实', icon: 'success' })
+      } catch (err) {
+        // shown by the API wrapper; the item stays so that it can be tried again
+      } finally {
+        this.setData({ verifyingId: 0 })
+      }
+    },
+
+    onPreview(e) {
+      const { url, urls } = e.currentTarget.dataset
+      wx.previewImage({ urls: urls && urls.length ? urls : [url], current: url })
     },
   },
 })
