@@ -1,0 +1,39 @@
+"""The mini-program and the API were built side by side: every API path the client calls
+must exist in the server's generated OpenAPI document."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+MINIPROGRAM = Path(__file__).resolve().parent.parent / "miniprogram"
+LITERAL = re.compile(r"""[`'"](/[a-z][^`'"\s]*)[`'"]""")
+ACTIONS = re.compile(r"""this\.act\(\s*'(\w+)'""")
+
+
+def _template(path: str) -> str:
+    """'/requests/${this.data.id}/logs' → '/requests/{}/logs'."""
+    return re.sub(r"\$\{[^}]+\}", "{}", path.split("?")[0])
+
+
+def client_paths() -> set[str]:
+    found: set[str] = set()
+    for js in [*MINIPROGRAM.glob("pages/*/index.js"), MINIPROGRAM / "utils" / "api.js"]:
+        lines = js.read_text(encoding="utf-8").splitlines()
+        text = "\n".join(ln for ln in lines if not ln.lstrip().startswith(("//", "*", "/*")))
+        for literal in LITERAL.findall(text):
+            if literal.startswith("/pages/") or literal in ("/", "/{}"):
+                continue
+            found.add(_template(literal))
+        if js.parent.name == "request-detail":
+            found |= {f"/requests/{{}}/{action}" for action in ACTIONS.findall(text)}
+    return {p for p in found if "{}" not in p or not p.endswith("/{}/{}")}
+
+
+def test_every_client_path_exists_on_the_server(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    server = {re.sub(r"\{[^}]+\}", "{}", p.removeprefix("/api/v1")) for p in spec["paths"]}
+    used = client_paths()
+    assert len(used) >= 15  # the client really was read
+    missing = sorted(p for p in used if p not in server)
+    assert missing == [], f"the mini-program calls paths the API does not have: {missing}"
