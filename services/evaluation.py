@@ -41,6 +41,8 @@ GRADES = {
     "unqualified": "不合格",
 }
 MUTUAL_RATINGS = {"good": "好", "fair": "较好", "average": "一般", "poor": "差"}
+# Branches are graded 好 / 较好 / 一般 / 差 at year end (members: 优秀 … 不合格).
+BRANCH_GRADES = dict(MUTUAL_RATINGS)
 GOOD_RATINGS = (Rating.SATISFIED.value, Rating.BASICALLY_SATISFIED.value)
 
 
@@ -116,6 +118,8 @@ def confirm_log(
     verified, which is what earns points."""
     if actor.account_id is None:
         raise PermissionDenied("请先在公众号或小程序中登录，再确认")
+    if log.member_id is not None and log.member_id == actor.member_id:
+        raise PermissionDenied("不能确认自己的践诺记录，请由联系服务的群众确认")
     account = session.get_one(Account, actor.account_id)
     if log.member_id is None or not is_served_by(session, account, log.member_id):
         raise PermissionDenied("只有这位党员联系服务的群众可以确认这条记录")
@@ -179,6 +183,8 @@ def grade_member(
     branch = session.get_one(Organisation, member.org_id)
     if not actor.manages(branch):
         raise PermissionDenied("只有本支部书记或街镇管理员可以评定党员年度等次")
+    if actor.member_id is not None and actor.member_id == member.id:
+        raise PermissionDenied("不能评定自己的年度等次，请由街镇管理员评定")
     if grade not in GRADES:
         raise ValidationError("grade", "请选择等次：优秀、合格、基本合格或不合格")
     ev = _upsert(
@@ -200,8 +206,8 @@ def grade_branch(
         raise ValidationError("org_id", "只能评定党支部")
     if not actor.has_role(Role.TOWNSHIP_ADMIN, branch):
         raise PermissionDenied("只有街镇管理员可以评定支部年度等次")
-    if grade not in GRADES:
-        raise ValidationError("grade", "请选择等次：优秀、合格、基本合格或不合格")
+    if grade not in BRANCH_GRADES:
+        raise ValidationError("grade", "请选择支部等次：好、较好、一般或差")
     ev = _upsert(
         session, EvaluationKind.TOWNSHIP_GRADE.value, _year(year), subject_org_id=branch.id
     )
@@ -275,6 +281,85 @@ def mutual_summary(
     for mid, rating, n in rows:
         out[mid][rating] = int(n)
     return dict(out)
+
+
+def parse_half(text: str) -> tuple[int, int]:
+    """``2026H1`` → ``(2026, 1)``; anything else is refused naming the field ``period``."""
+    text = (text or "").strip().upper()
+    if len(text) != 6 or text[4] != "H" or not text[:4].isdigit() or text[5] not in "12":
+        raise ValidationError("period", "半年格式应为 2026H1（上半年）或 2026H2（下半年）")
+    year, half = int(text[:4]), int(text[5])
+    half_of(year, half)  # checks the year range
+    return year, half
+
+
+# -- reading grades and the mutual summary (secretary of the branch or township staff) ------
+
+
+def require_manager(actor: Actor, org: Organisation, message: str) -> None:
+    if not actor.manages(org):
+        raise PermissionDenied(message)
+
+
+@dataclass(frozen=True)
+class MemberGrade:
+    member: Member
+    branch: Organisation
+    grade: Evaluation | None
+
+
+@dataclass(frozen=True)
+class BranchGrade:
+    branch: Organisation
+    grade: Evaluation | None
+
+
+def _members_under(session: Session, org: Organisation) -> list[tuple[Member, Organisation]]:
+    rows = session.execute(
+        select(Member, Organisation)
+        .join(Organisation, Organisation.id == Member.org_id)
+        .where(Organisation.path.startswith(org.path), Member.active.is_(True))
+        .order_by(Organisation.sort_order, Organisation.id, Member.name, Member.id)
+    )
+    return [(m, o) for m, o in rows.tuples()]
+
+
+def member_grades(
+    session: Session, actor: Actor, org: Organisation, year: int
+) -> list[MemberGrade]:
+    """Every active member of ``org``'s subtree with their year-end grade (None: not yet)."""
+    require_manager(actor, org, "只有本支部书记或街镇管理员可以查看党员年度等次")
+    found = grades(session, EvaluationKind.BRANCH_GRADE.value, int(_year(year)))
+    return [MemberGrade(m, b, found.get(m.id)) for m, b in _members_under(session, org)]
+
+
+def branch_grades(
+    session: Session, actor: Actor, org: Organisation, year: int
+) -> list[BranchGrade]:
+    """Every branch of ``org``'s subtree with its year-end grade by the township."""
+    require_manager(actor, org, "只有街镇管理员或本支部书记可以查看支部年度等次")
+    found = grades(session, EvaluationKind.TOWNSHIP_GRADE.value, int(_year(year)))
+    branches = session.scalars(
+        select(Organisation)
+        .where(Organisation.kind == OrgKind.BRANCH.value, Organisation.path.startswith(org.path))
+        .order_by(Organisation.sort_order, Organisation.id)
+    )
+    return [BranchGrade(b, found.get(b.id)) for b in branches]
+
+
+def mutual_summary_for(
+    session: Session, actor: Actor, branch: Organisation, year: int, half: int
+) -> list[tuple[Member, dict[str, int]]]:
+    """The branch's mutual-evaluation counts per active member, for the secretary (who
+    rated whom is never shown)."""
+    if branch.kind != OrgKind.BRANCH.value:
+        raise ValidationError("org_id", "互评汇总只能按党支部查看")
+    require_manager(actor, branch, "只有本支部书记或街镇管理员可以查看互评汇总")
+    counts = mutual_summary(session, branch, year, half)
+    return [
+        (m, counts.get(m.id, dict.fromkeys(MUTUAL_RATINGS, 0)))
+        for m, _b in _members_under(session, branch)
+    ]
 
 
 # -- satisfaction rates ----------------------------------------------------------------------

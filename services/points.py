@@ -42,7 +42,9 @@ from models import (
 )
 
 from . import progress
+from .actors import Actor
 from .clock import LOCAL_TZ, local_date, now_utc
+from .errors import PermissionDenied
 
 VERIFIED_LOG = "verified_log"
 COMMITMENT_COMPLETED = "commitment_completed"
@@ -281,6 +283,28 @@ def sync(
 
 
 # -- reading ------------------------------------------------------------------------------
+
+
+def ledger_for(
+    session: Session, actor: Actor, member: Member, year: int | None = None
+) -> list[PointsEntry]:
+    """A member's ledger, for the member themself or their secretary / township staff."""
+    own = actor.member_id is not None and actor.member_id == member.id
+    if not (own or actor.manages(session.get_one(Organisation, member.org_id))):
+        raise PermissionDenied("只能查看自己的积分明细；书记和街镇管理员可以查看本支部党员的")
+    return ledger(session, member.id, year)
+
+
+def ranking_for(
+    session: Session, actor: Actor, org: Organisation, year: int | None = None
+) -> list[Ranked]:
+    """The ranking of ``org``'s subtree, for members inside it and those who manage it."""
+    if not actor.manages(org):
+        mine = session.get(Member, actor.member_id) if actor.member_id else None
+        branch = session.get(Organisation, mine.org_id) if mine else None
+        if branch is None or not branch.path.startswith(org.path):
+            raise PermissionDenied("只有本组织的党员、书记和街镇管理员可以查看先锋指数排名")
+    return ranking(session, org, year)
 
 
 def ledger(session: Session, member_id: int, year: int | None = None) -> list[PointsEntry]:

@@ -323,7 +323,7 @@ class BranchYear:
             sat.unsatisfied,
             f"{sat.percent}%" if sat.percent is not None else "",
             sum(self.points.values()),
-            evaluation.GRADES.get(self.grade.rating, "") if self.grade else "",
+            evaluation.BRANCH_GRADES.get(self.grade.rating, "") if self.grade else "",
         ]
 
 

@@ -13,7 +13,7 @@ from flask import Flask, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-from . import auth, commitments, logs, me, public, requests, reviews, uploads
+from . import auth, commitments, evaluations, logs, me, public, requests, reviews, uploads
 from .base import Api, token_account_id
 
 BLUEPRINTS = (
@@ -26,6 +26,7 @@ BLUEPRINTS = (
     uploads.bp,
     requests.bp,
     public.bp,
+    evaluations.bp,
 )
 WRITE_METHODS = ["POST", "PATCH", "PUT", "DELETE"]
 

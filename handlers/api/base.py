@@ -61,6 +61,7 @@ _MESSAGES = (
     (re.compile(r"^Invalid value\.$"), "取值不正确"),
     (re.compile(r"^Unknown field\.$"), "不接受这个字段，请删除"),
 )
+_UNKNOWN_FIELD = "不接受这个字段，请删除"
 
 
 def _translate(message: str) -> str:
@@ -113,7 +114,9 @@ def validation_error(messages: Any) -> RequestValidationError:
         messages = merged
     fields = flatten_messages(messages)
     for name in list(fields):
-        if name.split(".")[0] in FORBIDDEN_FIELDS:
+        # Only an unknown (refused) field gets this message; a schema that accepts "rating"
+        # keeps its own message for a bad value.
+        if name.split(".")[0] in FORBIDDEN_FIELDS and fields[name] == _UNKNOWN_FIELD:
             fields[name] = f"不能设置“{name}”，这一项由系统决定"
     return RequestValidationError(fields or {"_schema": "请求内容有误，请检查"})
 

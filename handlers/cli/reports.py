@@ -1,4 +1,5 @@
-"""`flask report …` and `flask points …`: drafts, exports and the points ledger."""
+"""`flask report …`, `flask points …` and `flask evaluate …`: drafts, exports, the points
+ledger and the year-end grades recorded by staff at a PC."""
 
 from __future__ import annotations
 
@@ -10,12 +11,15 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from handlers.context import database, settings
-from models import Member, Organisation
-from services import points, privacy, reports
+from models import Account, Member, Organisation
+from services import evaluation, points, privacy, reports
+from services.actors import Actor, actor_for_account, actor_for_member
 from services.clock import local_date
+from services.errors import DomainError
 
 report_cli = AppGroup("report", help="报表：主题党日、季度讲评、半年销号、年度考评")
 points_cli = AppGroup("points", help="先锋指数：同步积分、排名、闪亮之星")
+evaluate_cli = AppGroup("evaluate", help="年度评定：支部评定党员等次、街镇评定支部等次")
 
 
 def _org(session, org_id: int) -> Organisation:  # type: ignore[no-untyped-def]
@@ -176,6 +180,109 @@ def points_stars(org_id: int, year: int | None) -> None:
     click.echo(text)
 
 
+# -- year-end grades (the same rules and permissions as the API) ---------------------------
+
+
+def _grade_key(value: str, choices: dict[str, str]) -> str:
+    """Accept the Chinese label (优秀) or the key (excellent)."""
+    value = value.strip()
+    if value in choices:
+        return value
+    for key, label in choices.items():
+        if value == label:
+            return key
+    raise click.ClickException(f"等次“{value}”不正确，请选择：{'、'.join(choices.values())}")
+
+
+def _acting(session, by_member: int | None, by_account: int | None) -> Actor:  # type: ignore[no-untyped-def]
+    """Who records the grade: the secretary (roster member) or the staff account. Their
+    roles decide what they may grade, exactly as in the mini-program."""
+    if (by_member is None) == (by_account is None):
+        raise click.ClickException(
+            "请用 --by-member（书记的党员编号）或 --by-account（管理员账号编号）说明是谁评定，二选一"
+        )
+    if by_member is not None:
+        m = session.get(Member, by_member)
+        if m is None:
+            raise click.ClickException(f"找不到编号为 {by_member} 的党员，请检查 --by-member")
+        return actor_for_member(session, m)
+    a = session.get(Account, by_account)
+    if a is None:
+        raise click.ClickException(f"找不到编号为 {by_account} 的账号，请检查 --by-account")
+    return actor_for_account(session, a)
+
+
+_BY = (
+    click.option("--by-member", type=int, default=None, help="评定人：支部书记的党员编号"),
+    click.option("--by-account", type=int, default=None, help="评定人：街镇管理员的账号编号"),
+)
+
+
+def _by(fn):  # type: ignore[no-untyped-def]
+    for option in reversed(_BY):
+        fn = option(fn)
+    return fn
+
+
+@evaluate_cli.command("grade-member")
+@click.option("--member", "member_id", type=int, required=True, help="被评定党员的编号")
+@click.option("--year", type=int, default=None, help="年份，默认今年")
+@click.option("--grade", required=True, help="优秀、合格、基本合格或不合格")
+@click.option("--comment", default="", help="评语（选填）")
+@_by
+def grade_member(
+    member_id: int,
+    year: int | None,
+    grade: str,
+    comment: str,
+    by_member: int | None,
+    by_account: int | None,
+) -> None:
+    """支部评定党员年度等次（书记评本支部党员；再次评定即修改）。"""
+    key = _grade_key(grade, evaluation.GRADES)
+    year = year or local_date().year
+    try:
+        with database().session() as session:
+            m = session.get(Member, member_id)
+            if m is None:
+                raise click.ClickException(f"找不到编号为 {member_id} 的党员，请检查 --member")
+            actor = _acting(session, by_member, by_account)
+            evaluation.grade_member(session, actor, m, year, key, comment)
+            name = m.name
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"已评定：{name} {year} 年度等次 {evaluation.GRADES[key]}")
+
+
+@evaluate_cli.command("grade-branch")
+@click.option("--org", "org_id", type=int, required=True, help="被评定党支部的组织编号")
+@click.option("--year", type=int, default=None, help="年份，默认今年")
+@click.option("--grade", required=True, help="好、较好、一般或差")
+@click.option("--comment", default="", help="评语（选填）")
+@_by
+def grade_branch(
+    org_id: int,
+    year: int | None,
+    grade: str,
+    comment: str,
+    by_member: int | None,
+    by_account: int | None,
+) -> None:
+    """街镇评定党支部年度等次（只有街镇管理员；再次评定即修改）。"""
+    key = _grade_key(grade, evaluation.BRANCH_GRADES)
+    year = year or local_date().year
+    try:
+        with database().session() as session:
+            org = _org(session, org_id)
+            actor = _acting(session, by_member, by_account)
+            evaluation.grade_branch(session, actor, org, year, key, comment)
+            name = org.name
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"已评定：{name} {year} 年度等次 {evaluation.BRANCH_GRADES[key]}")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(report_cli)
     app.cli.add_command(points_cli)
+    app.cli.add_command(evaluate_cli)
