@@ -21,7 +21,10 @@ from flask import (
     request,
     url_for,
 )
+from flask_limiter.errors import RateLimitExceeded
+from flask_limiter.util import get_remote_address
 
+from models import Member
 from services import evaluation, privacy, public, qr, reports
 from services import requests as request_service
 from services.actors import Actor, actor_for_account
@@ -35,6 +38,7 @@ bp = Blueprint("pages", __name__)
 log = logging.getLogger("jiannuo.pages")
 
 REQUEST_PURPOSE = "request"
+ASK_PURPOSE = "ask"
 REPORT_PURPOSE = "report"
 QR_PER_PAGE = 12
 
@@ -152,14 +156,46 @@ def member(code: str) -> str:
     return render_template("pages/member.html", card=card)
 
 
+def _ask_form(m: Member, form: dict[str, str], error: str = "", status: int = 200) -> Response:
+    """The 找他办事 form with a fresh signed token (bound to this member, short-lived)."""
+    token = privacy.sign(_secret(), ASK_PURPOSE, m.public_code)
+    html = render_template(
+        "pages/ask.html", member=m, kinds=KIND_LABELS, error=error, form=form, token=token
+    )
+    return Response(html, status=status)
+
+
+def _ask_limited() -> bool:
+    """Count this submission against the per-address limit; True when it is over. The app's
+    one Flask-Limiter (the API's: same storage, Redis when configured) does the counting."""
+    limiter = current_app.extensions.get("jiannuo.api.limiter")
+    if limiter is None:
+        return False
+    try:
+        with limiter.limit(
+            settings().requests.web_form_rate_limit, key_func=get_remote_address, scope="web-ask"
+        ):
+            return False
+    except RateLimitExceeded:
+        return True
+
+
 @bp.route("/m/<code>/ask", methods=["GET", "POST"])
 def ask(code: str) -> Response | str:
     if request.method == "GET":
         m = public.member_by_code(read_session(), code)
-        return render_template("pages/ask.html", member=m, kinds=KIND_LABELS, error="", form={})
+        return _ask_form(m, {})
+    form = {k: request.form.get(k, "") for k in ("kind", "text", "location")}
+    if _ask_limited():
+        m = public.member_by_code(read_session(), code)
+        return _ask_form(m, form, "提交太频繁，请过几分钟再试（您填写的内容已保留）", 429)
     session = db_session()
     m = public.member_by_code(session, code)
-    form = {k: request.form.get(k, "") for k in ("kind", "text", "location")}
+    max_age = settings().requests.web_form_token_minutes * 60
+    if not privacy.check(
+        _secret(), ASK_PURPOSE, request.form.get("csrf_token"), m.public_code, max_age
+    ):
+        return _ask_form(m, form, "页面已过期或不完整，请再点一次“提交”（您填写的内容已保留）", 400)
     from services.errors import DomainError
 
     try:
@@ -175,12 +211,7 @@ def ask(code: str) -> Response | str:
         )
     except DomainError as exc:
         session.rollback()
-        return Response(
-            render_template(
-                "pages/ask.html", member=m, kinds=KIND_LABELS, error=exc.message, form=form
-            ),
-            status=exc.status,
-        )
+        return _ask_form(m, form, exc.message, exc.status)
     session.commit()
     return redirect(request_link(req.number) + "&new=1", code=303)  # type: ignore[return-value]
 

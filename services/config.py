@@ -94,6 +94,10 @@ class CommitmentsSection(Section):
 class RequestsSection(Section):
     first_answer_hours: int = 48
     reopen_window_days: int = 15
+    # The public "找他办事" form (/m/<code>/ask): submissions per client address, and how long
+    # the signed token in the form stays valid.
+    web_form_rate_limit: str = "10 per minute; 60 per hour"
+    web_form_token_minutes: int = 120
 
 
 class UploadsSection(Section):

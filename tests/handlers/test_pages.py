@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -132,13 +133,36 @@ def test_unknown_codes_are_404_pages(web):
     assert web.get("/o/nosuch/wall").status_code == 404
 
 
+def _ask_token(web, code: str) -> str:
+    """The signed token from the 找他办事 form, as a browser would send it back."""
+    html = web.get(f"/m/{code}/ask").get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def _request_count(app) -> int:
+    from sqlalchemy import func
+
+    from models import Request
+
+    with _session(app) as s:
+        return s.scalar(select(func.count(Request.id)))
+
+
 def test_ask_creates_a_request_for_the_member_and_the_link_shows_it(loaded, web):
     m = _member_with_commitments(loaded)
-    bad = web.post(f"/m/{m.public_code}/ask", data={"kind": "problem", "text": "x"})
+    token = _ask_token(web, m.public_code)
+    bad = web.post(
+        f"/m/{m.public_code}/ask", data={"kind": "problem", "text": "x", "csrf_token": token}
+    )
     assert bad.status_code == 400 and "请写明要反映的事情" in bad.get_data(as_text=True)
     resp = web.post(
         f"/m/{m.public_code}/ask",
-        data={"kind": "problem", "text": "村口路灯坏了三天", "location": "村口"},
+        data={
+            "kind": "problem",
+            "text": "村口路灯坏了三天",
+            "location": "村口",
+            "csrf_token": token,
+        },
     )
     assert resp.status_code == 303
     link = resp.headers["Location"]
@@ -149,6 +173,80 @@ def test_ask_creates_a_request_for_the_member_and_the_link_shows_it(loaded, web)
     assert web.get(f"/r/{number}?t=forged").status_code == 404
     other = privacy.sign(loaded.config["SECRET_KEY"], "request", "999")
     assert web.get(f"/r/{number}?t={other}").status_code == 404  # a token for another number
+
+
+def test_ask_without_a_good_token_writes_nothing_and_shows_the_form_again(loaded, web):
+    m = _member_with_commitments(loaded)
+    before = _request_count(loaded)
+    data = {"kind": "problem", "text": "村口路灯坏了三天", "location": "村口"}
+    secret = loaded.config["SECRET_KEY"]
+    with _session(loaded) as s:
+        other = s.scalar(select(Member).where(Member.id != m.id).order_by(Member.id))
+    for token in (
+        None,  # missing
+        "",
+        "forged",
+        privacy.sign("another-secret", "ask", m.public_code),  # not signed by us
+        privacy.sign(secret, "ask", other.public_code),  # another member's form
+        privacy.sign(secret, "request", m.public_code),  # another purpose
+    ):
+        body = dict(data) if token is None else {**data, "csrf_token": token}
+        resp = web.post(f"/m/{m.public_code}/ask", data=body)
+        html = resp.get_data(as_text=True)
+        assert resp.status_code == 400, token
+        assert "页面已过期或不完整" in html and 'role="alert"' in html
+        assert "村口路灯坏了三天" in html  # what they wrote is kept
+        assert re.search(r'name="csrf_token" value="[^"]+"', html)  # a fresh token to retry
+    assert _request_count(loaded) == before
+    # The fresh token in the re-shown form works.
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    ok = web.post(f"/m/{m.public_code}/ask", data={**data, "csrf_token": token})
+    assert ok.status_code == 303 and _request_count(loaded) == before + 1
+
+
+def test_ask_token_expires(loaded, web, monkeypatch):
+    m = _member_with_commitments(loaded)
+    token = _ask_token(web, m.public_code)
+    minutes = loaded.config["SETTINGS"].requests.web_form_token_minutes
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() + minutes * 60 + 5)
+    before = _request_count(loaded)
+    resp = web.post(f"/m/{m.public_code}/ask",
+                    data={"kind": "problem", "text": "村口路灯坏了三天", "csrf_token": token})  # fmt: skip
+    assert resp.status_code == 400 and "页面已过期" in resp.get_data(as_text=True)
+    assert _request_count(loaded) == before
+
+
+def test_ask_is_rate_limited_per_address_by_the_apps_limiter(db_url, tmp_path):
+    app = create_app(
+        make_config(db_url, tmp_path, requests={"web_form_rate_limit": "2 per minute"})
+    )
+    app.config["TESTING"] = True
+    try:
+        with app.extensions["db"].session() as s:
+            demo.load(s)
+        web = app.test_client()
+        m = _member_with_commitments(app)
+        token = _ask_token(web, m.public_code)
+        data = {"kind": "problem", "text": "村口路灯坏了三天", "csrf_token": token}
+        before = _request_count(app)
+        addr = {"REMOTE_ADDR": "10.0.0.7"}
+        for _ in range(2):
+            assert (
+                web.post(f"/m/{m.public_code}/ask", data=data, environ_base=addr).status_code == 303
+            )
+        over = web.post(f"/m/{m.public_code}/ask", data=data, environ_base=addr)
+        html = over.get_data(as_text=True)
+        assert over.status_code == 429 and "提交太频繁" in html and "村口路灯坏了三天" in html
+        assert _request_count(app) == before + 2
+        # Counted per address: another address may still submit.
+        other = web.post(f"/m/{m.public_code}/ask", data=data,
+                         environ_base={"REMOTE_ADDR": "10.0.0.8"})  # fmt: skip
+        assert other.status_code == 303
+        # Pages and API share one limiter instance, no second one.
+        assert app.extensions["limiter"] == {app.extensions["jiannuo.api.limiter"]}
+    finally:
+        app.extensions["db"].dispose()
 
 
 def test_staff_downloads_need_a_signed_token(loaded, web):
