@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, StrEnum, utcnow
@@ -121,6 +121,14 @@ class FulfilmentLog(Base):
     # index lets the GROUP BY stream in index order on SQLite and PostgreSQL alike.
     __table_args__ = (
         Index("ix_fulfilment_log_progress", "commitment_id", "happened_on", "quantity"),
+        # The 待核实 queue reads only unverified logs: a partial index keeps it off verified rows.
+        Index(
+            "ix_fulfilment_log_unverified",
+            "commitment_id",
+            "created_at",
+            sqlite_where=text("verified_at IS NULL"),
+            postgresql_where=text("verified_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

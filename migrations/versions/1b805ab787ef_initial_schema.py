@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 2708d57a4c5b
+Revision ID: 1b805ab787ef
 Revises:
-Create Date: 2026-11-21 05:34:47.989936
+Create Date: 2026-11-21 06:02:09.226863
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import models.base
 
-revision: str = "2708d57a4c5b"
+revision: str = "1b805ab787ef"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -571,6 +571,13 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_fulfilment_log_progress", ["commitment_id", "happened_on", "quantity"], unique=False
         )
+        batch_op.create_index(
+            "ix_fulfilment_log_unverified",
+            ["commitment_id", "created_at"],
+            unique=False,
+            sqlite_where=sa.text("verified_at IS NULL"),
+            postgresql_where=sa.text("verified_at IS NULL"),
+        )
 
     op.create_table(
         "review",
@@ -695,6 +702,11 @@ def downgrade() -> None:
 
     op.drop_table("review")
     with op.batch_alter_table("fulfilment_log", schema=None) as batch_op:
+        batch_op.drop_index(
+            "ix_fulfilment_log_unverified",
+            sqlite_where=sa.text("verified_at IS NULL"),
+            postgresql_where=sa.text("verified_at IS NULL"),
+        )
         batch_op.drop_index("ix_fulfilment_log_progress")
         batch_op.drop_index(batch_op.f("ix_fulfilment_log_member_id"))
         batch_op.drop_index(batch_op.f("ix_fulfilment_log_happened_on"))
