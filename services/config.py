@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FILE = ROOT / "config.yaml"
@@ -109,6 +109,9 @@ class ApiSection(Section):
     token_ttl_hours: int = 168
     write_rate_limit: str = "30 per minute"
     content_check_timeout_seconds: float = 2.0
+    # Public, caller-independent reads (board, wall, card, org list) are cached this long;
+    # 0 turns the cache off. Redis when redis.url is set (shared by workers), else per process.
+    public_cache_seconds: int = Field(default=30, ge=0)
 
 
 class PointsSection(Section):

@@ -13,7 +13,18 @@ from flask import Flask, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-from . import auth, commitments, evaluations, logs, me, public, requests, reviews, uploads
+from . import (
+    auth,
+    cache,
+    commitments,
+    evaluations,
+    logs,
+    me,
+    public,
+    requests,
+    reviews,
+    uploads,
+)
 from .base import Api, token_account_id
 
 BLUEPRINTS = (
@@ -90,6 +101,7 @@ def init_app(app: Flask) -> None:
         api.register_blueprint(bp)
     app.extensions["jiannuo.api"] = api
     uploads.init_media(app)
+    cache.init_app(app)
     _init_limiter(app)
 
     @app.after_request

@@ -13,7 +13,7 @@ from handlers.context import read_session
 from models import Commitment, CommitmentStatus, FulfilmentLog, Member, Organisation, OwnerKind
 from services.errors import NotFound
 
-from . import serialize
+from . import cache, serialize
 from .base import Blueprint, PageArgs, check_id, page_body, page_of, paginate
 from .schemas import BoardSchema, CardSchema, OrgSchema, OrgsQuery, WallSchema
 
@@ -49,6 +49,7 @@ def _branch(session: Any, org_id: int) -> Organisation:
 
 
 @bp.route("/orgs", methods=["GET"])
+@cache.public
 @bp.arguments(OrgsArgs, location="query")
 @bp.response(200, page_of(OrgSchema))
 def orgs(args: dict[str, Any]) -> dict[str, Any]:
@@ -60,10 +61,11 @@ def orgs(args: dict[str, Any]) -> dict[str, Any]:
         .order_by(Organisation.sort_order, Organisation.id)
     )
     items, total = paginate(session, stmt, args)
-    return page_body([serialize.org(session, o) for o in items], total, args)
+    return page_body(serialize.orgs(session, items), total, args)
 
 
 @bp.route("/orgs/<int:org_id>/wall", methods=["GET"])
+@cache.public
 @bp.response(200, WallSchema)
 def wall(org_id: int) -> dict[str, Any]:
     """承诺墙：支部承诺与每名党员公开的承诺。"""
@@ -110,6 +112,7 @@ def _flags(states: list[str]) -> list[str]:
 
 
 @bp.route("/orgs/<int:org_id>/board", methods=["GET"])
+@cache.public
 @bp.response(200, BoardSchema)
 def board(org_id: int) -> dict[str, Any]:
     """进度榜：每名党员承诺的平均进度、状态与下次到期日。red=全部完成，yellow=有落后或逾期。"""
@@ -159,6 +162,7 @@ def board(org_id: int) -> dict[str, Any]:
 
 
 @bp.route("/members/<string:public_code>/card", methods=["GET"])
+@cache.public
 @bp.response(200, CardSchema)
 def card(public_code: str) -> dict[str, Any]:
     """党员公开名片（扫码可见）：承诺、进度与最近的践诺记录（含照片）。"""

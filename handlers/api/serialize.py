@@ -203,14 +203,18 @@ def logs_to_verify(session: Session, items: Sequence[FulfilmentLog]) -> list[dic
     return out
 
 
-def request_can(session: Session, actor: Actor, req: Request) -> dict[str, bool]:
+def request_can(
+    session: Session, actor: Actor, req: Request, member: Member | None = None
+) -> dict[str, bool]:
+    """What the caller may do with ``req``; ``member`` is the caller's, if already loaded."""
     submitter = request_service.is_submitter(actor, req)
     is_open = req.status in request_service.OPEN_STATUSES
     done = req.status in (RequestStatus.RESOLVED.value, RequestStatus.CONFIRMED.value)
     handler = request_service.can_handle(session, actor, req)
     same_branch = False
     if actor.member_id is not None:
-        member = session.get(Member, actor.member_id)
+        if member is None or member.id != actor.member_id:
+            member = session.get(Member, actor.member_id)
         same_branch = member is not None and member.org_id == req.org_id
     claimable = (
         is_open
@@ -233,16 +237,20 @@ def request_can(session: Session, actor: Actor, req: Request) -> dict[str, bool]
 
 def requests(session: Session, actor: Actor, items: Sequence[Request]) -> list[dict[str, Any]]:
     photos = photos_of(session, request_ids=[r.id for r in items])
-    orgs = (
-        {
-            o.id: o.name
-            for o in session.scalars(
+    # Keep the loaded organisations (and the caller's member) referenced while request_can
+    # runs: the identity map is weak, so can_handle's session.get would otherwise query
+    # each organisation again, once per item.
+    loaded_orgs = (
+        list(
+            session.scalars(
                 select(Organisation).where(Organisation.id.in_({r.org_id for r in items}))
             )
-        }
+        )
         if items
-        else {}
+        else []
     )
+    orgs = {o.id: o.name for o in loaded_orgs}
+    member = session.get(Member, actor.member_id) if items and actor.member_id else None
     assignee_ids = {r.assignee_member_id for r in items if r.assignee_member_id}
     names = (
         dict(
@@ -273,7 +281,7 @@ def requests(session: Session, actor: Actor, items: Sequence[Request]) -> list[d
             "created_at": r.created_at,
             "rating": r.rating,
             "photos": photos.get(("request", r.id), []),
-            "can": request_can(session, actor, r),
+            "can": request_can(session, actor, r, member),
         }
         for r in items
     ]
@@ -332,13 +340,32 @@ def me(session: Session, account: Account, actor: Actor, demo: bool) -> dict[str
 
 
 def org(session: Session, o: Organisation) -> dict[str, Any]:
-    parent = session.get(Organisation, o.parent_id) if o.parent_id else None
-    return {
-        "id": o.id,
-        "name": o.name,
-        "kind": o.kind,
-        "parent_name": parent.name if parent else None,
-    }
+    return orgs(session, [o])[0]
+
+
+def orgs(session: Session, items: Sequence[Organisation]) -> list[dict[str, Any]]:
+    """Organisations with their parent's name, in one query for all parents."""
+    parent_ids = {o.parent_id for o in items if o.parent_id}
+    parents = (
+        dict(
+            session.execute(
+                select(Organisation.id, Organisation.name).where(Organisation.id.in_(parent_ids))
+            )
+            .tuples()
+            .all()
+        )
+        if parent_ids
+        else {}
+    )
+    return [
+        {
+            "id": o.id,
+            "name": o.name,
+            "kind": o.kind,
+            "parent_name": parents.get(o.parent_id) if o.parent_id else None,
+        }
+        for o in items
+    ]
 
 
 def member_photo_url(member: Member) -> str | None:
