@@ -126,8 +126,12 @@ def board(org_id: int) -> dict[str, Any]:
     for c in commitments:
         by_member.setdefault(c.member_id or 0, []).append(progress[c.id])
     rows = []
-    for m in session.scalars(
-        select(Member).where(Member.org_id == org.id, Member.active.is_(True)).order_by(Member.id)
+    # Plain columns rather than Member objects: a district board is read often, and building
+    # ORM objects for every member was a visible share of its CPU time.
+    for m in session.execute(
+        select(Member.id, Member.name, Member.public_code)
+        .where(Member.org_id == org.id, Member.active.is_(True))
+        .order_by(Member.id)
     ):
         ps = by_member.get(m.id, [])
         states = [p.state for p in ps]
