@@ -47,3 +47,8 @@ demo: $(STAMP)
 
 clean:
 	rm -rf $(VENV) instance/jiannuo.db* .pytest_cache
+
+bench: $(STAMP)
+	@test -f bench/data/district.db || $(BIN)/python -m bench.gen --url sqlite:///bench/data/district.db
+	$(BIN)/python -m bench.summary --url sqlite:///bench/data/district.db
+	@echo "更多基准：python -m bench.callback | bench.api_reads | bench.push | bench.sqlite_writers（见 bench/RESULTS.md）"
