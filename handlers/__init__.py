@@ -19,6 +19,7 @@ MODULES = (
     "handlers.wechat_callback",
     "handlers.cli.bot",
     "handlers.pages",
+    "handlers.staff",
     "handlers.cli.reports",
     "handlers.api",
 )

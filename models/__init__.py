@@ -36,6 +36,7 @@ from .outbox import (
     WechatToken,
 )
 from .request import Rating, Request, RequestKind, RequestStatus, Resolution
+from .staff import StaffLogin
 from .timeline import TimelineEntry
 
 __all__ = [
@@ -74,6 +75,7 @@ __all__ = [
     "ReviewLevel",
     "Role",
     "RoleGrant",
+    "StaffLogin",
     "StrEnum",
     "TargetKind",
     "TimelineEntry",

@@ -62,3 +62,18 @@ def check(
     except (BadSignature, SignatureExpired):
         return False
     return bool(got == str(value))
+
+
+def unsign(
+    secret: str, purpose: str, token: str | None, max_age_seconds: int | None = None
+) -> str | None:
+    """The value inside a token made by :func:`sign` for this purpose, or ``None``."""
+    if not token:
+        return None
+    try:
+        got = URLSafeTimedSerializer(secret, salt=f"jiannuo:{purpose}").loads(
+            token, max_age=max_age_seconds
+        )
+    except (BadSignature, SignatureExpired):
+        return None
+    return str(got)

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 1b805ab787ef
+Revision ID: 39968b0551b8
 Revises:
-Create Date: 2026-11-21 06:02:09.226863
+Create Date: 2026-11-21 06:38:13.055317
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import models.base
 
-revision: str = "1b805ab787ef"
+revision: str = "39968b0551b8"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -439,6 +439,21 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_role_grant_org_id"), ["org_id"], unique=False)
 
     op.create_table(
+        "staff_login",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("token_id", sa.String(length=64), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("used_at", models.base.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["account.id"], name=op.f("fk_staff_login_account_id_account")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_staff_login")),
+        sa.UniqueConstraint("token_id", name=op.f("uq_staff_login_token_id")),
+    )
+    with op.batch_alter_table("staff_login", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_staff_login_account_id"), ["account_id"], unique=False)
+
+    op.create_table(
         "commitment_request",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("commitment_id", sa.Integer(), nullable=False),
@@ -725,6 +740,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_commitment_request_commitment_id"))
 
     op.drop_table("commitment_request")
+    with op.batch_alter_table("staff_login", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_staff_login_account_id"))
+
+    op.drop_table("staff_login")
     with op.batch_alter_table("role_grant", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_role_grant_org_id"))
         batch_op.drop_index(batch_op.f("ix_role_grant_member_id"))
