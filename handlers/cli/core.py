@@ -74,6 +74,12 @@ def urls() -> None:
         ("践诺进度榜（示例）", f"{base}/o/branch-1/board"),
         ("小程序 API 文档", f"{base}/api/v1/openapi.json"),
         ("公众号回调地址", f"{base}{s.wechat.callback_path}"),
+        (
+            "街镇管理员后台",
+            f"{base}/staff/demo-login"
+            if s.demo
+            else f"{base}/staff/（登录链接：flask staff link）",
+        ),
     ]
     if s.demo:
         click.echo("【演示模式】未配置微信凭据，演示登录已开启")
