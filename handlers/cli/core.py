@@ -59,6 +59,7 @@ def demo_load(if_empty: bool) -> None:
             levels=tuple(s.commitments.review_levels),
             first_answer_hours=s.requests.first_answer_hours,
             reopen_window_days=s.requests.reopen_window_days,
+            points_rules=s.points.rules,
         )
     click.echo("演示乡镇已就绪：" + "，".join(f"{k} {v}" for k, v in summary.items()))
 
