@@ -3,7 +3,7 @@ shows the same fields and none that leak a resident's identity)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -32,6 +32,14 @@ from services.uploads import photo_url, url_for_key
 PUBLIC_CONTENT = ("not_checked", "pass")
 
 
+def member_names(session: Session, member_ids: Collection[int]) -> dict[int, str]:
+    """Member id → name for many members in one query (none when there are no ids)."""
+    if not member_ids:
+        return {}
+    rows = session.execute(select(Member.id, Member.name).where(Member.id.in_(member_ids)))
+    return dict(rows.tuples().all())
+
+
 def progress_map(
     session: Session, items: Sequence[Commitment]
 ) -> dict[int, progress_service.Progress]:
@@ -52,15 +60,7 @@ def _names(session: Session, items: Sequence[Commitment]) -> tuple[dict[int, str
         if org_ids
         else {}
     )
-    members = (
-        dict(
-            session.execute(select(Member.id, Member.name).where(Member.id.in_(member_ids)))
-            .tuples()
-            .all()
-        )
-        if member_ids
-        else {}
-    )
+    members = member_names(session, member_ids)
     return orgs, members
 
 
@@ -181,15 +181,7 @@ def logs_to_verify(session: Session, items: Sequence[FulfilmentLog]) -> list[dic
     )
     about = {cid: (title, unit, org_name) for cid, title, unit, org_name in rows}
     member_ids = {e.member_id for e in items if e.member_id}
-    names = (
-        dict(
-            session.execute(select(Member.id, Member.name).where(Member.id.in_(member_ids)))
-            .tuples()
-            .all()
-        )
-        if member_ids
-        else {}
-    )
+    names = member_names(session, member_ids)
     out = []
     for e, body in zip(items, base, strict=True):
         title, unit, org_name = about.get(e.commitment_id, ("", "", ""))
@@ -252,15 +244,7 @@ def requests(session: Session, actor: Actor, items: Sequence[Request]) -> list[d
     orgs = {o.id: o.name for o in loaded_orgs}
     member = session.get(Member, actor.member_id) if items and actor.member_id else None
     assignee_ids = {r.assignee_member_id for r in items if r.assignee_member_id}
-    names = (
-        dict(
-            session.execute(select(Member.id, Member.name).where(Member.id.in_(assignee_ids)))
-            .tuples()
-            .all()
-        )
-        if assignee_ids
-        else {}
-    )
+    names = member_names(session, assignee_ids)
     return [
         {
             "id": r.id,
@@ -289,15 +273,7 @@ def requests(session: Session, actor: Actor, items: Sequence[Request]) -> list[d
 
 def demands(session: Session, items: Sequence[Request]) -> list[dict[str, Any]]:
     assignee_ids = {r.assignee_member_id for r in items if r.assignee_member_id}
-    names = (
-        dict(
-            session.execute(select(Member.id, Member.name).where(Member.id.in_(assignee_ids)))
-            .tuples()
-            .all()
-        )
-        if assignee_ids
-        else {}
-    )
+    names = member_names(session, assignee_ids)
     return [
         {
             "id": r.id,
