@@ -63,6 +63,9 @@ def _end_of_local_day(day: date) -> datetime:
     return datetime.combine(day, time(23, 59), tzinfo=LOCAL_TZ).astimezone(UTC)
 
 
+Key = tuple[int, str, str, int]  # (member, rule, source type, source id): one ledger line
+
+
 def _existing(
     session: Session, member_id: int, rule: str, source_type: str, source_id: int
 ) -> PointsEntry | None:
@@ -85,14 +88,25 @@ def _add(
     source_id: int,
     reason: str,
     occurred_at: datetime,
+    known: set[Key] | None = None,
 ) -> PointsEntry | None:
-    """Insert one ledger line unless it exists or the rule is switched off (absent or 0)."""
+    """Insert one ledger line unless it exists or the rule is switched off (absent or 0).
+
+    ``known`` (from ``sync``) holds the keys already in the ledger: no query per line, and
+    the caller flushes once; without it the line is looked up and flushed at once.
+    """
     points = int(rules.get(rule, 0))
     if not points:
         return None
-    found = _existing(session, member_id, rule, source_type, source_id)
-    if found is not None:
-        return found
+    key = (member_id, rule, source_type, source_id)
+    if known is not None:
+        if key in known:
+            return None
+        known.add(key)
+    else:
+        found = _existing(session, member_id, rule, source_type, source_id)
+        if found is not None:
+            return found
     entry = PointsEntry(
         member_id=member_id,
         points=points,
@@ -104,7 +118,8 @@ def _add(
         created_at=now_utc(),
     )
     session.add(entry)
-    session.flush()
+    if known is None:
+        session.flush()
     return entry
 
 
@@ -112,7 +127,7 @@ def _add(
 
 
 def award_verified_log(
-    session: Session, rules: Mapping[str, int], log: FulfilmentLog
+    session: Session, rules: Mapping[str, int], log: FulfilmentLog, known: set[Key] | None = None
 ) -> PointsEntry | None:
     if log.verified_at is None or log.member_id is None:
         return None
@@ -126,28 +141,33 @@ def award_verified_log(
         log.id,
         f"{RULE_LABELS[VERIFIED_LOG]}：{c.title}（{log.happened_on.isoformat()}，{log.quantity}{c.unit}）",
         log.verified_at,
+        known,
     )
 
 
 def verified_progress(session: Session, c: Commitment, on: date) -> progress.Progress:
     """Progress counting only verified logs (what points may be based on)."""
-    rows = session.execute(
-        select(FulfilmentLog.happened_on, func.sum(FulfilmentLog.quantity))
-        .where(FulfilmentLog.commitment_id == c.id, FulfilmentLog.verified_at.is_not(None))
-        .group_by(FulfilmentLog.happened_on)
-    )
-    return progress.compute(progress.Target.of(c), [(d, int(q)) for d, q in rows], on)
+    verified = progress.daily_sums(session, [c.id], verified_only=True).get(c.id, [])
+    return progress.compute(progress.Target.of(c), verified, on)
 
 
 def award_commitment_completed(
-    session: Session, rules: Mapping[str, int], c: Commitment, on: date | None = None
+    session: Session,
+    rules: Mapping[str, int],
+    c: Commitment,
+    on: date | None = None,
+    known: set[Key] | None = None,
+    verified: Sequence[tuple[date, int]] | None = None,
 ) -> PointsEntry | None:
     if c.owner_kind != OwnerKind.MEMBER.value or c.member_id is None:
         return None
     if c.status != CommitmentStatus.PUBLISHED.value:
         return None
     on = on or local_date()
-    p = verified_progress(session, c, on)
+    if verified is None:
+        p = verified_progress(session, c, on)
+    else:
+        p = progress.compute(progress.Target.of(c), verified, on)
     if p.state != progress.State.COMPLETED:
         return None
     when = p.completed_on or min(on, c.end_date)
@@ -160,11 +180,12 @@ def award_commitment_completed(
         c.id,
         f"{RULE_LABELS[COMMITMENT_COMPLETED]}：{c.title}",
         _end_of_local_day(when),
+        known,
     )
 
 
 def award_request_rated(
-    session: Session, rules: Mapping[str, int], req: Request
+    session: Session, rules: Mapping[str, int], req: Request, known: set[Key] | None = None
 ) -> PointsEntry | None:
     if req.rating != Rating.SATISFIED.value or req.assignee_member_id is None:
         return None
@@ -179,6 +200,7 @@ def award_request_rated(
         req.id,
         f"{RULE_LABELS[REQUEST_RATED_SATISFIED]}：诉求 {req.number}",
         req.rated_at or now_utc(),
+        known,
     )
 
 
@@ -202,7 +224,11 @@ def missed_periods(
 
 
 def award_period_missed(
-    session: Session, rules: Mapping[str, int], c: Commitment, period: tuple[date, date]
+    session: Session,
+    rules: Mapping[str, int],
+    c: Commitment,
+    period: tuple[date, date],
+    known: set[Key] | None = None,
 ) -> PointsEntry | None:
     if c.member_id is None or c.owner_kind != OwnerKind.MEMBER.value:
         return None
@@ -216,6 +242,7 @@ def award_period_missed(
         c.id,
         f"{RULE_LABELS[PERIOD_MISSED]}：{c.title}（{start.isoformat()} 至 {end.isoformat()}）",
         _end_of_local_day(end),
+        known,
     )
 
 
@@ -238,10 +265,33 @@ def sync(
     org: Organisation | None = None,
 ) -> int:
     """Create every ledger entry the verified events up to ``on`` call for; returns how many
-    are new. Safe to run any number of times (it never creates an entry twice)."""
+    are new. Safe to run any number of times (it never creates an entry twice).
+
+    A fixed number of queries however many members and events: the existing ledger keys,
+    the commitments, the verified and all daily sums are each read once.
+    """
     on = on or local_date()
-    before = session.scalar(select(func.count(PointsEntry.id))) or 0
     members = _member_ids_under(org)
+    known: set[Key] = {
+        (int(m), str(r), str(t), int(i))
+        for m, r, t, i in session.execute(
+            select(
+                PointsEntry.member_id,
+                PointsEntry.rule,
+                PointsEntry.source_type,
+                PointsEntry.source_id,
+            ).where(PointsEntry.member_id.in_(members))  # type: ignore[arg-type]
+        )
+    }
+    before = len(known)
+    # Held in a local list so that award_verified_log's session.get finds them loaded.
+    commitments = list(
+        session.scalars(
+            select(Commitment)
+            .where(Commitment.member_id.in_(members))  # type: ignore[arg-type]
+            .order_by(Commitment.id)
+        )
+    )
     logs = session.scalars(
         select(FulfilmentLog)
         .where(
@@ -251,23 +301,21 @@ def sync(
         .order_by(FulfilmentLog.id)
     )
     for log in logs:
-        award_verified_log(session, rules, log)
-    commitments = list(
-        session.scalars(
-            select(Commitment)
-            .where(
-                Commitment.owner_kind == OwnerKind.MEMBER.value,
-                Commitment.status == CommitmentStatus.PUBLISHED.value,
-                Commitment.member_id.in_(members),  # type: ignore[arg-type]
-            )
-            .order_by(Commitment.id)
+        award_verified_log(session, rules, log, known)
+    published = [
+        c
+        for c in commitments
+        if c.owner_kind == OwnerKind.MEMBER.value and c.status == CommitmentStatus.PUBLISHED.value
+    ]
+    ids = [c.id for c in published]
+    all_sums = progress.daily_sums(session, ids)
+    verified_sums = progress.daily_sums(session, ids, verified_only=True)
+    for c in published:
+        award_commitment_completed(
+            session, rules, c, on, known, verified=verified_sums.get(c.id, [])
         )
-    )
-    all_sums = progress.daily_sums(session, [c.id for c in commitments])
-    for c in commitments:
-        award_commitment_completed(session, rules, c, on)
         for period in missed_periods(c, all_sums.get(c.id, []), on):
-            award_period_missed(session, rules, c, period)
+            award_period_missed(session, rules, c, period, known)
     reqs = session.scalars(
         select(Request)
         .where(
@@ -277,9 +325,9 @@ def sync(
         .order_by(Request.id)
     )
     for req in reqs:
-        award_request_rated(session, rules, req)
-    after = session.scalar(select(func.count(PointsEntry.id))) or 0
-    return after - before
+        award_request_rated(session, rules, req, known)
+    session.flush()
+    return len(known) - before
 
 
 # -- reading ------------------------------------------------------------------------------

@@ -216,17 +216,21 @@ def _periodic(target: Target, dated: Sequence[tuple[date, int]], on: date) -> Pr
 
 
 def daily_sums(
-    session: Session, commitment_ids: Sequence[int]
+    session: Session, commitment_ids: Sequence[int], verified_only: bool = False
 ) -> dict[int, list[tuple[date, int]]]:
-    """Logged quantity per (commitment, day) for many commitments in one query."""
+    """Logged (or only verified) quantity per (commitment, day) for many commitments, in one
+    query."""
     out: dict[int, list[tuple[date, int]]] = defaultdict(list)
     if not commitment_ids:
         return out
-    rows = session.execute(
+    query = (
         select(FulfilmentLog.commitment_id, raw_day_column(), func.sum(FulfilmentLog.quantity))
         .where(FulfilmentLog.commitment_id.in_(list(commitment_ids)))
         .group_by(FulfilmentLog.commitment_id, FulfilmentLog.happened_on)
     )
+    if verified_only:
+        query = query.where(FulfilmentLog.verified_at.is_not(None))
+    rows = session.execute(query)
     parse = DayParser()
     for cid, raw, qty in rows:
         out[cid].append((parse(raw), int(qty)))
