@@ -19,7 +19,7 @@ from models import (
     Role,
 )
 
-from . import progress, quantify
+from . import points, progress, quantify
 from .actors import Actor
 from .clock import local_date, now_utc
 from .errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -175,8 +175,6 @@ def verify_log(
         entry.verified_at = now_utc()
         entry.verified_by_account_id = actor.account_id
     if points_rules is not None:
-        from . import points
-
         points.award_verified_log(session, points_rules, entry)
     return entry
 

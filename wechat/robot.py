@@ -126,7 +126,7 @@ class RobotSender:
         try:
             body = json.loads(msg.payload)
         except ValueError as exc:
-            raise WechatPermanentError(f"outbox row {msg.id}: payload is not JSON") from exc
+            raise WechatPermanentError(f"消息 {msg.id} 的内容不是合法的 JSON，无法发送") from exc
         self.post(key, body)
 
     def post(self, key: str, body: Mapping[str, Any]) -> None:

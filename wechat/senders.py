@@ -86,15 +86,15 @@ def _payload(msg: OutboundMessage) -> dict[str, Any]:
     try:
         data = json.loads(msg.payload)
     except ValueError as exc:
-        raise WechatPermanentError(f"outbox row {msg.id}: payload is not JSON") from exc
+        raise WechatPermanentError(f"消息 {msg.id} 的内容不是合法的 JSON，无法发送") from exc
     if not isinstance(data, dict):
-        raise WechatPermanentError(f"outbox row {msg.id}: payload is not an object")
+        raise WechatPermanentError(f"消息 {msg.id} 的内容格式不对（应为 JSON 对象），无法发送")
     return data
 
 
 def _need_recipient(msg: OutboundMessage) -> str:
     if not msg.recipient:
-        raise WechatPermanentError(f"outbox row {msg.id}: no recipient openid")
+        raise WechatPermanentError(f"消息 {msg.id} 没有接收人（openid），无法发送")
     return msg.recipient
 
 
@@ -129,7 +129,7 @@ def download_media(msg: OutboundMessage, ctx: SendContext) -> None:
     data = _payload(msg)
     photo = ctx.session.get(Photo, int(data["photo_id"]))
     if photo is None:
-        raise WechatPermanentError(f"outbox row {msg.id}: photo {data['photo_id']} is gone")
+        raise WechatPermanentError(f"消息 {msg.id} 对应的照片 {data['photo_id']} 已不存在")
     if photo.status == "ready" and photo.storage_key:
         return  # already done (a retried row)
     ctx.release()
@@ -171,7 +171,7 @@ def check_content(msg: OutboundMessage, ctx: SendContext) -> None:
     data = _payload(msg)
     model = _CHECK_TARGETS.get(str(data.get("kind")))
     if model is None:
-        raise WechatPermanentError(f"outbox row {msg.id}: unknown content kind {data.get('kind')}")
+        raise WechatPermanentError(f"消息 {msg.id} 的内容类型 {data.get('kind')} 无法识别")
     obj = ctx.session.get(model, int(data["id"]))
     if obj is None:
         return
