@@ -9,8 +9,8 @@ from typing import Any
 
 from flask import Flask
 
+from infra.config import Settings, load_settings
 from models.db import Database
-from services.config import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent
 log = logging.getLogger("jiannuo")

@@ -24,10 +24,15 @@ from sqlalchemy import select
 
 from bench.loadgen import Req, Result, machine, open_loop, print_table
 from bench.serve import Gunicorn, load_average, wait_port
-from models import Account, Member, Organisation, Request
+from infra.config import ROOT
+from models import (
+    Account,
+    Member,
+    Organisation,
+    Request,
+)
 from models.db import Database
-from services.auth import issue_token
-from services.config import ROOT
+from services.org.auth import issue_token
 
 SECRET = "bench-secret"
 SAMPLE = 3000

@@ -33,10 +33,11 @@ from sqlalchemy import func, select, text
 
 from bench.loadgen import Req, Result, closed_loop, machine, open_loop, print_table
 from bench.serve import Gunicorn, load_average, wait_port
+from demo import township as demo
+from infra import migrate
+from infra.config import ROOT
 from models import FulfilmentLog
 from models.db import Database
-from services import demo, migrate
-from services.config import ROOT
 from tests.wechat.wxcrypto import WxCrypto, signature, text_xml
 
 TOKEN = "bench-token-0123"

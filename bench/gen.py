@@ -21,6 +21,8 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, text
 
+from infra import migrate
+from infra.config import ROOT
 from models import (
     Account,
     Commitment,
@@ -33,8 +35,6 @@ from models import (
     RoleGrant,
 )
 from models.db import make_engine
-from services import migrate
-from services.config import ROOT
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
 GIVEN = "建国秀英国强桂兰志明丽华春梅海涛玉兰德福淑珍文军红霞永刚晓燕金凤长林小平"

@@ -29,11 +29,11 @@ from sqlalchemy import func, select
 from bench.loadgen import machine, print_table
 from bench.serve import load_average
 from bench.summary import ensure_robots
+from delivery.dispatcher import Dispatcher
+from infra.config import ROOT
 from models import GroupRobot, OutboundMessage
 from models.db import Database
-from services import summaries
-from services.config import ROOT
-from services.dispatch import Dispatcher
+from services.reads import summaries
 from tests.fakes.robot import FakeRobot
 from wechat.robot import RobotSender
 

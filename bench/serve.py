@@ -11,7 +11,7 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from services.config import ROOT
+from infra.config import ROOT
 
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 

@@ -19,9 +19,10 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from infra import migrate
 from models import Commitment, FulfilmentLog, Member
 from models.db import Database
-from services import fulfilment, migrate
+from services import fulfilment
 from services.actors import actor_for_member
 
 

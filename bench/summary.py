@@ -16,10 +16,10 @@ import time
 from sqlalchemy import event, func, insert, select
 
 from bench.loadgen import machine
+from infra.config import ROOT
 from models import GroupRobot, Organisation, OutboundMessage
 from models.db import Database
-from services import summaries
-from services.config import ROOT
+from services.reads import summaries
 
 
 def ensure_robots(db: Database) -> int:

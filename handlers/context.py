@@ -9,8 +9,8 @@ from __future__ import annotations
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
+from infra.config import Settings
 from models.db import Database
-from services.config import Settings
 
 
 def database() -> Database:

@@ -24,15 +24,21 @@ from flask import (
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 
+from handlers.context import (
+    database,
+    db_session,
+    read_session,
+    settings,
+)
+from infra import qr
 from models import Member
-from services import evaluation, privacy, public, qr, reports
+from services import evaluation, privacy
 from services import requests as request_service
 from services.actors import Actor, actor_for_account
 from services.clock import local_date
 from services.errors import PermissionDenied
+from services.reads import public, reports
 from services.requests import KIND_LABELS
-
-from .context import database, db_session, read_session, settings
 
 bp = Blueprint("pages", __name__)
 log = logging.getLogger("jiannuo.pages")
@@ -66,7 +72,7 @@ def photo_url(key: str | None) -> str:
     if not key:
         return ""
     try:
-        from services import uploads  # written by the API engineer
+        from services.fulfilment import photos as uploads  # written by the API engineer
 
         fn = getattr(uploads, "url_for_key", None)
         if callable(fn):

@@ -34,16 +34,22 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from delivery import dispatcher as dispatch
+from handlers.context import (
+    database,
+    db_session,
+    read_session,
+    settings,
+)
+from handlers.errors import error_response
+from handlers.pages import base_url, report_token
 from models import GroupRobot, Member, Organisation
 from services import commitments as commitment_service
-from services import dispatch, fulfilment, roster, staff
+from services import fulfilment
 from services.actors import Actor
 from services.clock import local_date, local_text
 from services.errors import DomainError
-
-from .context import database, db_session, read_session, settings
-from .errors import error_response
-from .pages import base_url, report_token
+from services.org import roster, staff
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 staff_cli = AppGroup("staff", help="街镇管理员后台：登录链接")

@@ -6,8 +6,8 @@ from alembic import context
 from sqlalchemy import Connection
 
 import models
+from infra.config import ROOT, load_settings
 from models.db import make_engine
-from services.config import ROOT, load_settings
 
 config = context.config
 target_metadata = models.Base.metadata

@@ -17,11 +17,13 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from delivery.dispatcher import Dispatcher, DispatchStats
+from infra import jobs
+from infra.config import Settings
 from models.db import Database
-from services import jobs, requests, summaries
+from services import requests
 from services.clock import now_utc
-from services.config import Settings
-from services.dispatch import Dispatcher, DispatchStats
+from services.reads import summaries
 
 log = logging.getLogger("jiannuo.scheduler")
 
@@ -134,7 +136,7 @@ def run_job(
         day = date.fromisoformat(period)
 
         def work(s: Any) -> str:
-            from services import points
+            from services.evaluation import points
 
             added = points.sync(s, settings.points.rules, day)
             return f"新增积分记录 {added} 条"

@@ -7,7 +7,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from models import Account, Member, Organisation, Role, RoleGrant
+from models import (
+    Account,
+    Member,
+    Organisation,
+    Role,
+    RoleGrant,
+)
 
 
 @dataclass(frozen=True)

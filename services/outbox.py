@@ -12,8 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Account, OutboundChannel, OutboundMessage
-
-from .clock import now_utc
+from services.clock import now_utc
 
 
 def enqueue(

@@ -6,9 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Commitment, Request, TimelineEntry
-
-from .actors import Actor
-from .clock import now_utc
+from services.actors import Actor
+from services.clock import now_utc
 
 ACTION_LABELS = {
     "created": "创建",

@@ -17,8 +17,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from app import create_app
+from infra import migrate
 from models.db import Database
-from services import migrate
 
 pytest_plugins = ["tests.fakes.wechat_api"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import inspect
 
+from infra import migrate
 from models.db import make_engine
-from services import migrate
 
 
 def test_upgrade_downgrade_and_models_match(db_url):

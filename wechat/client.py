@@ -27,8 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models import WechatToken
-
-from .errors import (
+from wechat.errors import (
     TOKEN_ERRORS,
     WechatError,
     WechatNotConfigured,

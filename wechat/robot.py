@@ -21,8 +21,7 @@ from typing import Any
 import requests
 
 from models import GroupRobot, OutboundMessage
-
-from .errors import WechatPermanentError, WechatTransientError
+from wechat.errors import WechatPermanentError, WechatTransientError
 
 MARKDOWN_LIMIT = 4096
 SEND_PATH = "/cgi-bin/webhook/send"

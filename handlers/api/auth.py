@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from handlers.api import serialize, wx
+from handlers.api.base import Blueprint, secret_key
+from handlers.api.schemas import DemoLoginIn, LoginIn, TokenSchema
 from handlers.context import db_session, settings
-from services import auth
 from services.actors import actor_for_account
-
-from . import serialize, wx
-from .base import Blueprint, secret_key
-from .schemas import DemoLoginIn, LoginIn, TokenSchema
+from services.org import auth
 
 bp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="登录")
 

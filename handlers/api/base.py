@@ -17,10 +17,10 @@ from webargs.flaskparser import FlaskParser
 
 from handlers.context import settings
 from models import Account
-from services import auth
 from services.actors import Actor, actor_for_account
 from services.clock import LOCAL_TZ
 from services.errors import MultiValidationError, NotFound
+from services.org import auth
 
 MAX_ID = 2_147_483_647
 FORBIDDEN_FIELDS = {

@@ -14,17 +14,9 @@ import marshmallow as ma
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers.context import db_session, read_session, settings
-from models import Evaluation, Member, Organisation
-from services import evaluation as evaluation_service
-from services import fulfilment
-from services import points as points_service
-from services.clock import local_date
-from services.errors import NotFound, ValidationError
-
-from . import serialize
-from .access import commitment_for
-from .base import (
+from handlers.api import serialize
+from handlers.api.access import commitment_for
+from handlers.api.base import (
     SECURED,
     Blueprint,
     LocalDateTime,
@@ -37,7 +29,14 @@ from .base import (
     page_of,
     text_field,
 )
-from .schemas import LogSchema
+from handlers.api.schemas import LogSchema
+from handlers.context import db_session, read_session, settings
+from models import Evaluation, Member, Organisation
+from services import evaluation as evaluation_service
+from services import fulfilment
+from services.clock import local_date
+from services.errors import NotFound, ValidationError
+from services.evaluation import points as points_service
 
 F = ma.fields
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from handlers.api import serialize, wx
+from handlers.api.base import SECURED, Blueprint, current_account
+from handlers.api.schemas import BindCodeIn, BindPhoneIn, MeSchema
 from handlers.context import db_session, read_session, settings
-from services import auth
 from services.actors import actor_for_account
-
-from . import serialize, wx
-from .base import SECURED, Blueprint, current_account
-from .schemas import BindCodeIn, BindPhoneIn, MeSchema
+from services.org import auth
 
 bp = Blueprint("me", __name__, url_prefix="/api/v1/me", description="我的")
 

@@ -8,16 +8,8 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
-from handlers.context import db_session, read_session, settings
-from models import Member, Organisation, OrgKind, Request
-from services import requests as request_service
-from services import timeline as timeline_service
-from services import uploads as upload_service
-from services.actors import Actor
-from services.errors import NotFound, PermissionDenied, ValidationError
-
-from . import serialize, wx
-from .base import (
+from handlers.api import serialize, wx
+from handlers.api.base import (
     SECURED,
     Blueprint,
     PageArgs,
@@ -27,7 +19,7 @@ from .base import (
     page_of,
     paginate,
 )
-from .schemas import (
+from handlers.api.schemas import (
     DemandSchema,
     RateIn,
     ReopenIn,
@@ -37,6 +29,18 @@ from .schemas import (
     RequestSchema,
     ResolveIn,
 )
+from handlers.context import db_session, read_session, settings
+from models import (
+    Member,
+    Organisation,
+    OrgKind,
+    Request,
+)
+from services import requests as request_service
+from services import timeline as timeline_service
+from services.actors import Actor
+from services.errors import NotFound, PermissionDenied, ValidationError
+from services.fulfilment import photos as upload_service
 
 bp = Blueprint("requests", __name__, url_prefix="/api/v1", description="诉求")
 

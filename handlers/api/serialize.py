@@ -21,13 +21,13 @@ from models import (
     TimelineEntry,
 )
 from services import commitments as commitment_service
-from services import progress as progress_service
-from services import quantify
 from services import requests as request_service
 from services.actors import Actor
 from services.clock import local_date
+from services.commitments import quantify
+from services.fulfilment import progress as progress_service
+from services.fulfilment.photos import photo_url, url_for_key
 from services.timeline import ACTION_LABELS
-from services.uploads import photo_url, url_for_key
 
 PUBLIC_CONTENT = ("not_checked", "pass")
 

@@ -7,18 +7,17 @@ from typing import Any
 
 from flask import Flask, Response, send_file
 
+from handlers.api.base import SECURED, Blueprint, current_actor
+from handlers.api.schemas import UploadedSchema, UploadIn
 from handlers.context import db_session, read_session, settings
-from services import uploads as upload_service
 from services.errors import NotFound, ValidationError
-
-from .base import SECURED, Blueprint, current_actor
-from .schemas import UploadedSchema, UploadIn
+from services.fulfilment import photos as upload_service
 
 bp = Blueprint("uploads", __name__, url_prefix="/api/v1/uploads", description="上传图片")
 
 
 def upload_dir() -> Path:
-    from app import ROOT
+    from infra.paths import ROOT
 
     path = Path(settings().uploads.dir)
     return path if path.is_absolute() else ROOT / path

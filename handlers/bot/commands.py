@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from handlers.bot.registry import SEPARATORS, Bot
 from models import (
     Account,
     Commitment,
@@ -27,13 +28,14 @@ from models import (
     Photo,
     Request,
 )
-from services import bindcodes, fulfilment, outbox, progress, quantify, requests, timeline
+from services import fulfilment, outbox, requests, timeline
 from services.actors import Actor, actor_for_account
 from services.clock import local_date, local_text
+from services.commitments import quantify
 from services.errors import DomainError
+from services.fulfilment import progress
+from services.org import bindcodes
 from wechat.callback import Inbound
-
-from .registry import SEPARATORS, Bot
 
 bot = Bot()
 

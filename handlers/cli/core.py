@@ -8,8 +8,8 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from handlers.context import database, settings
+from infra import migrate
 from models import Organisation
-from services import migrate
 
 db_cli = AppGroup("db", help="数据库迁移 (Alembic)")
 demo_cli = AppGroup("demo", help="演示数据")
@@ -46,7 +46,7 @@ def db_check() -> None:
 @click.option("--if-empty", is_flag=True, help="数据库里已有组织时什么也不做")
 def demo_load(if_empty: bool) -> None:
     """载入演示乡镇（可重复执行，不会重复创建）。"""
-    from services import demo
+    from demo import township as demo
 
     db = database()
     with db.session() as session:

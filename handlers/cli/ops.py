@@ -10,9 +10,16 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from delivery import dispatcher as dispatch
 from handlers.context import database, settings
-from models import GroupRobot, JobRun, Organisation, OutboundChannel
-from services import dispatch, jobs, outbox
+from infra import jobs
+from models import (
+    GroupRobot,
+    JobRun,
+    Organisation,
+    OutboundChannel,
+)
+from services import outbox
 from services.clock import local_text, now_utc
 from services.errors import DomainError
 
@@ -129,7 +136,7 @@ def groups_list() -> None:
 @click.argument("robot_id", type=int, required=False)
 def groups_test(robot_id: int | None) -> None:
     """向群机器人发送一条测试消息（不指定 ID 则全部）。"""
-    from services.dispatch import Dispatcher
+    from delivery.dispatcher import Dispatcher
     from wechat.robot import markdown_payload
 
     db, s = database(), settings()

@@ -12,10 +12,12 @@ from sqlalchemy import select
 
 from handlers.context import database, settings
 from models import Account, Member, Organisation
-from services import evaluation, points, privacy, reports
+from services import evaluation, privacy
 from services.actors import Actor, actor_for_account, actor_for_member
 from services.clock import local_date
 from services.errors import DomainError
+from services.evaluation import points
+from services.reads import reports
 
 report_cli = AppGroup("report", help="报表：主题党日、季度讲评、半年销号、年度考评")
 points_cli = AppGroup("points", help="先锋指数：同步积分、排名、闪亮之星")

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from handlers.context import database
 from models import Organisation, OrgKind
-from services import bindcodes, roster
 from services.clock import local_text
 from services.errors import DomainError
+from services.org import bindcodes, roster
 
 roster_cli = AppGroup("roster", help="党员花名册：导入、模板、绑定码")
 households_cli = AppGroup("households", help="户信息与联户关系：导入、模板")

@@ -24,8 +24,8 @@ from sqlalchemy import func, select
 
 from app import create_app
 from models import FulfilmentLog
-from services import summaries
 from services.clock import local_date
+from services.reads import summaries
 from tests import factories
 from tests.wechat.conftest import Wx, commitment_fields, oa_config
 

@@ -13,8 +13,9 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from app import create_app
+from demo import township as demo
+from infra import migrate
 from models import Commitment, Member, Organisation
-from services import demo, migrate
 from tests.conftest import make_config
 
 pytestmark = pytest.mark.browser

@@ -14,9 +14,17 @@ from PIL import Image
 from sqlalchemy import select
 
 from app import create_app
-from models import Account, Household, Member, Organisation
-from services import demo, privacy, progress, public
+from demo import township as demo
+from models import (
+    Account,
+    Household,
+    Member,
+    Organisation,
+)
+from services import privacy
 from services.clock import local_date
+from services.fulfilment import progress
+from services.reads import public
 from tests.conftest import make_config
 
 

@@ -7,8 +7,8 @@ import io
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from demo import township as demo
 from models import Member, Organisation
-from services import demo
 
 
 def test_report_and_points_commands(app, runner, tmp_path):

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from demo import township as demo
 from models import (
     Account,
     Commitment,
@@ -18,7 +19,6 @@ from models import (
     OutboundMessage,
     StaffLogin,
 )
-from services import demo
 from services.clock import now_utc
 
 WEBHOOK_KEY = "abcd1234-secret-webhook-key-5678wxyz"
@@ -121,7 +121,7 @@ def test_link_works_once_then_is_rejected(loaded):
 def test_expired_link_is_refused(loaded, monkeypatch):
     url = _link(loaded, _admin_id(loaded), "--minutes", "1")
     later = now_utc() + timedelta(minutes=2)
-    monkeypatch.setattr("services.staff.now_utc", lambda: later)
+    monkeypatch.setattr("services.org.staff.now_utc", lambda: later)
     resp = loaded.test_client().get(url)
     assert resp.status_code == 403
     assert "已过期" in resp.get_data(as_text=True)

@@ -11,10 +11,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from delivery import dispatcher as dispatch
+from delivery.dispatcher import Dispatcher
 from models import GroupRobot, OutboundMessage
 from models.db import Database
-from services import dispatch, outbox
-from services.dispatch import Dispatcher
+from services import outbox
 from tests import factories
 from tests.fakes.robot import FakeRobot, SimClock
 from wechat.robot import RobotSender, markdown_payload, split_markdown

@@ -11,15 +11,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
+from delivery.dispatcher import Dispatcher
+from delivery.senders import SENDERS, SendContext
+from infra.config import load_settings
 from models import GroupRobot, OutboundMessage, Photo
 from models.db import Database
 from services import outbox
-from services.config import load_settings
-from services.dispatch import Dispatcher
 from tests import factories
 from tests.fakes.wechat_api import FakeWechat
 from tests.wechat.conftest import oa_config
-from wechat.senders import SENDERS, SendContext
 
 
 class WritingSender:

@@ -15,9 +15,18 @@ from pathlib import Path
 from sqlalchemy import delete, event, select, text
 from sqlalchemy.orm import Session
 
-from models import FulfilmentLog, GroupRobot, JobRun, Organisation, OutboundMessage, Request
+from demo import township as demo
+from infra import jobs
+from models import (
+    FulfilmentLog,
+    GroupRobot,
+    JobRun,
+    Organisation,
+    OutboundMessage,
+    Request,
+)
 from models.db import Database
-from services import demo, jobs, summaries
+from services.reads import summaries
 from tests import factories
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from models import Account, BindCode
-from services import bindcodes
 from services.errors import Conflict, ValidationError
+from services.org import bindcodes
 from tests import factories as f
 
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)

@@ -9,7 +9,12 @@ from sqlalchemy import select
 
 from models import Review, TimelineEntry
 from services import commitments
-from services.errors import Conflict, MultiValidationError, PermissionDenied, ValidationError
+from services.errors import (
+    Conflict,
+    MultiValidationError,
+    PermissionDenied,
+    ValidationError,
+)
 from tests import factories as f
 
 LEVELS = ["group", "branch", "township"]

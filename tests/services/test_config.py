@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.config import ConfigError, load_settings
+from infra.config import ConfigError, load_settings
 
 
 def test_defaults_are_demo_mode():

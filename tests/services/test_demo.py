@@ -6,6 +6,7 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
+from demo import township as demo
 from models import (
     Account,
     Base,
@@ -17,8 +18,8 @@ from models import (
     Request,
     RoleGrant,
 )
-from services import demo, progress
 from services.clock import local_date
+from services.fulfilment import progress
 
 
 def _row_counts(session) -> dict[str, int]:

@@ -8,10 +8,11 @@ import pytest
 from sqlalchemy import func, select
 
 from models import PointsEntry
-from services import evaluation, fulfilment, points, requests
+from services import evaluation, fulfilment, requests
 from services.clock import local_date
 from services.errors import PermissionDenied
-from services.progress import period_start
+from services.evaluation import points
+from services.fulfilment.progress import period_start
 from tests import factories as f
 
 RULES = {

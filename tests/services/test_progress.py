@@ -8,7 +8,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.progress import State, Target, compute, period_end, period_start, periods
+from services.fulfilment.progress import (
+    State,
+    Target,
+    compute,
+    period_end,
+    period_start,
+    periods,
+)
 
 MONTHLY_2024 = Target("periodic", 1, date(2024, 1, 1), date(2024, 12, 31), "monthly")
 

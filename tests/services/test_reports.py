@@ -11,10 +11,19 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select, text
 
-from models import Account, FulfilmentLog, Household, Member, Organisation
-from services import demo, fulfilment, points, reports
+from demo import township as demo
+from models import (
+    Account,
+    FulfilmentLog,
+    Household,
+    Member,
+    Organisation,
+)
+from services import fulfilment
 from services.actors import SYSTEM
 from services.clock import local_date
+from services.evaluation import points
+from services.reads import reports
 
 RULES = {
     "verified_log": 2,

@@ -11,7 +11,12 @@ from models import Evaluation, OutboundMessage, TimelineEntry
 from services import requests as reqs
 from services.actors import SYSTEM
 from services.clock import now_utc
-from services.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from services.errors import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from tests import factories as f
 
 

@@ -10,9 +10,15 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
-from models import Household, Member, MemberHousehold, Organisation, RoleGrant
-from services import roster
-from services.roster import ImportFailed
+from models import (
+    Household,
+    Member,
+    MemberHousehold,
+    Organisation,
+    RoleGrant,
+)
+from services.org import roster
+from services.org.roster import ImportFailed
 from tests import factories as f
 
 HEADERS = [

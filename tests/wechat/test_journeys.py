@@ -8,10 +8,17 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import func, select
 
-from models import FulfilmentLog, Note, OutboundMessage, Photo, Request
-from services import bindcodes, fulfilment, requests
+from delivery.dispatcher import Dispatcher
+from models import (
+    FulfilmentLog,
+    Note,
+    OutboundMessage,
+    Photo,
+    Request,
+)
+from services import fulfilment, requests
 from services.actors import actor_for_member
-from services.dispatch import Dispatcher
+from services.org import bindcodes
 from tests import factories
 from tests.fakes.wechat_api import JPEG_STUB, FakeWechat
 

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
+from delivery.senders import SENDERS, SendContext
+from infra.config import load_settings
 from models import OutboundChannel, Photo
 from services import outbox
-from services.config import load_settings
 from tests.fakes.wechat_api import FakeWechat
 from wechat.errors import WechatPermanentError, WechatTransientError
-from wechat.senders import SENDERS, SendContext
 
 from .conftest import oa_config
 

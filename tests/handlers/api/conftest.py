@@ -15,7 +15,7 @@ from PIL import Image
 
 from app import create_app
 from models import Account, Member, Organisation
-from services import auth
+from services.org import auth
 from tests import factories as f
 from tests.conftest import make_config
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from services import bindcodes
+from services.org import bindcodes
 from tests.fakes.wechat_api import FakeWechat
 
 from .conftest import build_app, make_world, token_for
@@ -125,7 +125,7 @@ def test_missing_bad_and_expired_tokens_are_401(api_app: Flask) -> None:
     for headers in ({}, {"Authorization": "Bearer nonsense"}, {"Authorization": "Basic abc"}):
         r = api.get("/api/v1/me", headers=headers)
         assert r.status_code == 401 and r.get_json()["error"]["code"] == "unauthorized"
-    from services import auth
+    from services.org import auth
 
     forged = auth.issue_token("another-secret", world.author_account, 1).token
     assert api.get("/api/v1/me", headers={"Authorization": f"Bearer {forged}"}).status_code == 401

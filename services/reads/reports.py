@@ -31,11 +31,13 @@ from models import (
     PointsEntry,
     Request,
 )
-
-from . import evaluation, points, privacy, progress, quantify
-from .clock import LOCAL_TZ, local_date
-from .errors import ValidationError
-from .progress import State
+from services import evaluation, privacy
+from services.clock import LOCAL_TZ, local_date
+from services.commitments import quantify
+from services.errors import ValidationError
+from services.evaluation import points
+from services.fulfilment import progress
+from services.fulfilment.progress import State
 
 DONE_STATES = (State.COMPLETED, State.COMPLETED_LATE)
 

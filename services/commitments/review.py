@@ -23,11 +23,16 @@ from models import (
     Role,
     RoleGrant,
 )
-
-from . import quantify, timeline
-from .actors import Actor
-from .clock import local_date, now_utc
-from .errors import Conflict, NotFound, PermissionDenied, ValidationError
+from services import timeline
+from services.actors import Actor
+from services.clock import local_date, now_utc
+from services.commitments import quantify
+from services.errors import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 
 EDITABLE_FIELDS = (
     "title",

@@ -25,11 +25,12 @@ from models import (
     Request,
     TimelineEntry,
 )
-
-from . import evaluation, privacy, progress, quantify, requests, timeline
-from .clock import local_text
-from .errors import NotFound
-from .progress import Progress, State
+from services import evaluation, privacy, requests, timeline
+from services.clock import local_text
+from services.commitments import quantify
+from services.errors import NotFound
+from services.fulfilment import progress
+from services.fulfilment.progress import Progress, State
 
 BAR_CLASS = {
     State.NOT_STARTED: "on_track",
@@ -245,7 +246,7 @@ class MemberCard:
 
 
 def member_card(session: Session, member: Member, on: date, n_logs: int) -> MemberCard:
-    from . import points as points_service
+    from services.evaluation import points as points_service
 
     branch = session.get_one(Organisation, member.org_id)
     commitments = list(

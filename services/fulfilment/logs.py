@@ -18,11 +18,17 @@ from models import (
     Photo,
     Role,
 )
-
-from . import points, progress, quantify
-from .actors import Actor
-from .clock import local_date, now_utc
-from .errors import Conflict, NotFound, PermissionDenied, ValidationError
+from services.actors import Actor
+from services.clock import local_date, now_utc
+from services.commitments import quantify
+from services.errors import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
+from services.evaluation import points
+from services.fulfilment import progress
 
 MAX_QUANTITY = 10_000
 MAX_NOTE = 1000

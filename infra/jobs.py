@@ -20,8 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import JobRun
-
-from .clock import now_utc
+from services.clock import now_utc
 
 log = logging.getLogger("jiannuo.jobs")
 

@@ -38,9 +38,8 @@ from models import (
     Photo,
     Request,
 )
-
-from .client import Clients, clients_from_settings
-from .errors import WechatNotConfigured, WechatPermanentError
+from wechat.client import Clients, clients_from_settings
+from wechat.errors import WechatNotConfigured, WechatPermanentError
 
 # Where downloaded WeChat images go, relative to ``uploads.dir``.
 WECHAT_MEDIA_DIR = "wechat"
@@ -76,7 +75,7 @@ class SendContext:
 
     @property
     def uploads_dir(self) -> Path:
-        from app import ROOT
+        from infra.paths import ROOT
 
         path = Path(self.settings.uploads.dir)
         return path if path.is_absolute() else ROOT / path

@@ -40,11 +40,10 @@ from models import (
     RequestStatus,
     TargetKind,
 )
-
-from . import progress
-from .actors import Actor
-from .clock import LOCAL_TZ, local_date, now_utc
-from .errors import PermissionDenied
+from services.actors import Actor
+from services.clock import LOCAL_TZ, local_date, now_utc
+from services.errors import PermissionDenied
+from services.fulfilment import progress
 
 VERIFIED_LOG = "verified_log"
 COMMITMENT_COMPLETED = "commitment_completed"
@@ -450,7 +449,7 @@ def star_nominations(
     min_ratings: int,
 ) -> list[Nomination]:
     """闪亮之星: from the top of the index, members whose satisfaction rate reaches the bar."""
-    from .evaluation import satisfaction_by_member
+    from services.evaluation.grades import satisfaction_by_member
 
     sat = satisfaction_by_member(session, org, year)
     out: list[Nomination] = []

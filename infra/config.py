@@ -16,7 +16,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-ROOT = Path(__file__).resolve().parent.parent
+from infra.paths import ROOT
+
 DEFAULT_FILE = ROOT / "config.yaml"
 ENV_PREFIX = "JIANNUO_"
 

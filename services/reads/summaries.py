@@ -35,10 +35,9 @@ from models import (
     OwnerKind,
     Request,
 )
-
-from . import progress
-from .clock import LOCAL_TZ, now_utc
-from .errors import ValidationError
+from services.clock import LOCAL_TZ, now_utc
+from services.errors import ValidationError
+from services.fulfilment import progress
 
 MARKDOWN_LIMIT = 4096
 TOP_MEMBERS = 3

@@ -15,12 +15,21 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from models import Account, Organisation, Role, StaffLogin
-
-from . import privacy
-from .actors import Actor, actor_for_account
-from .clock import now_utc
-from .errors import DomainError, NotFound, PermissionDenied, ValidationError
+from models import (
+    Account,
+    Organisation,
+    Role,
+    StaffLogin,
+)
+from services import privacy
+from services.actors import Actor, actor_for_account
+from services.clock import now_utc
+from services.errors import (
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 
 LOGIN_PURPOSE = "staff-login"
 CSRF_PURPOSE = "staff-csrf"

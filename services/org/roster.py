@@ -34,9 +34,8 @@ from models import (
     Role,
     RoleGrant,
 )
-
-from .clock import local_date
-from .errors import DomainError
+from services.clock import local_date
+from services.errors import DomainError
 
 PUBLIC_CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")

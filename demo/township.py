@@ -39,11 +39,11 @@ from models import (
     RoleGrant,
     TimelineEntry,
 )
-
-from . import commitments, fulfilment, progress, requests
-from .actors import Actor, actor_for_account, actor_for_member
-from .clock import LOCAL_TZ, local_date, now_utc
-from .errors import MultiValidationError
+from services import commitments, fulfilment, requests
+from services.actors import Actor, actor_for_account, actor_for_member
+from services.clock import LOCAL_TZ, local_date, now_utc
+from services.errors import MultiValidationError
+from services.fulfilment import progress
 
 SEED = 20260101
 YEAR = 2026
@@ -1094,7 +1094,7 @@ def load(
         loader.pledge_logs(c, actor, key)
     loader.requests(first_answer_hours, reopen_window_days)
     if points_rules is None:
-        from .config import PointsSection
+        from infra.config import PointsSection
 
         points_rules = PointsSection().rules
     _verify_older_logs(session, loader.today, points_rules)
@@ -1109,7 +1109,7 @@ def _verify_older_logs(session: Session, today: date, rules: Mapping[str, int]) 
     """Each branch secretary has verified the logs of more than a month ago (the newer ones
     wait in the verification queue), so the demo's 先锋指数 and rankings are not empty.
     Goes through ``fulfilment.verify_log`` and ``points.sync``; a second run changes nothing."""
-    from . import points
+    from services.evaluation import points
 
     cutoff = today - timedelta(days=31)
     secretaries = {

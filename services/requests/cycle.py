@@ -23,11 +23,16 @@ from models import (
     RequestStatus,
     Resolution,
 )
-
-from . import outbox, quantify, timeline
-from .actors import Actor
-from .clock import now_utc
-from .errors import Conflict, NotFound, PermissionDenied, ValidationError
+from services import outbox, timeline
+from services.actors import Actor
+from services.clock import now_utc
+from services.commitments import quantify
+from services.errors import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 
 KIND_LABELS = {"problem": "问题反映", "wish": "微心愿", "suggestion": "建议", "complaint": "投诉"}
 STATUS_LABELS = {
@@ -409,7 +414,7 @@ def escalate_overdue(
             .order_by(Request.id)
         )
     )
-    from .actors import SYSTEM
+    from services.actors import SYSTEM
 
     for req in overdue:
         req.escalation_level += 1

@@ -15,11 +15,22 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Account, Member, Organisation, Role, RoleGrant
-
-from . import bindcodes
-from .clock import now_utc
-from .errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationError
+from models import (
+    Account,
+    Member,
+    Organisation,
+    Role,
+    RoleGrant,
+)
+from services.clock import now_utc
+from services.errors import (
+    Conflict,
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
+from services.org import bindcodes
 
 TOKEN_SALT = "jiannuo.api.token.v1"  # noqa: S105 - a salt, not a secret
 DEMO_ROLES = ("resident", "member", "group_leader", "secretary", "admin")

@@ -15,10 +15,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from models import Account, BindCode, Member, Organisation
-
-from .clock import now_utc
-from .errors import Conflict, ValidationError
+from models import (
+    Account,
+    BindCode,
+    Member,
+    Organisation,
+)
+from services.clock import now_utc
+from services.errors import Conflict, ValidationError
 
 # No 0/O, 1/I: codes are read off paper by people with old phones and older eyes.
 ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"

@@ -18,10 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Photo
-
-from .actors import Actor
-from .clock import now_utc
-from .errors import ValidationError
+from services.actors import Actor
+from services.clock import now_utc
+from services.errors import ValidationError
 
 # Pillow format → (content type, file extension)
 FORMATS = {

@@ -27,11 +27,12 @@ from models import (
     Request,
     Role,
 )
-
-from . import points, quantify, requests
-from .actors import Actor
-from .clock import now_utc
-from .errors import PermissionDenied, ValidationError
+from services import requests
+from services.actors import Actor
+from services.clock import now_utc
+from services.commitments import quantify
+from services.errors import PermissionDenied, ValidationError
+from services.evaluation import points
 
 RATING_LABELS = requests.RATING_LABELS
 GRADES = {

@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from .errors import MultiValidationError
+from services.errors import MultiValidationError
 
 UNITS = (
     "小时",

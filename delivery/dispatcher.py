@@ -36,10 +36,14 @@ from typing import Any, Protocol
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from models import GroupRobot, OutboundChannel, OutboundMessage, OutboundStatus
-
-from .clock import now_utc
-from .errors import NotFound
+from models import (
+    GroupRobot,
+    OutboundChannel,
+    OutboundMessage,
+    OutboundStatus,
+)
+from services.clock import now_utc
+from services.errors import NotFound
 
 log = logging.getLogger("jiannuo.dispatch")
 
@@ -161,7 +165,7 @@ class Dispatcher:
             redis = redis_lib.Redis.from_url(settings.redis.url)
 
         def context(session: Session) -> Any:
-            from wechat.senders import SendContext
+            from delivery.senders import SendContext
 
             return SendContext.build(settings, session)
 
@@ -183,7 +187,7 @@ class Dispatcher:
     @property
     def senders(self) -> Mapping[str, Callable[..., None]]:
         if self._senders is None:
-            from wechat.senders import SENDERS
+            from delivery.senders import SENDERS
 
             self._senders = SENDERS
         return self._senders

@@ -11,8 +11,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine
 
 import models
-
-from .config import ROOT
+from infra.config import ROOT
 
 MIGRATIONS = ROOT / "migrations"
 
