@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
+from infra import clock
 from infra.config import Settings, load_settings
+from infra.paths import ROOT
 from models.db import Database
 
-ROOT = Path(__file__).resolve().parent
 log = logging.getLogger("jiannuo")
 
 
@@ -26,6 +26,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config["JSON_AS_ASCII"] = False
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     _configure_logging(settings)
+    clock.configure(settings.scheduler.timezone)
     app.extensions["db"] = Database(settings.database.url, echo=settings.database.echo, root=ROOT)
     if settings.demo:
         log.warning("演示模式 (demo mode): 未配置微信凭据，演示登录等捷径已开启")

@@ -36,13 +36,13 @@ from typing import Any, Protocol
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from infra.clock import now_utc
 from models import (
     GroupRobot,
     OutboundChannel,
     OutboundMessage,
     OutboundStatus,
 )
-from services.clock import now_utc
 from services.errors import NotFound
 
 log = logging.getLogger("jiannuo.dispatch")

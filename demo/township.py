@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from infra.clock import local_date, local_tz, now_utc
 from models import (
     Account,
     Commitment,
@@ -39,11 +40,9 @@ from models import (
     RoleGrant,
     TimelineEntry,
 )
-from services import commitments, fulfilment, requests
+from services import commitments, fulfilment, progress, requests
 from services.actors import Actor, actor_for_account, actor_for_member
-from services.clock import LOCAL_TZ, local_date, now_utc
 from services.errors import MultiValidationError
-from services.fulfilment import progress
 
 SEED = 20260101
 YEAR = 2026
@@ -496,7 +495,7 @@ RESIDENT_HOMES = (
 
 
 def _local(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), LOCAL_TZ).astimezone(UTC)
+    return datetime.combine(day, time(hour, minute), local_tz()).astimezone(UTC)
 
 
 def _org(

@@ -31,11 +31,11 @@ from handlers.context import (
     settings,
 )
 from infra import qr
+from infra.clock import local_date
 from models import Member
 from services import evaluation, privacy
 from services import requests as request_service
 from services.actors import Actor, actor_for_account
-from services.clock import local_date
 from services.errors import PermissionDenied
 from services.reads import public, reports
 from services.requests import KIND_LABELS

@@ -43,11 +43,11 @@ from handlers.context import (
 )
 from handlers.errors import error_response
 from handlers.pages import base_url, report_token
+from infra.clock import local_date, local_text
 from models import GroupRobot, Member, Organisation
 from services import commitments as commitment_service
 from services import fulfilment
 from services.actors import Actor
-from services.clock import local_date, local_text
 from services.errors import DomainError
 from services.org import roster, staff
 

@@ -19,8 +19,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from infra.clock import now_utc
 from models import JobRun
-from services.clock import now_utc
 
 log = logging.getLogger("jiannuo.jobs")
 

@@ -19,10 +19,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from delivery.dispatcher import Dispatcher, DispatchStats
 from infra import jobs
+from infra.clock import now_utc
 from infra.config import Settings
 from models.db import Database
 from services import requests
-from services.clock import now_utc
 from services.reads import summaries
 
 log = logging.getLogger("jiannuo.scheduler")

@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from infra.clock import now_utc
 from models import Account, OutboundChannel, OutboundMessage
-from services.clock import now_utc
 
 
 def enqueue(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from infra.clock import now_utc
 from models import Commitment, Request, TimelineEntry
 from services.actors import Actor
-from services.clock import now_utc
 
 ACTION_LABELS = {
     "created": "创建",

@@ -14,6 +14,9 @@ if [ -f miniprogram/package.json ]; then
     fi
 fi
 
+echo "== 分层检查 (import-linter)"
+.venv/bin/lint-imports --no-cache || status=1
+
 echo "== Python tests"
 .venv/bin/python -m pytest -p no:cacheprovider "$@"
 rc=$?

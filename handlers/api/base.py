@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 from webargs.flaskparser import FlaskParser
 
 from handlers.context import settings
+from infra.clock import local_tz
 from models import Account
 from services.actors import Actor, actor_for_account
-from services.clock import LOCAL_TZ
 from services.errors import MultiValidationError, NotFound
 from services.org import auth
 
@@ -229,7 +229,7 @@ class LocalDateTime(ma.fields.DateTime):
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
         if isinstance(value, datetime) and value.tzinfo is not None:
-            value = value.astimezone(LOCAL_TZ)
+            value = value.astimezone(local_tz())
         return super()._serialize(value, attr, obj, **kwargs)
 
 

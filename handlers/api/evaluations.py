@@ -31,10 +31,10 @@ from handlers.api.base import (
 )
 from handlers.api.schemas import LogSchema
 from handlers.context import db_session, read_session, settings
+from infra.clock import local_date
 from models import Evaluation, Member, Organisation
 from services import evaluation as evaluation_service
 from services import fulfilment
-from services.clock import local_date
 from services.errors import NotFound, ValidationError
 from services.evaluation import points as points_service
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from infra.clock import local_date
 from models import (
     Account,
     Commitment,
@@ -21,11 +22,10 @@ from models import (
     TimelineEntry,
 )
 from services import commitments as commitment_service
+from services import progress as progress_service
 from services import requests as request_service
 from services.actors import Actor
-from services.clock import local_date
 from services.commitments import quantify
-from services.fulfilment import progress as progress_service
 from services.fulfilment.photos import photo_url, url_for_key
 from services.timeline import ACTION_LABELS
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.bot.registry import SEPARATORS, Bot
+from infra.clock import local_date, local_text
 from models import (
     Account,
     Commitment,
@@ -28,12 +29,10 @@ from models import (
     Photo,
     Request,
 )
-from services import fulfilment, outbox, requests, timeline
+from services import fulfilment, outbox, progress, requests, timeline
 from services.actors import Actor, actor_for_account
-from services.clock import local_date, local_text
 from services.commitments import quantify
 from services.errors import DomainError
-from services.fulfilment import progress
 from services.org import bindcodes
 from wechat.callback import Inbound
 

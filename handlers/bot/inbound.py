@@ -20,9 +20,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from infra.clock import now_utc
 from models import Account, InboundMessage
 from models.db import Database
-from services.clock import now_utc
 from services.errors import DomainError
 from wechat.callback import Inbound
 

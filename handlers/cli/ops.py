@@ -13,6 +13,7 @@ from sqlalchemy import select
 from delivery import dispatcher as dispatch
 from handlers.context import database, settings
 from infra import jobs
+from infra.clock import local_text, now_utc
 from models import (
     GroupRobot,
     JobRun,
@@ -20,7 +21,6 @@ from models import (
     OutboundChannel,
 )
 from services import outbox
-from services.clock import local_text, now_utc
 from services.errors import DomainError
 
 scheduler_cli = AppGroup("scheduler", help="定时任务（独立进程运行，不在 Web 进程中启动）")

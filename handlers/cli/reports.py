@@ -11,10 +11,10 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from handlers.context import database, settings
+from infra.clock import local_date
 from models import Account, Member, Organisation
 from services import evaluation, privacy
 from services.actors import Actor, actor_for_account, actor_for_member
-from services.clock import local_date
 from services.errors import DomainError
 from services.evaluation import points
 from services.reads import reports

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.context import database
+from infra.clock import local_text
 from models import Organisation, OrgKind
-from services.clock import local_text
 from services.errors import DomainError
 from services.org import bindcodes, roster
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from infra.clock import local_date, now_utc
 from models import (
     Commitment,
     CommitmentRequest,
@@ -25,7 +26,6 @@ from models import (
 )
 from services import timeline
 from services.actors import Actor
-from services.clock import local_date, now_utc
 from services.commitments import quantify
 from services.errors import (
     Conflict,

@@ -4,11 +4,9 @@ Import from this package rather than from its modules."""
 
 from .grades import (
     BRANCH_GRADES,
-    EMPTY,
     GRADES,
     MUTUAL_RATINGS,
     RATING_LABELS,
-    Satisfaction,
     branch_grades,
     confirm_log,
     grade_branch,
@@ -20,8 +18,13 @@ from .grades import (
     mutual_summary_for,
     parse_half,
     rate_request,
+)
+from .satisfaction import (
+    EMPTY,
+    Satisfaction,
     satisfaction,
     satisfaction_by_branch,
+    satisfaction_by_member,
     satisfaction_of_member,
     tally,
 )
@@ -46,6 +49,7 @@ __all__ = [
     "rate_request",
     "satisfaction",
     "satisfaction_by_branch",
+    "satisfaction_by_member",
     "satisfaction_of_member",
     "tally",
 ]

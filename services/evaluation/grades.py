@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from infra.clock import now_utc
 from models import (
     Account,
     Commitment,
@@ -29,7 +30,6 @@ from models import (
 )
 from services import requests
 from services.actors import Actor
-from services.clock import now_utc
 from services.commitments import quantify
 from services.errors import PermissionDenied, ValidationError
 from services.evaluation import points
@@ -44,27 +44,6 @@ GRADES = {
 MUTUAL_RATINGS = {"good": "好", "fair": "较好", "average": "一般", "poor": "差"}
 # Branches are graded 好 / 较好 / 一般 / 差 at year end (members: 优秀 … 不合格).
 BRANCH_GRADES = dict(MUTUAL_RATINGS)
-GOOD_RATINGS = (Rating.SATISFIED.value, Rating.BASICALLY_SATISFIED.value)
-
-
-@dataclass(frozen=True)
-class Satisfaction:
-    total: int
-    satisfied: int
-    basically: int
-    unsatisfied: int
-
-    @property
-    def rate(self) -> float | None:
-        return (self.satisfied + self.basically) / self.total if self.total else None
-
-    @property
-    def percent(self) -> int | None:
-        r = self.rate
-        return None if r is None else round(r * 100)
-
-
-EMPTY = Satisfaction(0, 0, 0, 0)
 
 
 def _check_comment(comment: str) -> str:
@@ -364,62 +343,3 @@ def mutual_summary_for(
 
 
 # -- satisfaction rates ----------------------------------------------------------------------
-
-
-def _ratings_query(org: Organisation, year: int | None):  # type: ignore[no-untyped-def]
-    q = (
-        select(Evaluation.subject_member_id, Evaluation.subject_org_id, Evaluation.rating)
-        .join(Organisation, Organisation.id == Evaluation.subject_org_id)
-        .where(
-            Evaluation.kind == EvaluationKind.RESIDENT_RATING.value,
-            Organisation.path.startswith(org.path),
-        )
-    )
-    if year is not None:
-        q = q.where(Evaluation.period.startswith(str(year)))
-    return q
-
-
-def tally(ratings: list[str]) -> Satisfaction:
-    return Satisfaction(
-        len(ratings),
-        ratings.count(Rating.SATISFIED.value),
-        ratings.count(Rating.BASICALLY_SATISFIED.value),
-        ratings.count(Rating.UNSATISFIED.value),
-    )
-
-
-def satisfaction_by_member(
-    session: Session, org: Organisation, year: int | None = None
-) -> dict[int, Satisfaction]:
-    by: dict[int, list[str]] = defaultdict(list)
-    for mid, _oid, rating in session.execute(_ratings_query(org, year)):
-        if mid is not None:
-            by[mid].append(rating)
-    return {k: tally(v) for k, v in by.items()}
-
-
-def satisfaction_by_branch(
-    session: Session, org: Organisation, year: int | None = None
-) -> dict[int, Satisfaction]:
-    by: dict[int, list[str]] = defaultdict(list)
-    for _mid, oid, rating in session.execute(_ratings_query(org, year)):
-        by[oid].append(rating)
-    return {k: tally(v) for k, v in by.items()}
-
-
-def satisfaction(session: Session, org: Organisation, year: int | None = None) -> Satisfaction:
-    """The whole subtree (a township, or one branch)."""
-    return tally([r for _m, _o, r in session.execute(_ratings_query(org, year))])
-
-
-def satisfaction_of_member(
-    session: Session, member: Member, year: int | None = None
-) -> Satisfaction:
-    q = select(Evaluation.rating).where(
-        Evaluation.kind == EvaluationKind.RESIDENT_RATING.value,
-        Evaluation.subject_member_id == member.id,
-    )
-    if year is not None:
-        q = q.where(Evaluation.period.startswith(str(year)))
-    return tally(list(session.scalars(q)))

@@ -27,6 +27,7 @@ from datetime import UTC, date, datetime, time
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
+from infra.clock import local_date, local_tz, now_utc
 from models import (
     Commitment,
     CommitmentStatus,
@@ -40,10 +41,9 @@ from models import (
     RequestStatus,
     TargetKind,
 )
+from services import progress
 from services.actors import Actor
-from services.clock import LOCAL_TZ, local_date, now_utc
 from services.errors import PermissionDenied
-from services.fulfilment import progress
 
 VERIFIED_LOG = "verified_log"
 COMMITMENT_COMPLETED = "commitment_completed"
@@ -59,7 +59,7 @@ RULE_LABELS = {
 
 
 def _end_of_local_day(day: date) -> datetime:
-    return datetime.combine(day, time(23, 59), tzinfo=LOCAL_TZ).astimezone(UTC)
+    return datetime.combine(day, time(23, 59), tzinfo=local_tz()).astimezone(UTC)
 
 
 Key = tuple[int, str, str, int]  # (member, rule, source type, source id): one ledger line
@@ -362,8 +362,8 @@ def ledger(session: Session, member_id: int, year: int | None = None) -> list[Po
 
 
 def _year_bounds(year: int) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
-    start = datetime(year, 1, 1, tzinfo=LOCAL_TZ).astimezone(UTC)
-    end = datetime(year + 1, 1, 1, tzinfo=LOCAL_TZ).astimezone(UTC)
+    start = datetime(year, 1, 1, tzinfo=local_tz()).astimezone(UTC)
+    end = datetime(year + 1, 1, 1, tzinfo=local_tz()).astimezone(UTC)
     return PointsEntry.occurred_at >= start, PointsEntry.occurred_at < end
 
 
@@ -449,7 +449,7 @@ def star_nominations(
     min_ratings: int,
 ) -> list[Nomination]:
     """闪亮之星: from the top of the index, members whose satisfaction rate reaches the bar."""
-    from services.evaluation.grades import satisfaction_by_member
+    from services.evaluation.satisfaction import satisfaction_by_member
 
     sat = satisfaction_by_member(session, org, year)
     out: list[Nomination] = []

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from sqlalchemy import Select, false, or_, select
 from sqlalchemy.orm import Session
 
+from infra.clock import local_date, now_utc
 from models import (
     Commitment,
     CommitmentStatus,
@@ -18,8 +19,8 @@ from models import (
     Photo,
     Role,
 )
+from services import progress
 from services.actors import Actor
-from services.clock import local_date, now_utc
 from services.commitments import quantify
 from services.errors import (
     Conflict,
@@ -28,7 +29,6 @@ from services.errors import (
     ValidationError,
 )
 from services.evaluation import points
-from services.fulfilment import progress
 
 MAX_QUANTITY = 10_000
 MAX_NOTE = 1000

@@ -17,9 +17,9 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from infra.clock import now_utc
 from models import Photo
 from services.actors import Actor
-from services.clock import now_utc
 from services.errors import ValidationError
 
 # Pillow format → (content type, file extension)

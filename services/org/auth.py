@@ -15,6 +15,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from infra.clock import now_utc
 from models import (
     Account,
     Member,
@@ -22,7 +23,6 @@ from models import (
     Role,
     RoleGrant,
 )
-from services.clock import now_utc
 from services.errors import (
     Conflict,
     DomainError,

@@ -15,13 +15,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from infra.clock import now_utc
 from models import (
     Account,
     BindCode,
     Member,
     Organisation,
 )
-from services.clock import now_utc
 from services.errors import Conflict, ValidationError
 
 # No 0/O, 1/I: codes are read off paper by people with old phones and older eyes.

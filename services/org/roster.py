@@ -25,6 +25,7 @@ from openpyxl.styles import Font, PatternFill
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from infra.clock import local_date
 from models import (
     Household,
     Member,
@@ -34,7 +35,6 @@ from models import (
     Role,
     RoleGrant,
 )
-from services.clock import local_date
 from services.errors import DomainError
 
 PUBLIC_CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from infra.clock import now_utc
 from models import (
     Account,
     Organisation,
@@ -23,7 +24,6 @@ from models import (
 )
 from services import privacy
 from services.actors import Actor, actor_for_account
-from services.clock import now_utc
 from services.errors import (
     DomainError,
     NotFound,

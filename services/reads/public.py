@@ -14,6 +14,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from infra.clock import local_text
 from models import (
     Commitment,
     CommitmentStatus,
@@ -25,12 +26,10 @@ from models import (
     Request,
     TimelineEntry,
 )
-from services import evaluation, privacy, requests, timeline
-from services.clock import local_text
+from services import evaluation, privacy, progress, requests, timeline
 from services.commitments import quantify
 from services.errors import NotFound
-from services.fulfilment import progress
-from services.fulfilment.progress import Progress, State
+from services.progress import Progress, State
 
 BAR_CLASS = {
     State.NOT_STARTED: "on_track",

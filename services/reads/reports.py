@@ -18,6 +18,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from infra.clock import local_date, local_tz
 from models import (
     Commitment,
     CommitmentStatus,
@@ -31,13 +32,11 @@ from models import (
     PointsEntry,
     Request,
 )
-from services import evaluation, privacy
-from services.clock import LOCAL_TZ, local_date
+from services import evaluation, privacy, progress
 from services.commitments import quantify
 from services.errors import ValidationError
 from services.evaluation import points
-from services.fulfilment import progress
-from services.fulfilment.progress import State
+from services.progress import State
 
 DONE_STATES = (State.COMPLETED, State.COMPLETED_LATE)
 
@@ -49,8 +48,8 @@ def _check_year(year: int) -> None:
 
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
     """UTC instants for [start 00:00, end+1 00:00) in local time."""
-    s = datetime.combine(start, time(0), tzinfo=LOCAL_TZ).astimezone(UTC)
-    e = datetime.combine(end, time(23, 59, 59, 999999), tzinfo=LOCAL_TZ).astimezone(UTC)
+    s = datetime.combine(start, time(0), tzinfo=local_tz()).astimezone(UTC)
+    e = datetime.combine(end, time(23, 59, 59, 999999), tzinfo=local_tz()).astimezone(UTC)
     return s, e
 
 

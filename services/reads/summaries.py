@@ -21,6 +21,7 @@ from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from infra.clock import local_tz, now_utc
 from models import (
     Account,
     Commitment,
@@ -35,9 +36,8 @@ from models import (
     OwnerKind,
     Request,
 )
-from services.clock import LOCAL_TZ, now_utc
+from services import progress
 from services.errors import ValidationError
-from services.fulfilment import progress
 
 MARKDOWN_LIMIT = 4096
 TOP_MEMBERS = 3
@@ -78,8 +78,8 @@ class Period:
         return self.start - timedelta(days=1)
 
     def utc_bounds(self) -> tuple[datetime, datetime]:
-        lo = datetime.combine(self.start, time.min, LOCAL_TZ).astimezone(UTC)
-        hi = datetime.combine(self.end + timedelta(days=1), time.min, LOCAL_TZ).astimezone(UTC)
+        lo = datetime.combine(self.start, time.min, local_tz()).astimezone(UTC)
+        hi = datetime.combine(self.end + timedelta(days=1), time.min, local_tz()).astimezone(UTC)
         return lo, hi
 
 

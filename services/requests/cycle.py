@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from infra.clock import now_utc
 from models import (
     Account,
     Evaluation,
@@ -25,7 +26,6 @@ from models import (
 )
 from services import outbox, timeline
 from services.actors import Actor
-from services.clock import now_utc
 from services.commitments import quantify
 from services.errors import (
     Conflict,

@@ -23,8 +23,8 @@ from markupsafe import escape as html_escape
 from sqlalchemy import func, select
 
 from app import create_app
+from infra.clock import local_date
 from models import FulfilmentLog
-from services.clock import local_date
 from services.reads import summaries
 from tests import factories
 from tests.wechat.conftest import Wx, commitment_fields, oa_config

@@ -15,15 +15,14 @@ from sqlalchemy import select
 
 from app import create_app
 from demo import township as demo
+from infra.clock import local_date
 from models import (
     Account,
     Household,
     Member,
     Organisation,
 )
-from services import privacy
-from services.clock import local_date
-from services.fulfilment import progress
+from services import privacy, progress
 from services.reads import public
 from tests.conftest import make_config
 

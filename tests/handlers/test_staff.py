@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from demo import township as demo
+from infra.clock import now_utc
 from models import (
     Account,
     Commitment,
@@ -19,7 +20,6 @@ from models import (
     OutboundMessage,
     StaffLogin,
 )
-from services.clock import now_utc
 
 WEBHOOK_KEY = "abcd1234-secret-webhook-key-5678wxyz"
 

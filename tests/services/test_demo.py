@@ -7,6 +7,7 @@ from collections import Counter
 from sqlalchemy import func, select
 
 from demo import township as demo
+from infra.clock import local_date
 from models import (
     Account,
     Base,
@@ -18,8 +19,7 @@ from models import (
     Request,
     RoleGrant,
 )
-from services.clock import local_date
-from services.fulfilment import progress
+from services import progress
 
 
 def _row_counts(session) -> dict[str, int]:

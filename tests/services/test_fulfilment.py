@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
+from infra.clock import now_utc
 from services import fulfilment
-from services.clock import now_utc
 from services.errors import Conflict, PermissionDenied, ValidationError
 from tests import factories as f
 

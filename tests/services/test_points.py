@@ -7,12 +7,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from infra.clock import local_date
 from models import PointsEntry
 from services import evaluation, fulfilment, requests
-from services.clock import local_date
 from services.errors import PermissionDenied
 from services.evaluation import points
-from services.fulfilment.progress import period_start
+from services.progress import period_start
 from tests import factories as f
 
 RULES = {

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.fulfilment.progress import (
+from services.progress import (
     State,
     Target,
     compute,

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select, text
 
 from demo import township as demo
+from infra.clock import local_date
 from models import (
     Account,
     FulfilmentLog,
@@ -21,7 +22,6 @@ from models import (
 )
 from services import fulfilment
 from services.actors import SYSTEM
-from services.clock import local_date
 from services.evaluation import points
 from services.reads import reports
 

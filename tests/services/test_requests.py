@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from infra.clock import now_utc
 from models import Evaluation, OutboundMessage, TimelineEntry
 from services import requests as reqs
 from services.actors import SYSTEM
-from services.clock import now_utc
 from services.errors import (
     Conflict,
     NotFound,
