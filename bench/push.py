@@ -4,7 +4,7 @@
 
 Copies the district database to a temporary directory (the outbox rows must not pollute
 it), gives every branch and township a robot (``bench.summary.ensure_robots``), queues the
-month's summaries with ``services.summaries.monthly_summary`` (as the scheduler does), then
+month's summaries with ``scheduler.pushes.monthly_summary`` (as the scheduler does), then
 sends them with the real dispatcher (``services.dispatch.Dispatcher`` with
 ``wechat.robot.RobotSender``) to a local fake robot server (``tests/fakes/robot.py``) that
 enforces WeCom's 20 messages per minute per robot on the real clock. Prints the total time,
@@ -33,7 +33,7 @@ from delivery.dispatcher import Dispatcher
 from infra.config import ROOT
 from models import GroupRobot, OutboundMessage
 from models.db import Database
-from services.reads import summaries
+from scheduler import pushes
 from tests.fakes.robot import FakeRobot
 from wechat.robot import RobotSender
 
@@ -73,7 +73,7 @@ def main() -> None:
         ensure_robots(db)
         with db.session() as s:
             t0 = time.perf_counter()
-            summaries.monthly_summary(s, args.period, "https://jiannuo.example")
+            pushes.monthly_summary(s, args.period, "https://jiannuo.example")
             s.commit()
             queued_seconds = time.perf_counter() - t0
             robots = list(s.execute(select(GroupRobot.id, GroupRobot.webhook_env)))

@@ -4,7 +4,7 @@
     .venv/bin/python -m bench.summary --url sqlite:///bench/data/district.db --period 2026-10
 
 Gives every branch and township a group robot (if it has none), then computes, renders and
-queues the month's summary for all of them — the same ``services.summaries.monthly_summary``
+queues the month's summary for all of them — the same ``scheduler.pushes.monthly_summary``
 the scheduler runs — inside a transaction that is rolled back, so it can be repeated.
 """
 
@@ -19,7 +19,7 @@ from bench.loadgen import machine
 from infra.config import ROOT
 from models import GroupRobot, Organisation, OutboundMessage
 from models.db import Database
-from services.reads import summaries
+from scheduler import pushes
 
 
 def ensure_robots(db: Database) -> int:
@@ -57,7 +57,7 @@ def run(url: str, period: str, repeat: int = 3) -> dict[str, object]:
         session = db.session_factory()
         statements[0] = 0
         started = time.perf_counter()
-        summaries.monthly_summary(session, period, "https://jiannuo.example")
+        pushes.monthly_summary(session, period, "https://jiannuo.example")
         session.flush()
         times.append(time.perf_counter() - started)
         queued = (

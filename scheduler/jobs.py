@@ -22,6 +22,7 @@ from infra import jobs
 from infra.clock import now_utc
 from infra.config import Settings
 from models.db import Database
+from scheduler import pushes
 from services import requests
 from services.reads import summaries
 
@@ -103,29 +104,27 @@ def run_job(
         summaries.month(period)  # validate before recording anything
 
         def work(s: Any) -> str:
-            return summaries.monthly_summary(s, period, base)
+            return pushes.monthly_summary(s, period, base)
     elif name == "quarterly_review":
         summaries.quarter(period)
 
         def work(s: Any) -> str:
-            return summaries.quarterly_review(s, period, base)
+            return pushes.quarterly_review(s, period, base)
     elif name == "halfyear_checkoff":
         summaries.half_year(period)
 
         def work(s: Any) -> str:
-            return summaries.halfyear_checkoff(
-                s, period, base, settings.scheduler.checkoff_threshold
-            )
+            return pushes.halfyear_checkoff(s, period, base, settings.scheduler.checkoff_threshold)
     elif name == "party_day_reminder":
         summaries.month(period)
 
         def work(s: Any) -> str:
-            return summaries.party_day_reminder(s, period, today, base)
+            return pushes.party_day_reminder(s, period, today, base)
     elif name == "daily_reminders":
         day = date.fromisoformat(period)
 
         def work(s: Any) -> str:
-            return summaries.daily_reminders(
+            return pushes.daily_reminders(
                 s,
                 day,
                 settings.scheduler.reminder_days_ahead,

@@ -6,13 +6,15 @@ A dispatcher (scheduler process) sends the rows later; nothing here talks to the
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from infra.clock import now_utc
-from models import Account, OutboundChannel, OutboundMessage
+from models import Account, OutboundChannel, OutboundMessage, OutboundStatus
 
 
 def enqueue(
@@ -60,3 +62,56 @@ def notify_account(
         key,
         recipient=account.oa_openid,
     )
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message for :func:`enqueue_many`."""
+
+    channel: str
+    payload: dict[str, Any]
+    key: str
+    robot_id: int | None = None
+    recipient: str = ""
+
+
+def enqueue_many(session: Session, messages: Sequence[Outgoing]) -> int:
+    """Queue many messages at once, each once per key; returns the number of new rows.
+
+    Keys already queued are skipped (looked up in chunks); the rest are inserted in one
+    executemany, however many groups a district has.
+    """
+    keys = [m.key for m in messages]
+    existing: set[str] = set()
+    for i in range(0, len(keys), 500):
+        existing.update(
+            session.scalars(
+                select(OutboundMessage.idempotency_key).where(
+                    OutboundMessage.idempotency_key.in_(keys[i : i + 500])
+                )
+            )
+        )
+    now = now_utc()
+    rows = []
+    for m in messages:
+        if m.key in existing:
+            continue
+        existing.add(m.key)
+        rows.append(
+            {
+                "channel": m.channel,
+                "robot_id": m.robot_id,
+                "recipient": m.recipient,
+                "payload": json.dumps(m.payload, ensure_ascii=False),
+                "idempotency_key": m.key,
+                "status": OutboundStatus.PENDING.value,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "outcome_unknown": False,
+                "last_error": "",
+                "created_at": now,
+            }
+        )
+    if rows:
+        session.execute(insert(OutboundMessage), rows)
+    return len(rows)

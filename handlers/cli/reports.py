@@ -17,7 +17,7 @@ from services import evaluation, privacy
 from services.actors import Actor, actor_for_account, actor_for_member
 from services.errors import DomainError
 from services.evaluation import points
-from services.reads import reports
+from services.reads import checkoff, reports, summaries
 
 report_cli = AppGroup("report", help="报表：主题党日、季度讲评、半年销号、年度考评")
 points_cli = AppGroup("points", help="先锋指数：同步积分、排名、闪亮之星")
@@ -118,11 +118,23 @@ def quarterly(org_id: int, year: int, quarter: int, out: str | None) -> None:
 @click.option("--out", default=None)
 def half_year(org_id: int, year: int, half: int, out: str | None) -> None:
     """半年销号情况，点名进度滞后的支部。"""
-    with database().session() as session:
-        text = reports.half_year_checkoff(
-            session, _org(session, org_id), year, half, settings().reports.yellow_flag_below_percent
+    period = summaries.half_year(f"{year}H{half}")
+    threshold = settings().scheduler.checkoff_threshold
+    try:
+        with database().session() as session:
+            c = checkoff.half_year(session, _org(session, org_id), period, threshold)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    lines = [f"{c.township} {period.label} 承诺销号情况（销号线 {threshold}%）", ""]
+    for r in c.rows:
+        pct = "暂无" if r.completion is None else f"{r.completion}%"
+        lines.append(
+            f"- {r.branch}：承诺 {r.commitments} 项，销号 {r.completed} 项，完成率 {pct}"
+            + ("（进度滞后）" if r.slow else "")
         )
-    _write(text, out)
+    slow = "、".join(r.branch for r in c.slow) or "无"
+    lines += ["", f"进度滞后（低于 {threshold}%）的支部：{slow}。"]
+    _write("\n".join(lines), out)
 
 
 @report_cli.command("link")

@@ -1,5 +1,5 @@
 """督诺 and 用诺 reports: the monthly party-day draft per member, the quarterly branch review,
-the half-year check-off and the year-end workbook (.xlsx) and CSV.
+and the year-end workbook (.xlsx) and CSV.
 
 Drafts are plain text meant to be edited by the secretary before the meeting. Exports never
 carry a resident's name or phone (ratings are listed by request number and member only).
@@ -213,67 +213,6 @@ def quarterly_review(
     lines += ["", "三、讲评意见"]
     lines.append("进度落后的党员：" + ("、".join(lagging) if lagging else "无") + "。")
     lines.append("（请支部书记补充）")
-    return "\n".join(lines)
-
-
-# -- half-year check-off ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CheckoffRow:
-    branch: str
-    commitments: int
-    completed: int
-    completion: int
-    slow: bool
-
-
-def half_year_rows(
-    session: Session,
-    township: Organisation,
-    year: int,
-    half: int,
-    yellow_below: int,
-    on: date | None = None,
-) -> list[CheckoffRow]:
-    _check_year(year)
-    if half not in (1, 2):
-        raise ValidationError("half", "半年只能是 1（上半年）或 2（下半年）")
-    start = date(year, 1 if half == 1 else 7, 1)
-    end = _month_end(year, 6 if half == 1 else 12)
-    on = min(on or local_date(), end)
-    rows = []
-    for b in _branches(session, township):
-        cs = _commitments(session, b.id, start, end)
-        prog = progress.progress_of(session, cs, on)
-        completion = sum(p.percent for p in prog.values()) // len(prog) if prog else 0
-        completed = sum(1 for p in prog.values() if p.state in DONE_STATES)
-        rows.append(CheckoffRow(b.name, len(cs), completed, completion, completion < yellow_below))
-    return rows
-
-
-def half_year_checkoff(
-    session: Session,
-    township: Organisation,
-    year: int,
-    half: int,
-    yellow_below: int,
-    on: date | None = None,
-) -> str:
-    """半年销号: completed commitments are checked off; slow branches are named."""
-    rows = half_year_rows(session, township, year, half, yellow_below, on)
-    label = "上半年" if half == 1 else "下半年"
-    lines = [f"{township.name} {year}年{label} 承诺销号情况", ""]
-    for r in rows:
-        lines.append(
-            f"- {r.branch}：承诺 {r.commitments} 项，销号 {r.completed} 项，平均进度 {r.completion}%"
-            + ("（进度滞后）" if r.slow else "")
-        )
-    slow = [r.branch for r in rows if r.slow]
-    lines += [
-        "",
-        f"进度滞后（低于 {yellow_below}%）的支部：" + ("、".join(slow) if slow else "无") + "。",
-    ]
     return "\n".join(lines)
 
 

@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from app import create_app
 from infra.clock import local_date
 from models import FulfilmentLog
+from scheduler import pushes
 from services.reads import summaries
 from tests import factories
 from tests.wechat.conftest import Wx, commitment_fields, oa_config
@@ -100,7 +101,7 @@ def test_unicode_survives_message_log_page_summary(sqlite_url: str, tmp_path: Pa
         # → summary: renders, counts the logs, carries the name intact
         with db.session() as s:
             figures = summaries.compute(s, period)
-            text_md = summaries.render_branch(
+            text_md = pushes.render_branch(
                 figures.branches[branch_id], period, "https://jn.example"
             )
         assert f"**本期践诺**：{n_logs} 条记录" in text_md

@@ -26,6 +26,7 @@ from models import (
     Request,
 )
 from models.db import Database
+from scheduler import pushes
 from services.reads import summaries
 from tests import factories
 
@@ -104,14 +105,14 @@ def test_query_count_same_for_3_and_30_branches(session: Session) -> None:
     township = _district(session, 3)
     session.commit()
     with count_statements(session) as few:
-        detail = summaries.monthly_summary(session, "2026-10", BASE)
+        detail = pushes.monthly_summary(session, "2026-10", BASE)
     session.commit()
     assert detail.startswith("4 个群")
     session.execute(delete(OutboundMessage))
     _district(session, 27, township)
     session.commit()
     with count_statements(session) as many:
-        detail = summaries.monthly_summary(session, "2026-10", BASE)
+        detail = pushes.monthly_summary(session, "2026-10", BASE)
     session.commit()
     assert detail.startswith("31 个群")
     assert len(session.scalars(select(OutboundMessage)).all()) == 31
@@ -188,12 +189,12 @@ def test_demo_township_october_numbers_match_direct_sql(session: Session) -> Non
     ]
     # the rendered text carries the same numbers
     for b in figures.branches.values():
-        rendered = summaries.render_branch(b, figures.period, BASE)
+        rendered = pushes.render_branch(b, figures.period, BASE)
         assert f"党员 {b.members} 人，作出承诺 {b.members_committed} 人" in rendered
         assert f"**本期践诺**：{b.logs} 条记录" in rendered
         assert f"/o/{b.code}/board" in rendered
         assert len(rendered.encode()) <= 4096
-    rendered_t = summaries.render_township(township, figures.period, BASE)
+    rendered_t = pushes.render_township(township, figures.period, BASE)
     for name in (b.name for b in figures.branches.values()):
         assert name in rendered_t
     for b in figures.branches.values():
@@ -203,10 +204,10 @@ def test_demo_township_october_numbers_match_direct_sql(session: Session) -> Non
         print(
             "\n\n".join(
                 [
-                    summaries.render_branch(b, figures.period, "http://127.0.0.1:5000")
+                    pushes.render_branch(b, figures.period, "http://127.0.0.1:5000")
                     for b in figures.branches.values()
                 ]
-                + [summaries.render_township(township, figures.period, "http://127.0.0.1:5000")]
+                + [pushes.render_township(township, figures.period, "http://127.0.0.1:5000")]
             )
         )
 
@@ -218,7 +219,7 @@ def test_long_summary_is_split_in_order(session: Session) -> None:
         m = factories.member(session, tree["branch"], name=f"长名字党员第{i:03d}号")
         factories.published(session, m, start_date=date(2026, 1, 1))
     session.commit()
-    summaries.monthly_summary(session, "2026-10", BASE)
+    pushes.monthly_summary(session, "2026-10", BASE)
     session.commit()
     rows = session.scalars(select(OutboundMessage).order_by(OutboundMessage.id)).all()
     assert len(rows) > 1
@@ -230,7 +231,7 @@ def test_long_summary_is_split_in_order(session: Session) -> None:
     joined = "\n".join(contents)
     assert joined.index("长名字党员第000号") < joined.index("长名字党员第399号")
     # running it again adds nothing
-    summaries.monthly_summary(session, "2026-10", BASE)
+    pushes.monthly_summary(session, "2026-10", BASE)
     session.commit()
     assert len(session.scalars(select(OutboundMessage)).all()) == len(rows)
 

@@ -179,9 +179,3 @@ def test_quarterly_and_half_year_drafts(session, township):
     )
     review = reports.quarterly_review(session, branch, YEAR, 2)
     assert f"{branch.name} {YEAR}年第2季度" in review and "进度落后的党员" in review
-    checkoff = reports.half_year_checkoff(session, township, YEAR, 1, 60)
-    for b in session.scalars(select(Organisation.name).where(Organisation.kind == "branch")):
-        assert b in checkoff
-    rows = reports.half_year_rows(session, township, YEAR, 1, 60)
-    slow = [r.branch for r in rows if r.slow]
-    assert ("进度滞后（低于 60%）的支部：" + ("、".join(slow) if slow else "无")) in checkoff
