@@ -10,6 +10,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from handlers import documents
 from handlers.context import database, settings
 from infra.clock import local_date
 from models import Account, Member, Organisation
@@ -17,7 +18,7 @@ from services import evaluation, privacy
 from services.actors import Actor, actor_for_account, actor_for_member
 from services.errors import DomainError
 from services.evaluation import points
-from services.reads import checkoff, reports, summaries
+from services.reads import checkoff, drafts, reports, summaries
 
 report_cli = AppGroup("report", help="报表：主题党日、季度讲评、半年销号、年度考评")
 points_cli = AppGroup("points", help="先锋指数：同步积分、排名、闪亮之星")
@@ -72,7 +73,7 @@ def party_day(member_id: int, month: str, out: str | None) -> None:
         m = session.get(Member, member_id)
         if m is None:
             raise click.ClickException(f"找不到编号为 {member_id} 的党员")
-        text = reports.party_day_draft(session, m, year, mon)
+        text = documents.party_day_text(drafts.party_day(session, m, year, mon))
     _write(text, out)
 
 
@@ -94,7 +95,7 @@ def party_day_branch(org_id: int, month: str, out: str | None) -> None:
             .order_by(Member.name)
         )
         text = "\n\n------\n\n".join(
-            reports.party_day_draft(session, m, year, mon) for m in members
+            documents.party_day_text(drafts.party_day(session, m, year, mon)) for m in members
         )
     _write(text, out)
 
@@ -107,7 +108,9 @@ def party_day_branch(org_id: int, month: str, out: str | None) -> None:
 def quarterly(org_id: int, year: int, quarter: int, out: str | None) -> None:
     """支部季度讲评草稿。"""
     with database().session() as session:
-        text = reports.quarterly_review(session, _org(session, org_id), year, quarter)
+        text = documents.quarterly_text(
+            drafts.quarter_review(session, _org(session, org_id), year, quarter)
+        )
     _write(text, out)
 
 

@@ -1,7 +1,6 @@
-"""督诺 and 用诺 reports: the monthly party-day draft per member, the quarterly branch review,
-and the year-end workbook (.xlsx) and CSV.
+"""用诺 reports: the year-end workbook (.xlsx) and CSV.
 
-Drafts are plain text meant to be edited by the secretary before the meeting. Exports never
+Exports never
 carry a resident's name or phone (ratings are listed by request number and member only).
 """
 
@@ -11,210 +10,28 @@ import csv
 import io
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from infra.clock import local_date, local_tz
+from infra.clock import local_date
 from models import (
     Commitment,
-    CommitmentStatus,
     Evaluation,
     EvaluationKind,
     FulfilmentLog,
     Member,
     Organisation,
-    OrgKind,
     OwnerKind,
     PointsEntry,
-    Request,
 )
 from services import evaluation, privacy, progress
 from services.commitments import quantify
-from services.errors import ValidationError
 from services.evaluation import points
-from services.progress import State
-
-DONE_STATES = (State.COMPLETED, State.COMPLETED_LATE)
-
-
-def _check_year(year: int) -> None:
-    if not 2000 <= year <= 2100:
-        raise ValidationError("year", "年份应为四位数字，例如 2026")
-
-
-def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    """UTC instants for [start 00:00, end+1 00:00) in local time."""
-    s = datetime.combine(start, time(0), tzinfo=local_tz()).astimezone(UTC)
-    e = datetime.combine(end, time(23, 59, 59, 999999), tzinfo=local_tz()).astimezone(UTC)
-    return s, e
-
-
-def _month_end(year: int, month: int) -> date:
-    return progress.period_end(date(year, month, 1), "monthly")
-
-
-def _branches(session: Session, org: Organisation) -> list[Organisation]:
-    if org.kind == OrgKind.BRANCH.value:
-        return [org]
-    return list(
-        session.scalars(
-            select(Organisation)
-            .where(
-                Organisation.kind == OrgKind.BRANCH.value, Organisation.path.startswith(org.path)
-            )
-            .order_by(Organisation.sort_order, Organisation.id)
-        )
-    )
-
-
-def _commitments(session: Session, branch_id: int, start: date, end: date) -> list[Commitment]:
-    """Published commitments of the branch (its own and its members') in force in [start, end]."""
-    return list(
-        session.scalars(
-            select(Commitment)
-            .where(
-                Commitment.org_id == branch_id,
-                Commitment.status == CommitmentStatus.PUBLISHED.value,
-                Commitment.start_date <= end,
-                Commitment.end_date >= start,
-            )
-            .options(selectinload(Commitment.member))
-            .order_by(Commitment.owner_kind, Commitment.member_id, Commitment.id)
-        )
-    )
-
-
-def _logs(
-    session: Session, branch_id: int, start: date, end: date, member_id: int | None = None
-) -> list[FulfilmentLog]:
-    q = (
-        select(FulfilmentLog)
-        .join(Commitment, Commitment.id == FulfilmentLog.commitment_id)
-        .where(
-            Commitment.org_id == branch_id,
-            FulfilmentLog.happened_on >= start,
-            FulfilmentLog.happened_on <= end,
-        )
-        .options(selectinload(FulfilmentLog.commitment))
-        .order_by(FulfilmentLog.happened_on, FulfilmentLog.id)
-    )
-    if member_id is not None:
-        q = q.where(FulfilmentLog.member_id == member_id)
-    return list(session.scalars(q))
-
-
-def _fmt_day(d: date) -> str:
-    return f"{d.month}月{d.day}日"
-
-
-# -- monthly party day -------------------------------------------------------------------------
-
-
-def party_day_draft(
-    session: Session, member: Member, year: int, month: int, on: date | None = None
-) -> str:
-    """A member's 主题党日 report for a month, drafted from their logs (edit before use)."""
-    _check_year(year)
-    if not 1 <= month <= 12:
-        raise ValidationError("month", "月份应为 1 到 12")
-    start, end = date(year, month, 1), _month_end(year, month)
-    on = min(on or local_date(), end)
-    branch = session.get_one(Organisation, member.org_id)
-    logs = _logs(session, branch.id, start, end, member.id)
-    mine = [c for c in _commitments(session, branch.id, start, end) if c.member_id == member.id]
-    prog = progress.progress_of(session, mine, on)
-    lines = [f"{year}年{month}月主题党日 践诺情况汇报", f"党员：{member.name}（{branch.name}）", ""]
-    lines.append(f"一、本月践诺（共 {len(logs)} 次）")
-    if not logs:
-        lines.append("本月没有践诺记录。")
-    for i, entry in enumerate(logs, start=1):
-        c = entry.commitment
-        note = f"：{privacy.scrub(entry.note)}" if entry.note else ""
-        mark = "（已核实）" if entry.verified_at else ""
-        lines.append(
-            f"{i}. {_fmt_day(entry.happened_on)} {c.title}，{entry.quantity}{c.unit}{note}{mark}"
-        )
-    lines += ["", "二、承诺进度"]
-    if not mine:
-        lines.append("暂无公开承诺。")
-    for c in mine:
-        p = prog[c.id]
-        due = (
-            f"，下次截止 {p.next_due.isoformat()}"
-            if p.next_due and p.state not in DONE_STATES
-            else ""
-        )
-        lines.append(f"- {c.title}：{p.label}，{p.percent}%{due}")
-    lines += ["", "三、存在不足和下月打算", "（请本人补充）"]
-    return "\n".join(lines)
-
-
-# -- quarterly branch review ----------------------------------------------------------------------
-
-
-def quarterly_review(
-    session: Session, branch: Organisation, year: int, quarter: int, on: date | None = None
-) -> str:
-    """季度讲评: each member's logs and progress, the lagging named, requests handled."""
-    _check_year(year)
-    if quarter not in (1, 2, 3, 4):
-        raise ValidationError("quarter", "季度应为 1 到 4")
-    start = date(year, 3 * quarter - 2, 1)
-    end = _month_end(year, 3 * quarter)
-    on = min(on or local_date(), end)
-    commitments = _commitments(session, branch.id, start, end)
-    prog = progress.progress_of(session, commitments, on)
-    logs = _logs(session, branch.id, start, end)
-    s, e = _bounds(start, end)
-    reqs = list(
-        session.scalars(
-            select(Request).where(
-                Request.org_id == branch.id, Request.created_at >= s, Request.created_at <= e
-            )
-        )
-    )
-    resolved = sum(1 for r in reqs if r.resolved_at is not None)
-    lines = [f"{branch.name} {year}年第{quarter}季度 践诺讲评", ""]
-    done = sum(1 for c in commitments if prog[c.id].state in DONE_STATES)
-    lines.append(
-        f"本季度公开承诺 {len(commitments)} 项，已完成 {done} 项；践诺记录 {len(logs)} 次；"
-        f"收到群众诉求 {len(reqs)} 件，已办结 {resolved} 件。"
-    )
-    lines += ["", "一、支部承诺"]
-    for c in commitments:
-        if c.owner_kind == OwnerKind.BRANCH.value:
-            lines.append(f"- {c.title}：{prog[c.id].label}，{prog[c.id].percent}%")
-    lines += ["", "二、党员践诺"]
-    per_member: dict[int, int] = {}
-    for entry in logs:
-        if entry.member_id:
-            per_member[entry.member_id] = per_member.get(entry.member_id, 0) + 1
-    lagging = []
-    for m in session.scalars(
-        select(Member)
-        .where(Member.org_id == branch.id, Member.active.is_(True))
-        .order_by(Member.name, Member.id)
-    ):
-        mine = [c for c in commitments if c.member_id == m.id]
-        if not mine:
-            continue
-        worst = [prog[c.id] for c in mine if prog[c.id].state in (State.BEHIND, State.OVERDUE)]
-        mark = "（需加油）" if worst else ""
-        lines.append(
-            f"- {m.name}：践诺 {per_member.get(m.id, 0)} 次，承诺 {len(mine)} 项"
-            f"，平均进度 {sum(prog[c.id].percent for c in mine) // len(mine)}%{mark}"
-        )
-        if worst:
-            lagging.append(m.name)
-    lines += ["", "三、讲评意见"]
-    lines.append("进度落后的党员：" + ("、".join(lagging) if lagging else "无") + "。")
-    lines.append("（请支部书记补充）")
-    return "\n".join(lines)
-
+from services.reads import ledger
 
 # -- year-end workbook ---------------------------------------------------------------------------------
 
@@ -254,7 +71,7 @@ class BranchYear:
             self.branch.name,
             len(self.members),
             len(self.commitments),
-            sum(1 for p in self.progress.values() if p.state in DONE_STATES),
+            sum(1 for p in self.progress.values() if p.state in ledger.DONE_STATES),
             len(self.logs),
             sum(1 for x in self.logs if x.verified_at is not None),
             sat.total,
@@ -276,7 +93,7 @@ def _branch_year(session: Session, branch: Organisation, year: int, on: date) ->
             .order_by(Member.name, Member.id)
         )
     )
-    commitments = _commitments(session, branch.id, start, end)
+    commitments = ledger.commitments(session, branch.id, start, end)
     ratings = list(
         session.scalars(
             select(Evaluation)
@@ -288,7 +105,7 @@ def _branch_year(session: Session, branch: Organisation, year: int, on: date) ->
             .order_by(Evaluation.id)
         )
     )
-    s, e = _bounds(start, end)
+    s, e = ledger.bounds(start, end)
     pts: dict[int, int] = dict(
         session.execute(  # type: ignore[arg-type]
             select(PointsEntry.member_id, func.sum(PointsEntry.points))
@@ -312,7 +129,7 @@ def _branch_year(session: Session, branch: Organisation, year: int, on: date) ->
         members,
         commitments,
         progress.progress_of(session, commitments, on),
-        _logs(session, branch.id, start, end),
+        ledger.logs(session, branch.id, start, end),
         ratings,
         {int(k): int(v) for k, v in pts.items()},
         member_grades,
@@ -323,9 +140,9 @@ def _branch_year(session: Session, branch: Organisation, year: int, on: date) ->
 def year_end_data(
     session: Session, org: Organisation, year: int, on: date | None = None
 ) -> list[BranchYear]:
-    _check_year(year)
+    ledger.check_year(year)
     on = min(on or local_date(), date(year, 12, 31))
-    return [_branch_year(session, b, year, on) for b in _branches(session, org)]
+    return [_branch_year(session, b, year, on) for b in ledger.branches(session, org)]
 
 
 def summary_rows(data: list[BranchYear]) -> list[list[object]]:

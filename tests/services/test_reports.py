@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select, text
 
 from demo import township as demo
+from handlers import documents
 from infra.clock import local_date
 from models import (
     Account,
@@ -23,7 +24,7 @@ from models import (
 from services import fulfilment
 from services.actors import SYSTEM
 from services.evaluation import points
-from services.reads import reports
+from services.reads import drafts, ledger, reports
 
 RULES = {
     "verified_log": 2,
@@ -161,12 +162,12 @@ def test_party_day_draft_lists_the_months_logs(session, township):
     ).one()
     member = session.get(Member, row[0])
     day = row[1] if isinstance(row[1], date) else date.fromisoformat(str(row[1]))
-    draft = reports.party_day_draft(session, member, day.year, day.month)
+    draft = documents.party_day_text(drafts.party_day(session, member, day.year, day.month))
     n = session.execute(
         text(
             "SELECT count(*) FROM fulfilment_log WHERE member_id = :m AND happened_on BETWEEN :s AND :e"
         ),
-        {"m": member.id, "s": day.replace(day=1), "e": reports._month_end(day.year, day.month)},
+        {"m": member.id, "s": day.replace(day=1), "e": ledger.month_end(day.year, day.month)},
     ).scalar()
     assert f"{day.year}年{day.month}月主题党日" in draft and member.name in draft
     assert f"本月践诺（共 {n} 次）" in draft
@@ -177,5 +178,5 @@ def test_quarterly_and_half_year_drafts(session, township):
     branch = session.scalar(
         select(Organisation).where(Organisation.kind == "branch").order_by(Organisation.id)
     )
-    review = reports.quarterly_review(session, branch, YEAR, 2)
+    review = documents.quarterly_text(drafts.quarter_review(session, branch, YEAR, 2))
     assert f"{branch.name} {YEAR}年第2季度" in review and "进度落后的党员" in review
