@@ -37,6 +37,7 @@ from services import evaluation as evaluation_service
 from services import fulfilment
 from services.errors import NotFound, ValidationError
 from services.evaluation import points as points_service
+from services.evaluation import standings
 
 F = ma.fields
 
@@ -418,7 +419,7 @@ def ledger(args: dict[str, Any], member_id: int) -> dict[str, Any]:
     _account, actor = current_actor(session)
     member = _member(session, member_id)
     year = args.get("year")
-    entries = points_service.ledger_for(session, actor, member, year)
+    entries = standings.ledger_for(session, actor, member, year)
     rows = [
         {
             "id": e.id,
@@ -450,7 +451,7 @@ def ranking(args: dict[str, Any], org_id: int) -> dict[str, Any]:
     _account, actor = current_actor(session)
     org = _org(session, org_id)
     year = args.get("year")
-    ranked = points_service.ranking_for(session, actor, org, year)
+    ranked = standings.ranking_for(session, actor, org, year)
     names: dict[int, str] = {}
     if ranked:
         names = dict(

@@ -17,7 +17,7 @@ from models import Account, Member, Organisation
 from services import evaluation, privacy
 from services.actors import Actor, actor_for_account, actor_for_member
 from services.errors import DomainError
-from services.evaluation import points
+from services.evaluation import points, standings
 from services.reads import checkoff, drafts, reports, summaries
 
 report_cli = AppGroup("report", help="报表：主题党日、季度讲评、半年销号、年度考评")
@@ -174,7 +174,7 @@ def points_sync(org_id: int | None) -> None:
 def points_ranking(org_id: int, year: int | None, top: int) -> None:
     """先锋指数排名。"""
     with database().session() as session:
-        rows = points.ranking(session, _org(session, org_id), year)[:top]
+        rows = standings.ranking(session, _org(session, org_id), year)[:top]
     for r in rows:
         click.echo(f"{r.rank:>3}. {r.name}  {r.points}")
 

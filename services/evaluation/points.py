@@ -21,10 +21,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from infra.clock import local_date, local_tz, now_utc
@@ -42,8 +41,6 @@ from models import (
     TargetKind,
 )
 from services import progress
-from services.actors import Actor
-from services.errors import PermissionDenied
 
 VERIFIED_LOG = "verified_log"
 COMMITMENT_COMPLETED = "commitment_completed"
@@ -332,73 +329,10 @@ def sync(
 # -- reading ------------------------------------------------------------------------------
 
 
-def ledger_for(
-    session: Session, actor: Actor, member: Member, year: int | None = None
-) -> list[PointsEntry]:
-    """A member's ledger, for the member themself or their secretary / township staff."""
-    own = actor.member_id is not None and actor.member_id == member.id
-    if not (own or actor.manages(session.get_one(Organisation, member.org_id))):
-        raise PermissionDenied("只能查看自己的积分明细；书记和街镇管理员可以查看本支部党员的")
-    return ledger(session, member.id, year)
-
-
-def ranking_for(
-    session: Session, actor: Actor, org: Organisation, year: int | None = None
-) -> list[Ranked]:
-    """The ranking of ``org``'s subtree, for members inside it and those who manage it."""
-    if not actor.manages(org):
-        mine = session.get(Member, actor.member_id) if actor.member_id else None
-        branch = session.get(Organisation, mine.org_id) if mine else None
-        if branch is None or not branch.path.startswith(org.path):
-            raise PermissionDenied("只有本组织的党员、书记和街镇管理员可以查看先锋指数排名")
-    return ranking(session, org, year)
-
-
-def ledger(session: Session, member_id: int, year: int | None = None) -> list[PointsEntry]:
-    q = select(PointsEntry).where(PointsEntry.member_id == member_id)
-    if year is not None:
-        q = q.where(*_year_bounds(year))
-    return list(session.scalars(q.order_by(PointsEntry.occurred_at, PointsEntry.id)))
-
-
-def _year_bounds(year: int) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+def year_bounds(year: int) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     start = datetime(year, 1, 1, tzinfo=local_tz()).astimezone(UTC)
     end = datetime(year + 1, 1, 1, tzinfo=local_tz()).astimezone(UTC)
     return PointsEntry.occurred_at >= start, PointsEntry.occurred_at < end
-
-
-@dataclass(frozen=True)
-class Ranked:
-    rank: int
-    member_id: int
-    name: str
-    org_id: int
-    points: int
-
-
-def ranking(session: Session, org: Organisation, year: int | None = None) -> list[Ranked]:
-    """Active members of ``org``'s subtree by index (ledger sum), highest first; ties share a
-    rank and are listed by name."""
-    join_cond = [PointsEntry.member_id == Member.id]
-    if year is not None:
-        join_cond.extend(_year_bounds(year))  # type: ignore[arg-type]
-    total = func.coalesce(func.sum(PointsEntry.points), 0)
-    rows = session.execute(
-        select(Member.id, Member.name, Member.org_id, total)
-        .join(Organisation, Organisation.id == Member.org_id)
-        .outerjoin(PointsEntry, and_(*join_cond))  # type: ignore[arg-type]
-        .where(Organisation.path.startswith(org.path), Member.active.is_(True))
-        .group_by(Member.id, Member.name, Member.org_id)
-        .order_by(total.desc(), Member.name, Member.id)
-    ).all()
-    out: list[Ranked] = []
-    prev: int | None = None
-    rank = 0
-    for i, (mid, name, org_id, pts) in enumerate(rows, start=1):
-        if pts != prev:
-            rank, prev = i, int(pts)
-        out.append(Ranked(rank, mid, name, org_id, int(pts)))
-    return out
 
 
 def index_of(session: Session, member_id: int, year: int | None = None) -> int:
@@ -406,58 +340,5 @@ def index_of(session: Session, member_id: int, year: int | None = None) -> int:
         PointsEntry.member_id == member_id
     )
     if year is not None:
-        q = q.where(*_year_bounds(year))
+        q = q.where(*year_bounds(year))
     return int(session.scalar(q) or 0)
-
-
-def branch_ranking(
-    session: Session, township: Organisation, year: int | None = None
-) -> list[tuple[Organisation, int]]:
-    """Branches under ``township`` by the sum of their members' indexes."""
-    per_member = ranking(session, township, year)
-    totals: dict[int, int] = defaultdict(int)
-    for r in per_member:
-        totals[r.org_id] += r.points
-    branches = session.scalars(
-        select(Organisation).where(
-            Organisation.kind == "branch", Organisation.path.startswith(township.path)
-        )
-    )
-    return sorted(
-        ((b, totals.get(b.id, 0)) for b in branches),
-        key=lambda t: (-t[1], t[0].sort_order, t[0].id),
-    )
-
-
-@dataclass(frozen=True)
-class Nomination:
-    member_id: int
-    name: str
-    org_id: int
-    points: int
-    satisfaction: float
-    ratings: int
-
-
-def star_nominations(
-    session: Session,
-    org: Organisation,
-    year: int,
-    *,
-    count: int,
-    min_satisfaction: float,
-    min_ratings: int,
-) -> list[Nomination]:
-    """闪亮之星: from the top of the index, members whose satisfaction rate reaches the bar."""
-    from services.evaluation.satisfaction import satisfaction_by_member
-
-    sat = satisfaction_by_member(session, org, year)
-    out: list[Nomination] = []
-    for r in ranking(session, org, year):
-        if len(out) >= count or r.points <= 0:
-            break
-        s = sat.get(r.member_id)
-        if s is None or s.total < min_ratings or s.rate is None or s.rate < min_satisfaction:
-            continue
-        out.append(Nomination(r.member_id, r.name, r.org_id, r.points, s.rate, s.total))
-    return out

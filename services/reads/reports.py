@@ -30,7 +30,7 @@ from models import (
 )
 from services import evaluation, privacy, progress
 from services.commitments import quantify
-from services.evaluation import points
+from services.evaluation import standings
 from services.reads import ledger
 
 # -- year-end workbook ---------------------------------------------------------------------------------
@@ -302,7 +302,7 @@ def star_text(
     min_satisfaction: float,
     min_ratings: int,
 ) -> str:
-    noms = points.star_nominations(
+    noms = standings.star_nominations(
         session, org, year, count=count, min_satisfaction=min_satisfaction, min_ratings=min_ratings
     )
     lines = [

@@ -11,7 +11,7 @@ from infra.clock import local_date
 from models import PointsEntry
 from services import evaluation, fulfilment, requests
 from services.errors import PermissionDenied
-from services.evaluation import points
+from services.evaluation import points, standings
 from services.progress import period_start
 from tests import factories as f
 
@@ -90,7 +90,7 @@ def test_verified_log_earns_once_with_reason(session, world):
     fulfilment.verify_log(session, secretary, entry)
     assert points.sync(session, RULES, world["today"]) == 1
     assert points.sync(session, RULES, world["today"]) == 0  # idempotent
-    (line,) = points.ledger(session, world["zhang"].id)
+    (line,) = standings.ledger(session, world["zhang"].id)
     assert (line.rule, line.points, line.source_type, line.source_id) == (
         "verified_log",
         2,
@@ -112,7 +112,7 @@ def test_completion_counts_only_verified_logs(session, world):
     for entry in logs[:2]:
         fulfilment.verify_log(session, secretary, entry)
     points.sync(session, RULES, world["today"])
-    rules = {e.rule for e in points.ledger(session, world["zhang"].id)}
+    rules = {e.rule for e in standings.ledger(session, world["zhang"].id)}
     assert rules == {"verified_log"}  # target 3, only 2 verified
     fulfilment.verify_log(session, secretary, logs[2])
     points.sync(session, RULES, world["today"])
@@ -133,7 +133,7 @@ def test_resident_served_confirms_a_log_and_that_verifies_it(session, world):
         session, f.as_actor(session, served), entry, "satisfied", "很及时", RULES
     )
     assert entry.verified_at is not None and ev.subject_member_id == world["zhang"].id
-    assert [e.rule for e in points.ledger(session, world["zhang"].id)] == ["verified_log"]
+    assert [e.rule for e in standings.ledger(session, world["zhang"].id)] == ["verified_log"]
     sat = evaluation.satisfaction_of_member(session, world["zhang"])
     assert (sat.total, sat.rate) == (1, 1.0)
 
@@ -154,7 +154,7 @@ def test_request_rated_satisfied_earns_for_the_handler(session, world):
     evaluation.rate_request(session, r_actor, good, "satisfied", "", RULES)
     evaluation.rate_request(session, r_actor, bad, "unsatisfied", "还是没人收", RULES)
     assert points.sync(session, RULES, world["today"]) == 0  # already awarded by rate_request
-    lines = points.ledger(session, world["wang"].id)
+    lines = standings.ledger(session, world["wang"].id)
     assert [(e.rule, e.source_id) for e in lines] == [("request_rated_satisfied", good.id)]
     assert good.number in lines[0].reason
 
@@ -176,7 +176,7 @@ def test_missed_periods_are_negative_and_counted_once(session, world):
     )
     points.sync(session, RULES, today)
     points.sync(session, RULES, today)
-    missed = [e for e in points.ledger(session, world["wang"].id) if e.rule == "period_missed"]
+    missed = [e for e in standings.ledger(session, world["wang"].id) if e.rule == "period_missed"]
     # three whole months ended before this one; the first had its log
     assert len(missed) == 2
     assert all(e.points == -2 and "承诺周期未完成" in e.reason for e in missed)
@@ -201,15 +201,15 @@ def test_rankings_equal_ledger_sums(session, world):
     fulfilment.verify_log(session, secretary, _log(session, world["wang"], wang_c, 3))
     _log(session, world["wang"], wang_c, 2)  # unverified: nothing
     points.sync(session, RULES, world["today"])
-    ranked = points.ranking(session, world["township"])
+    ranked = standings.ranking(session, world["township"])
     assert [r.name for r in ranked][:2] == ["张大爷", "王师傅"]
     for r in ranked:
         assert r.points == _ledger_sum(session, r.member_id)
-        assert all(e.reason for e in points.ledger(session, r.member_id))
+        assert all(e.reason for e in standings.ledger(session, r.member_id))
     assert ranked[0].points == 3 * 2 + 10 and ranked[1].points == 2
-    assert sum(p for _b, p in points.branch_ranking(session, world["township"])) == session.scalar(
-        select(func.sum(PointsEntry.points))
-    )
+    assert sum(
+        p for _b, p in standings.branch_ranking(session, world["township"])
+    ) == session.scalar(select(func.sum(PointsEntry.points)))
 
 
 def test_star_nominations_need_satisfaction(session, world):
@@ -218,11 +218,13 @@ def test_star_nominations_need_satisfaction(session, world):
     points.sync(session, RULES, world["today"])
     year = world["today"].year
     kw = {"count": 3, "min_satisfaction": 0.9, "min_ratings": 1}
-    assert points.star_nominations(session, world["township"], year, **kw) == []  # no ratings yet
+    assert (
+        standings.star_nominations(session, world["township"], year, **kw) == []
+    )  # no ratings yet
     served = f.account(
         session, household=f.household(session, world["branch"], linked=[world["zhang"]])
     )
     entry = _log(session, world["zhang"], world["count_c"], 1)
     evaluation.confirm_log(session, f.as_actor(session, served), entry, "satisfied", "", RULES)
-    (star,) = points.star_nominations(session, world["township"], entry.happened_on.year, **kw)
+    (star,) = standings.star_nominations(session, world["township"], entry.happened_on.year, **kw)
     assert star.name == "张大爷" and star.points == points.index_of(session, world["zhang"].id)
