@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
@@ -21,7 +22,9 @@ from sqlalchemy.orm import Session
 from models import Commitment, FulfilmentLog
 
 
-class State:
+class State(StrEnum):
+    """Where a commitment stands at a date (compares equal to its string value)."""
+
     NOT_STARTED = "not_started"
     ON_TRACK = "on_track"
     BEHIND = "behind"
@@ -43,7 +46,7 @@ STATE_LABELS = {
 @dataclass(frozen=True)
 class Progress:
     percent: int
-    state: str
+    state: State
     done: int  # quantity logged (count/deadline) or periods met (periodic)
     target: int  # target quantity (count/deadline) or periods counted so far (periodic)
     total_periods: int  # periodic only: periods in the whole validity period

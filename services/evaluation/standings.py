@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from models import Member, Organisation, PointsEntry
+from models import Member, Organisation, OrgKind, PointsEntry
 from services.actors import Actor
 from services.errors import PermissionDenied
 from services.evaluation import points
@@ -88,7 +88,7 @@ def branch_ranking(
         totals[r.org_id] += r.points
     branches = session.scalars(
         select(Organisation).where(
-            Organisation.kind == "branch", Organisation.path.startswith(township.path)
+            Organisation.kind == OrgKind.BRANCH.value, Organisation.path.startswith(township.path)
         )
     )
     return sorted(

@@ -20,6 +20,7 @@ from models import (
     Account,
     Member,
     Organisation,
+    OrgKind,
     Role,
     RoleGrant,
 )
@@ -232,7 +233,7 @@ def demo_account(
         if member is None:
             township = session.scalar(
                 select(Organisation)
-                .where(Organisation.kind == "township")
+                .where(Organisation.kind == OrgKind.TOWNSHIP.value)
                 .order_by(Organisation.id)
             )
             if township is None:

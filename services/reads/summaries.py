@@ -59,14 +59,14 @@ __all__ = [
 
 TOP_MEMBERS = 3
 STATUS_ORDER = (
-    "published",
-    "pending_township",
-    "pending_branch",
-    "pending_group",
-    "draft",
-    "withdrawn",
+    CommitmentStatus.PUBLISHED,
+    CommitmentStatus.PENDING_TOWNSHIP,
+    CommitmentStatus.PENDING_BRANCH,
+    CommitmentStatus.PENDING_GROUP,
+    CommitmentStatus.DRAFT,
+    CommitmentStatus.WITHDRAWN,
 )
-COMMITTED_STATUSES = ("published", "pending_township", "pending_branch", "pending_group")
+COMMITTED_STATUSES = STATUS_ORDER[:4]
 LAGGING_STATES = (progress.State.BEHIND, progress.State.OVERDUE)
 
 
