@@ -25,6 +25,10 @@ def mask_phone(phone: str | None) -> str:
     digits = re.sub(r"\D", "", phone or "")
     if not digits:
         return ""
+    for prefix in ("0086", "86"):  # +86 136 1234 5670 → 136****5670
+        if digits.startswith(prefix) and len(digits) == len(prefix) + 11:
+            digits = digits[len(prefix) :]
+            break
     if len(digits) >= 11:
         return f"{digits[:3]}****{digits[-4:]}"
     if len(digits) > 4:
