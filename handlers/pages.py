@@ -150,8 +150,17 @@ def board(code: str) -> Response | str:
     org = public.org_by_code(session, code)
     if org.kind == "township":  # a township's wall and board are its overview of branches
         return redirect(url_for("pages.overview", t=org.code))
-    view = public.branch_view(session, org, _today())
-    return render_template("pages/board.html", view=view, today=_today().isoformat())
+    today = _today()
+    view = public.branch_view(session, org, today)
+    cfg = settings().reports
+    flag = public.branch_flag(
+        session,
+        view.org,
+        today,
+        red_count=cfg.red_flag_count,
+        yellow_below=cfg.yellow_flag_below_percent,
+    )
+    return render_template("pages/board.html", view=view, today=today.isoformat(), flag=flag)
 
 
 @bp.get("/m/<code>")

@@ -10,7 +10,14 @@ import re
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-_PHONE_RE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+# A mainland mobile number in free text, however it is written: ``13612345670``,
+# ``136 1234 5670``, ``136-1234-5670``, ``+86 136 1234 5670``, ``+86-136…``, ``86136…``,
+# ``0086 136…``. The country prefix is dropped when masking.
+_SEP = r"[ \t\u00a0\u3000.\-－]?"
+_PHONE_RE = re.compile(
+    r"(?<![\d+])(?:(?:\+|00)?86" + _SEP + r")?"
+    r"(1[3-9]\d)" + _SEP + r"(\d{4})" + _SEP + r"(\d{4})(?!\d)"
+)
 
 
 def mask_phone(phone: str | None) -> str:
@@ -18,6 +25,10 @@ def mask_phone(phone: str | None) -> str:
     digits = re.sub(r"\D", "", phone or "")
     if not digits:
         return ""
+    for prefix in ("0086", "86"):  # +86 136 1234 5670 → 136****5670
+        if digits.startswith(prefix) and len(digits) == len(prefix) + 11:
+            digits = digits[len(prefix) :]
+            break
     if len(digits) >= 11:
         return f"{digits[:3]}****{digits[-4:]}"
     if len(digits) > 4:
@@ -34,7 +45,8 @@ def mask_name(name: str | None) -> str:
 
 
 def scrub(text: str | None) -> str:
-    """Mask every mobile-phone number found in free text that becomes public."""
+    """Mask every mobile-phone number found in free text that becomes public
+    (``+86 136 1234 5670`` → ``136****5670``)."""
     return _PHONE_RE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text or "")
 
 

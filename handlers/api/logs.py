@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session
 
 from handlers.context import db_session, read_session, settings
 from models import FulfilmentLog
-from services import fulfilment
+from services import fulfilment, visibility
 from services.actors import Actor
+from services.reads import public as public_reads
 
 from . import serialize, wx
 from .access import commitment_for, is_owner
@@ -24,6 +25,7 @@ from .base import (
     page_of,
     paginate,
 )
+from .public import log_bodies
 from .schemas import LogCreatedSchema, LogEditIn, LogIn, LogSchema
 
 bp = Blueprint("logs", __name__, url_prefix="/api/v1/commitments", description="践诺记录")
@@ -70,9 +72,17 @@ def index(args: dict[str, int], commitment_id: int) -> dict[str, Any]:
     session = read_session()
     actor = optional_actor(session)
     c = commitment_for(session, actor, commitment_id)
+    owner = is_owner(actor, c)
+    if not owner and visibility.commitment_is_public(c):
+        # Everyone but the author reads the public view: the one read model's logs (public
+        # text only, residents' phones masked), as on the member's card.
+        items, total = paginate(
+            session, public_reads.public_logs_query(FulfilmentLog.commitment_id == c.id), args
+        )
+        return page_body(log_bodies(public_reads.log_views(items)), total, args)
     stmt = select(FulfilmentLog).where(FulfilmentLog.commitment_id == c.id)
-    if not is_owner(actor, c):
-        stmt = stmt.where(FulfilmentLog.content_status.in_(serialize.PUBLIC_CONTENT))
+    if not owner:  # staff reading a commitment that is not public
+        stmt = stmt.where(FulfilmentLog.content_status.in_(visibility.PUBLIC_CONTENT))
     stmt = stmt.order_by(FulfilmentLog.happened_on.desc(), FulfilmentLog.id.desc())
     items, total = paginate(session, stmt, args)
     return page_body(serialize.logs(session, items), total, args)

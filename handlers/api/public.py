@@ -1,51 +1,87 @@
-"""Public reads (no token): organisations, a branch's commitment wall and progress board,
-a member's public card (the QR code on the brick). Only published commitments whose text is
-public, and what the member agreed to show."""
+"""Public reads (no token): organisations, a branch's commitment wall and progress board, a
+member's public card (the QR code on the brick) and a township's overview. Parse → call the
+one public read model (``services.reads.public``, the same the HTML pages use) → serialise."""
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
-
-from handlers.context import read_session
-from models import Commitment, CommitmentStatus, FulfilmentLog, Member, Organisation, OwnerKind
+from handlers.context import read_session, settings
+from infra.clock import local_date
+from models import OrgKind
+from services import commitments as commitment_service
 from services.errors import NotFound
+from services.fulfilment.photos import url_for_key
+from services.reads import public
 
 from . import cache, serialize
 from .base import Blueprint, PageArgs, check_id, page_body, page_of, paginate
-from .schemas import BoardSchema, CardSchema, OrgSchema, OrgsQuery, WallSchema
+from .schemas import BoardSchema, CardSchema, OrgSchema, OrgsQuery, OverviewSchema, WallSchema
 
 bp = Blueprint("public", __name__, url_prefix="/api/v1", description="公开信息（无需登录）")
-
-CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
-CARD_LOGS = 20
 
 
 class OrgsArgs(OrgsQuery, PageArgs):
     pass
 
 
-def _public_commitments(session: Any, *conds: Any) -> list[Commitment]:
-    return list(
-        session.scalars(
-            select(Commitment)
-            .where(
-                Commitment.status == CommitmentStatus.PUBLISHED.value,
-                Commitment.content_status.in_(serialize.PUBLIC_CONTENT),
-                *conds,
-            )
-            .order_by(Commitment.id)
-        )
-    )
+# -- serialisation of the read model ---------------------------------------------------------
 
 
-def _branch(session: Any, org_id: int) -> Organisation:
-    org = session.get(Organisation, check_id(org_id))
-    if org is None:
-        raise NotFound("找不到这个村（社区）党组织")
-    return org
+def commitment_body(item: public.Item, org_name: str, member_name: str | None) -> dict[str, Any]:
+    """A public commitment in ``CommitmentSchema``'s shape, its text as the read model masked it."""
+    c = item.commitment
+    return {
+        "id": c.id,
+        "title": item.title,
+        "description": item.description,
+        "category": c.category,
+        "owner_kind": c.owner_kind,
+        "member_id": c.member_id,
+        "member_name": member_name,
+        "org_id": c.org_id,
+        "org_name": org_name,
+        "target_quantity": c.target_quantity,
+        "unit": c.unit,
+        "target_kind": c.target_kind,
+        "frequency": c.frequency,
+        "target_label": item.target,
+        "start_date": c.start_date,
+        "end_date": c.end_date,
+        "beneficiary": item.beneficiary,
+        "status": c.status,
+        "status_label": commitment_service.STATUS_LABELS.get(c.status, c.status),
+        "content_status": c.content_status,
+        "last_rejection_reason": item.rejection_reason,
+        "progress": item.progress.as_dict(),
+    }
+
+
+def log_bodies(views: Sequence[public.LogView]) -> list[dict[str, Any]]:
+    """Public logs in ``LogSchema``'s shape (ready photos only, notes masked)."""
+    return [
+        {
+            "id": v.id,
+            "commitment_id": v.commitment_id,
+            "quantity": v.quantity,
+            "note": v.note,
+            "happened_on": v.happened_on,
+            "photos": [{"id": p.id, "url": url_for_key(p.key)} for p in v.photos],
+            "content_status": v.content_status,
+            "verified": v.verified,
+            "created_at": v.created_at,
+        }
+        for v in views
+    ]
+
+
+def _flag_settings() -> dict[str, int]:
+    cfg = settings().reports
+    return {"red_count": cfg.red_flag_count, "yellow_below": cfg.yellow_flag_below_percent}
+
+
+# -- routes ---------------------------------------------------------------------------------
 
 
 @bp.route("/orgs", methods=["GET"])
@@ -55,12 +91,7 @@ def _branch(session: Any, org_id: int) -> Organisation:
 def orgs(args: dict[str, Any]) -> dict[str, Any]:
     """党组织列表（默认村/社区党支部），供群众选择、查看承诺墙。"""
     session = read_session()
-    stmt = (
-        select(Organisation)
-        .where(Organisation.kind == args["kind"])
-        .order_by(Organisation.sort_order, Organisation.id)
-    )
-    items, total = paginate(session, stmt, args)
+    items, total = paginate(session, public.orgs_query(args["kind"]), args)
     return page_body(serialize.orgs(session, items), total, args)
 
 
@@ -68,144 +99,98 @@ def orgs(args: dict[str, Any]) -> dict[str, Any]:
 @cache.public
 @bp.response(200, WallSchema)
 def wall(org_id: int) -> dict[str, Any]:
-    """承诺墙：支部承诺与每名党员公开的承诺。"""
+    """承诺墙：支部承诺与每名党员公开的承诺（与网页承诺墙同一数据）。"""
     session = read_session()
-    org = _branch(session, org_id)
-    commitments = _public_commitments(session, Commitment.org_id == org.id)
-    data = {c["id"]: c for c in serialize.commitments(session, commitments)}
-    members = list(
-        session.scalars(
-            select(Member)
-            .where(Member.org_id == org.id, Member.active.is_(True))
-            .order_by(Member.id)
-        )
-    )
-    by_member: dict[int, list[dict[str, Any]]] = {}
-    for c in commitments:
-        if c.owner_kind == OwnerKind.MEMBER.value and c.member_id:
-            by_member.setdefault(c.member_id, []).append(data[c.id])
+    view = public.branch_view(session, public.org_by_id(session, check_id(org_id)), local_date())
+    org_name = view.org.name
     return {
-        "org": serialize.org(session, org),
-        "branch_commitments": [
-            data[c.id] for c in commitments if c.owner_kind == OwnerKind.BRANCH.value
-        ],
+        "org": serialize.org(session, view.org),
+        "branch_commitments": [commitment_body(i, org_name, None) for i in view.branch_row.items],
         "members": [
             {
-                "name": m.name,
-                "public_code": m.public_code,
-                "duties": m.duties,
-                "commitments": by_member.get(m.id, []),
+                "name": r.name,
+                "public_code": r.public_code,
+                "duties": r.duties,
+                "commitments": [commitment_body(i, org_name, r.name) for i in r.items],
             }
-            for m in members
+            for r in view.member_rows
         ],
     }
-
-
-def _flags(states: list[str]) -> list[str]:
-    if not states:
-        return []
-    if all(s in ("completed", "completed_late") for s in states):
-        return ["red"]
-    if any(s in ("behind", "overdue") for s in states):
-        return ["yellow"]
-    return []
 
 
 @bp.route("/orgs/<int:org_id>/board", methods=["GET"])
 @cache.public
 @bp.response(200, BoardSchema)
 def board(org_id: int) -> dict[str, Any]:
-    """进度榜：每名党员承诺的平均进度、状态与下次到期日。red=全部完成，yellow=有落后或逾期。"""
+    """进度榜：每名党员承诺的平均进度、最差状态、已完成项数与下次到期日；
+    flag 是本支部本月的红旗/黄旗（与乡镇总览同一规则，旗帜只评支部、不评党员）。"""
     session = read_session()
-    org = _branch(session, org_id)
-    commitments = _public_commitments(
-        session, Commitment.org_id == org.id, Commitment.owner_kind == OwnerKind.MEMBER.value
-    )
-    progress = serialize.progress_map(session, commitments)
-    by_member: dict[int, list[Any]] = {}
-    for c in commitments:
-        by_member.setdefault(c.member_id or 0, []).append(progress[c.id])
-    rows = []
-    # Plain columns rather than Member objects: a district board is read often, and building
-    # ORM objects for every member was a visible share of its CPU time.
-    for m in session.execute(
-        select(Member.id, Member.name, Member.public_code)
-        .where(Member.org_id == org.id, Member.active.is_(True))
-        .order_by(Member.id)
-    ):
-        ps = by_member.get(m.id, [])
-        states = [p.state for p in ps]
-        worst = next(
-            (
-                s
-                for s in (
-                    "overdue",
-                    "behind",
-                    "on_track",
-                    "not_started",
-                    "completed_late",
-                    "completed",
-                )
-                if s in states
-            ),
-            None,
-        )
-        dues = [p.next_due for p in ps if p.next_due]
-        rows.append(
+    today = local_date()
+    view = public.branch_view(session, public.org_by_id(session, check_id(org_id)), today)
+    flag = public.branch_flag(session, view.org, today, **_flag_settings())
+    return {
+        "org": serialize.org(session, view.org),
+        "flag": flag or None,
+        "rows": [
             {
-                "name": m.name,
-                "public_code": m.public_code,
-                "percent": sum(p.percent for p in ps) // len(ps) if ps else None,
-                "state": worst,
-                "flags": _flags(states),
-                "next_due": min(dues) if dues else None,
-                "commitments": len(ps),
+                "name": r.name,
+                "public_code": r.public_code,
+                "percent": r.percent if r.items else None,
+                "state": r.state,
+                "completed": r.flags,
+                "next_due": r.next_due_on,
+                "commitments": len(r.items),
             }
-        )
-    return {"org": serialize.org(session, org), "rows": rows}
+            for r in view.member_rows
+        ],
+    }
+
+
+@bp.route("/orgs/<int:org_id>/overview", methods=["GET"])
+@cache.public
+@bp.response(200, OverviewSchema)
+def overview(org_id: int) -> dict[str, Any]:
+    """乡镇总览：各党支部按承诺进度、群众满意率排名，含本月红旗/黄旗（与网页总览同一数据）。"""
+    session = read_session()
+    township = public.org_by_id(session, check_id(org_id))
+    if township.kind != OrgKind.TOWNSHIP.value:
+        raise NotFound("找不到这个乡镇（街道）党组织")
+    stats = public.branch_stats(session, township, local_date(), **_flag_settings())
+    return {
+        "org": serialize.org(session, township),
+        "branches": [
+            {
+                "org": {"id": s.org.id, "name": s.org.name, "code": s.org.code},
+                "rank": s.rank,
+                "flag": s.flag or None,
+                "members": s.members,
+                "commitments": s.commitments,
+                "completed": s.completed,
+                "completion": s.completion,
+                "month_logs": s.month_logs,
+                "satisfaction_percent": s.satisfaction_percent,
+            }
+            for s in stats
+        ],
+    }
 
 
 @bp.route("/members/<string:public_code>/card", methods=["GET"])
 @cache.public
 @bp.response(200, CardSchema)
 def card(public_code: str) -> dict[str, Any]:
-    """党员公开名片（扫码可见）：承诺、进度与最近的践诺记录（含照片）。"""
+    """党员公开名片（扫码可见）：承诺、进度与最近的践诺记录（含照片），与网页名片同一数据。"""
     session = read_session()
-    member = None
-    if CODE_RE.match(public_code):
-        member = session.scalar(
-            select(Member).where(Member.public_code == public_code, Member.active.is_(True))
-        )
-    if member is None:
-        raise NotFound("找不到这位党员，请重新扫码")
-    org = session.get_one(Organisation, member.org_id)
-    commitments = _public_commitments(session, Commitment.member_id == member.id)
-    logs = (
-        list(
-            session.scalars(
-                select(FulfilmentLog)
-                .where(
-                    FulfilmentLog.commitment_id.in_([c.id for c in commitments]),
-                    FulfilmentLog.content_status.in_(serialize.PUBLIC_CONTENT),
-                )
-                .order_by(FulfilmentLog.happened_on.desc(), FulfilmentLog.id.desc())
-                .limit(CARD_LOGS)
-            )
-        )
-        if commitments
-        else []
-    )
-    contact = member.card_contact
-    if member.card_show_phone:
-        contact = (contact + " " if contact else "") + member.phone
+    member = public.member_by_code(session, public_code)
+    c = public.member_card(session, member, local_date(), settings().reports.member_card_logs)
     return {
         "name": member.name,
         "public_code": member.public_code,
-        "org_name": org.name,
+        "org_name": c.branch.name,
         "duties": member.duties,
         "speciality": member.speciality,
         "photo_url": serialize.member_photo_url(member),
-        "contact": contact,
-        "commitments": serialize.commitments(session, commitments),
-        "logs": serialize.logs(session, logs),
+        "contact": c.contact_line,
+        "commitments": [commitment_body(i, c.branch.name, member.name) for i in c.items],
+        "logs": log_bodies(c.logs),
     }

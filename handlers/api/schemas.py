@@ -201,14 +201,41 @@ class BoardRowSchema(ma.Schema):
     public_code = F.String(required=True)
     percent = F.Integer(allow_none=True, required=True)
     state = F.String(allow_none=True, required=True)
-    flags = F.List(F.String(), required=True)
+    completed = F.Integer(required=True, metadata={"description": "已兑现（完成）的承诺项数"})
     next_due = F.Date(allow_none=True, required=True)
     commitments = F.Integer(required=True)
 
 
+FLAG = {"enum": ["red", "yellow", None], "description": "本月红旗/黄旗（只评支部）"}
+
+
 class BoardSchema(ma.Schema):
     org = F.Nested(OrgSchema, required=True)
+    flag = F.String(allow_none=True, required=True, metadata=FLAG)
     rows = F.List(F.Nested(BoardRowSchema), required=True)
+
+
+class OverviewOrgSchema(ma.Schema):
+    id = F.Integer(required=True)
+    name = F.String(required=True)
+    code = F.String(required=True)
+
+
+class OverviewBranchSchema(ma.Schema):
+    org = F.Nested(OverviewOrgSchema, required=True)
+    rank = F.Integer(required=True)
+    flag = F.String(allow_none=True, required=True, metadata=FLAG)
+    members = F.Integer(required=True)
+    commitments = F.Integer(required=True)
+    completed = F.Integer(required=True)
+    completion = F.Integer(required=True)
+    month_logs = F.Integer(required=True)
+    satisfaction_percent = F.Integer(allow_none=True, required=True)
+
+
+class OverviewSchema(ma.Schema):
+    org = F.Nested(OrgSchema, required=True)
+    branches = F.List(F.Nested(OverviewBranchSchema), required=True)
 
 
 class CardSchema(ma.Schema):

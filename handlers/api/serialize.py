@@ -24,12 +24,13 @@ from models import (
 from services import commitments as commitment_service
 from services import progress as progress_service
 from services import requests as request_service
+from services import visibility
 from services.actors import Actor
 from services.commitments import quantify
 from services.fulfilment.photos import photo_url, url_for_key
 from services.timeline import ACTION_LABELS
 
-PUBLIC_CONTENT = ("not_checked", "pass")
+PUBLIC_CONTENT = visibility.PUBLIC_CONTENT  # the one rule lives in services.visibility
 
 
 def member_names(session: Session, member_ids: Collection[int]) -> dict[int, str]:

@@ -1,0 +1,128 @@
+"""The pieces every public view is built from: a public commitment with its progress and a
+public fulfilment log, their text already masked (``services.privacy.scrub``) so that no channel
+can show a resident's phone number in full."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy.orm import selectinload
+
+from models import Commitment, FulfilmentLog
+from services import privacy, visibility
+from services.commitments import quantify
+from services.progress import Progress, State
+
+BAR_CLASS = {
+    State.NOT_STARTED: "on_track",
+    State.ON_TRACK: "on_track",
+    State.BEHIND: "behind",
+    State.OVERDUE: "overdue",
+    State.COMPLETED: "completed",
+    State.COMPLETED_LATE: "completed",
+}
+DONE_STATES = (State.COMPLETED, State.COMPLETED_LATE)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One public commitment with its progress, ready for display."""
+
+    id: int
+    title: str
+    description: str
+    target: str
+    beneficiary: str
+    category: str
+    progress: Progress
+    bar: str
+    done: bool
+    # The row itself, for the fields a channel shows as they are (dates, units, kinds).
+    commitment: Commitment = field(compare=False, repr=False)
+    rejection_reason: str = ""
+
+    @property
+    def next_due(self) -> str:
+        return self.progress.next_due.isoformat() if self.progress.next_due else ""
+
+
+def item_of(c: Commitment, p: Progress) -> Item:
+    return Item(
+        id=c.id,
+        title=privacy.scrub(c.title),
+        description=privacy.scrub(c.description),
+        target=quantify.describe_target(
+            c.target_kind, c.target_quantity, c.unit, c.frequency, c.end_date
+        ),
+        beneficiary=privacy.scrub(c.beneficiary),
+        category=c.category,
+        progress=p,
+        bar=BAR_CLASS[p.state],
+        done=p.state in DONE_STATES,
+        commitment=c,
+        rejection_reason=privacy.scrub(c.last_rejection_reason),
+    )
+
+
+@dataclass(frozen=True)
+class PhotoView:
+    id: int
+    key: str
+
+
+@dataclass(frozen=True)
+class LogView:
+    id: int
+    commitment_id: int
+    day: str
+    happened_on: date
+    created_at: datetime
+    title: str
+    quantity: int
+    unit: str
+    note: str
+    verified: bool
+    content_status: str
+    photos: tuple[PhotoView, ...]
+
+    @property
+    def photo_keys(self) -> tuple[str, ...]:
+        return tuple(p.key for p in self.photos)
+
+
+def public_logs_query(*conditions: ColumnElement[bool]) -> Select[tuple[FulfilmentLog]]:
+    """Public logs (newest first) with their photos and commitment loaded in the same round."""
+    return (
+        select(FulfilmentLog)
+        .join(Commitment, Commitment.id == FulfilmentLog.commitment_id)
+        .where(*visibility.public_log(), *conditions)
+        .options(selectinload(FulfilmentLog.photos), selectinload(FulfilmentLog.commitment))
+        .order_by(FulfilmentLog.happened_on.desc(), FulfilmentLog.id.desc())
+    )
+
+
+def log_views(entries: Sequence[FulfilmentLog]) -> list[LogView]:
+    return [
+        LogView(
+            id=e.id,
+            commitment_id=e.commitment_id,
+            day=e.happened_on.isoformat(),
+            happened_on=e.happened_on,
+            created_at=e.created_at,
+            title=privacy.scrub(e.commitment.title),
+            quantity=e.quantity,
+            unit=e.commitment.unit,
+            note=privacy.scrub(e.note),
+            verified=e.verified_at is not None,
+            content_status=e.content_status,
+            photos=tuple(
+                PhotoView(p.id, p.storage_key)
+                for p in sorted(e.photos, key=lambda p: p.id)
+                if p.storage_key and p.status == "ready"
+            ),
+        )
+        for e in entries
+    ]

@@ -1,0 +1,130 @@
+"""The township overview: its branches ranked by the progress of their public commitments, then
+residents' satisfaction, with the month's red and yellow flags. Flags belong to branches (the
+top ``red_count`` get a red one, those below ``yellow_below`` percent a yellow one); members get
+no coloured flags on public boards."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models import Commitment, FulfilmentLog, Member, Organisation, OrgKind
+from services import evaluation, progress, visibility
+from services.progress import Progress
+
+from .items import DONE_STATES
+from .lookup import township_above
+
+
+@dataclass
+class BranchStat:
+    org: Organisation
+    members: int
+    commitments: int
+    completed: int
+    completion: int  # mean progress percent of public commitments
+    month_logs: int  # public logs this month
+    satisfaction: evaluation.Satisfaction
+    rank: int = 0
+    flag: str = ""  # red | yellow | ""
+
+    @property
+    def satisfaction_percent(self) -> int | None:
+        return self.satisfaction.percent
+
+
+def branch_stats(
+    session: Session, township: Organisation, on: date, *, red_count: int, yellow_below: int
+) -> list[BranchStat]:
+    """Branches under ``township`` ranked by completion, then satisfaction; the top
+    ``red_count`` with any commitment get a red flag, those below ``yellow_below`` percent a
+    yellow one (flags for the month of ``on``). Only public commitments and logs count."""
+    branches = list(
+        session.scalars(
+            select(Organisation)
+            .where(
+                Organisation.kind == OrgKind.BRANCH.value,
+                Organisation.path.startswith(township.path),
+            )
+            .order_by(Organisation.sort_order, Organisation.id)
+        )
+    )
+    ids = [b.id for b in branches]
+    members: dict[int, int] = dict(
+        session.execute(  # type: ignore[arg-type]
+            select(Member.org_id, func.count(Member.id))
+            .where(Member.org_id.in_(ids), Member.active.is_(True))
+            .group_by(Member.org_id)
+        ).all()
+    )
+    commitments = list(
+        session.scalars(
+            select(Commitment).where(Commitment.org_id.in_(ids), *visibility.public_commitment())
+        )
+    )
+    prog = progress.progress_of(session, commitments, on)
+    by_branch: dict[int, list[Progress]] = defaultdict(list)
+    for c in commitments:
+        by_branch[c.org_id].append(prog[c.id])
+    month_start = on.replace(day=1)
+    month_logs: dict[int, int] = dict(
+        session.execute(  # type: ignore[arg-type]
+            select(Commitment.org_id, func.count(FulfilmentLog.id))
+            .join(Commitment, Commitment.id == FulfilmentLog.commitment_id)
+            .where(
+                Commitment.org_id.in_(ids),
+                *visibility.public_log(),
+                FulfilmentLog.happened_on >= month_start,
+                FulfilmentLog.happened_on <= on,
+            )
+            .group_by(Commitment.org_id)
+        ).all()
+    )
+    sat = evaluation.satisfaction_by_branch(session, township, on.year)
+    stats = []
+    for b in branches:
+        ps = by_branch.get(b.id, [])
+        stats.append(
+            BranchStat(
+                org=b,
+                members=int(members.get(b.id, 0)),
+                commitments=len(ps),
+                completed=sum(1 for p in ps if p.state in DONE_STATES),
+                completion=sum(p.percent for p in ps) // len(ps) if ps else 0,
+                month_logs=int(month_logs.get(b.id, 0)),
+                satisfaction=sat.get(b.id, evaluation.EMPTY),
+            )
+        )
+    stats.sort(
+        key=lambda s: (
+            -s.completion,
+            -(s.satisfaction.rate or 0),
+            -s.month_logs,
+            s.org.sort_order,
+            s.org.id,
+        )
+    )
+    for i, s in enumerate(stats, start=1):
+        s.rank = i
+        if s.commitments and i <= red_count:
+            s.flag = "red"
+        elif s.commitments == 0 or s.completion < yellow_below:
+            s.flag = "yellow"
+    return stats
+
+
+def branch_flag(
+    session: Session, branch: Organisation, on: date, *, red_count: int, yellow_below: int
+) -> str:
+    """The branch's flag this month (``red``, ``yellow`` or ``""``), as on its township's overview."""
+    township = township_above(session, branch)
+    if township is None:
+        return ""
+    for s in branch_stats(session, township, on, red_count=red_count, yellow_below=yellow_below):
+        if s.org.id == branch.id:
+            return s.flag
+    return ""

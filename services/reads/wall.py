@@ -1,0 +1,140 @@
+"""The commitment wall and the progress board of one branch: its own pledges and each active
+member's public commitments with progress (``services.progress``), branch pledges first."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session
+
+from models import Commitment, Organisation, OwnerKind
+from services import progress, visibility
+from services.commitments import quantify
+
+from .items import Item, item_of
+from .lookup import active_members, branch_of
+
+
+def public_commitments(session: Session, *conditions: ColumnElement[bool]) -> list[Commitment]:
+    """Public commitments (``services.visibility``) matching ``conditions``."""
+    return list(
+        session.scalars(
+            select(Commitment)
+            .where(*visibility.public_commitment(), *conditions)
+            .order_by(Commitment.owner_kind, Commitment.id)
+        )
+    )
+
+
+@dataclass
+class Row:
+    """A row of the wall or the board: the branch itself or one member."""
+
+    key: str
+    name: str
+    subtitle: str
+    public_code: str | None
+    photo_key: str | None
+    group: str
+    duties: str = ""
+    items: list[Item] = field(default_factory=list)
+
+    @property
+    def percent(self) -> int:
+        return sum(i.progress.percent for i in self.items) // len(self.items) if self.items else 0
+
+    @property
+    def bar(self) -> str:
+        """The worst state among the row's commitments decides the colour of its bar."""
+        if not self.items:
+            return "none"
+        bars = {i.bar for i in self.items}
+        for b in ("overdue", "behind", "on_track"):
+            if b in bars:
+                return b
+        return "completed"
+
+    @property
+    def state(self) -> str | None:
+        """The worst progress state among the row's commitments (``None`` without any)."""
+        states = {str(i.progress.state) for i in self.items}
+        order = ("overdue", "behind", "on_track", "not_started", "completed_late", "completed")
+        return next((s for s in order if s in states), None)
+
+    @property
+    def flags(self) -> int:
+        """Fulfilled commitments (a small red flag each on the board)."""
+        return sum(1 for i in self.items if i.done)
+
+    @property
+    def next_due_on(self) -> date | None:
+        """The nearest due date among the row's unfinished commitments."""
+        dues = [i.progress.next_due for i in self.items if i.progress.next_due and not i.done]
+        return min(dues) if dues else None
+
+    @property
+    def next_due(self) -> str:
+        due = self.next_due_on
+        return due.isoformat() if due else ""
+
+
+@dataclass
+class BranchView:
+    org: Organisation
+    branch_row: Row
+    member_rows: list[Row]
+    query: str = ""
+
+    @property
+    def groups(self) -> list[tuple[str, list[Row]]]:
+        out: dict[str, list[Row]] = defaultdict(list)
+        for r in self.member_rows:
+            out[r.group].append(r)
+        return list(out.items())
+
+    @property
+    def commitment_count(self) -> int:
+        return len(self.branch_row.items) + sum(len(r.items) for r in self.member_rows)
+
+
+def branch_view(
+    session: Session, org: Organisation, on: date, query: str = "", with_empty: bool = True
+) -> BranchView:
+    """Everything the wall and the board show for one branch, branch pledges first."""
+    branch = branch_of(session, org)
+    commitments = public_commitments(session, Commitment.org_id == branch.id)
+    prog = progress.progress_of(session, commitments, on)
+    groups = {
+        o.id: o.name
+        for o in session.scalars(select(Organisation).where(Organisation.parent_id == branch.id))
+    }
+    branch_row = Row("branch", branch.name, "支部承诺", None, None, "")
+    rows: dict[int, Row] = {}
+    for m in active_members(session, branch):
+        sub = " · ".join(x for x in (m.duties, m.speciality) if x)
+        rows[m.id] = Row(
+            f"m{m.id}",
+            m.name,
+            sub,
+            m.public_code,
+            m.photo_key,
+            groups.get(m.group_id or 0, "支部党员"),
+            m.duties,
+        )
+    q = quantify.normalise(query).lower()
+    for c in commitments:
+        item = item_of(c, prog[c.id])
+        if c.owner_kind == OwnerKind.BRANCH.value:
+            target = branch_row
+        else:
+            target = rows.get(c.member_id or 0)  # type: ignore[assignment]
+            if target is None:
+                continue
+        if q and q not in (item.title + item.description + item.category + target.name).lower():
+            continue
+        target.items.append(item)
+    member_rows = [r for r in rows.values() if (r.items or (with_empty and not q))]
+    return BranchView(branch, branch_row, member_rows, query)
