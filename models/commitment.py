@@ -46,12 +46,23 @@ class ReviewLevel(StrEnum):
 
 
 class ContentStatus(StrEnum):
-    """WeChat content-security state of user text that becomes public."""
+    """Content-gate state of user text that becomes public (``services/content.py``).
+
+    Public: ``pass`` (checked) and ``not_checked`` (WeChat could not check it; the local word
+    list found nothing). Not public: ``pending`` (WeChat's answer awaited), ``held`` (waits for
+    the branch secretary's approval) and ``rejected``.
+    """
 
     NOT_CHECKED = "not_checked"
     PENDING = "pending"
+    HELD = "held"
     PASS = "pass"  # noqa: S105 (a state, not a password)
     REJECTED = "rejected"
+
+    @classmethod
+    def public(cls) -> tuple[str, ...]:
+        """The statuses whose text may be shown to the public."""
+        return (cls.NOT_CHECKED.value, cls.PASS.value)
 
 
 class Commitment(Base):

@@ -18,6 +18,7 @@ from infra.clock import local_text
 from models import (
     Commitment,
     CommitmentStatus,
+    ContentStatus,
     FulfilmentLog,
     Member,
     Organisation,
@@ -265,7 +266,7 @@ def member_card(session: Session, member: Member, on: date, n_logs: int) -> Memb
         .where(
             FulfilmentLog.member_id == member.id,
             Commitment.status == CommitmentStatus.PUBLISHED.value,
-            FulfilmentLog.content_status != "rejected",
+            FulfilmentLog.content_status.in_(ContentStatus.public()),
         )
         .options(selectinload(FulfilmentLog.photos), selectinload(FulfilmentLog.commitment))
         .order_by(FulfilmentLog.happened_on.desc(), FulfilmentLog.id.desc())
