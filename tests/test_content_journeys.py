@@ -5,6 +5,7 @@ text stays off the public card until the branch secretary approves it."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -17,7 +18,7 @@ from sqlalchemy import select
 
 from app import create_app
 from delivery.dispatcher import Dispatcher
-from models import FulfilmentLog
+from models import FulfilmentLog, Organisation
 from services.org import auth
 from tests import factories as f
 from tests.conftest import make_config
@@ -238,3 +239,29 @@ def test_patch_a_wechat_says_is_risky_is_refused_or_rejected(
     assert not _shown(wx_app, w.member_code, "晚上去赌钱")
     with wx_app.extensions["db"].session() as s:
         assert s.get_one(FulfilmentLog, log_id).content_status == "rejected"
+
+
+# -- the 找他办事 web form ---------------------------------------------------------------
+
+
+def test_web_form_text_never_reaches_a_public_output(demo_app: Flask) -> None:
+    """The form files a request (诉求): its text goes to the member and the branch only and
+    is shown to the resident behind a signed link, so no public output may carry it."""
+    w = _world(demo_app, mp_openid=None)
+    web = demo_app.test_client()
+    form = web.get(f"/m/{w.member_code}/ask").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert token is not None
+    text = "村东路灯坏了 坏词"
+    r = web.post(
+        f"/m/{w.member_code}/ask",
+        data={"kind": "problem", "text": text, "csrf_token": token.group(1)},
+    )
+    assert r.status_code == 303
+    html, notes = _public_notes(demo_app, w.member_code)
+    assert text not in html and text not in notes
+    with demo_app.extensions["db"].session() as s:
+        branch = s.scalars(select(Organisation).where(Organisation.kind == "branch")).one()
+        wall = web.get(f"/o/{branch.code}/wall")
+    assert wall.status_code == 200 and "王建国" in wall.get_data(as_text=True)
+    assert "路灯" not in wall.get_data(as_text=True)
