@@ -58,6 +58,8 @@ class Kind(StrEnum):
 
 # msg_sec_check v2 scenes: 1 profile, 2 comment, 3 forum, 4 social log
 SCENES = {Kind.LOG: 4, Kind.COMMITMENT: 3}
+# A reply to a resident is private (never public): only a risky answer refuses it.
+REPLY_SCENE = 2
 # The input field an in-request refusal names.
 FIELDS = {Kind.LOG: "note", Kind.COMMITMENT: "title"}
 COMMITMENT_TEXT_FIELDS = ("title", "description", "beneficiary")
@@ -110,6 +112,14 @@ class WechatAnswer:
     suggest: str
 
 
+def refuse_risky(answer: WechatAnswer | None, field: str) -> None:
+    """Refuse text WeChat called risky within the request (``content_risky``)."""
+    if answer is not None and answer.suggest not in ("pass", "review"):
+        raise ValidationError(
+            field, "内容含有不适宜公开的信息，请修改后再提交", code="content_risky"
+        )
+
+
 def text_of(kind: Kind | str, obj: Any) -> str:
     """The public text of an object, as the gate checks it."""
     if Kind(kind) is Kind.LOG:
@@ -147,10 +157,7 @@ def gate(
         status = ContentStatus.HELD
     elif openid and _policy.wechat:
         if answer is not None and _squash(answer.text) == _squash(text):
-            if answer.suggest not in ("pass", "review"):
-                raise ValidationError(
-                    FIELDS[kind], "内容含有不适宜公开的信息，请修改后再提交", code="content_risky"
-                )
+            refuse_risky(answer, FIELDS[kind])
             status = ContentStatus.PASS if answer.suggest == "pass" else ContentStatus.HELD
         else:
             status = ContentStatus.PENDING

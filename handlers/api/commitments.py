@@ -12,7 +12,7 @@ from services import commitments as commitment_service
 from services import fulfilment
 from services import timeline as timeline_service
 from services.actors import Actor
-from services.content import COMMITMENT_TEXT_FIELDS, Kind
+from services.content import COMMITMENT_TEXT_FIELDS, SCENES, Kind
 from services.errors import PermissionDenied
 
 from . import serialize, wx
@@ -95,7 +95,7 @@ def create(args: dict[str, Any]) -> dict[str, Any]:
     if actor.member_id is None:
         raise PermissionDenied("请先在“我的”页面绑定党员身份，再作出承诺")
     content = _public_text(args)
-    answer = wx.precheck(account.mp_openid, content, Kind.COMMITMENT)
+    answer = wx.precheck(account.mp_openid, content, SCENES[Kind.COMMITMENT])
     session = db_session()
     c = commitment_service.create(
         session,
@@ -127,7 +127,7 @@ def update(args: dict[str, Any], commitment_id: int) -> dict[str, Any]:
     """修改草稿（含被退回的承诺）。"""
     account, actor = current_actor(read_session())
     content = _public_text(args)
-    answer = wx.precheck(account.mp_openid, content, Kind.COMMITMENT) if content else None
+    answer = wx.precheck(account.mp_openid, content, SCENES[Kind.COMMITMENT]) if content else None
     session = db_session()
     c = commitment_for(session, actor, commitment_id)
     commitment_service.update_draft(session, actor, c, _services_data(args), content_answer=answer)

@@ -37,7 +37,7 @@ def create(args: dict[str, Any], commitment_id: int) -> dict[str, Any]:
     """记录践诺（数量、内容、照片），返回新的进度。"""
     account, actor = current_actor(read_session())
     note = args.get("note") or ""
-    answer = wx.precheck(account.mp_openid, note, content.Kind.LOG)
+    answer = wx.precheck(account.mp_openid, note, content.SCENES[content.Kind.LOG])
     session = db_session()
     c = commitment_for(session, actor, commitment_id)
     entry = fulfilment.log(
@@ -108,7 +108,9 @@ def edit(args: dict[str, Any], log_id: int) -> dict[str, Any]:
     """修改自己的践诺记录（记录后一定时间内、核实之前）；改过的内容重新经过内容审核。"""
     account, _ = current_actor(read_session())
     note = args.get("note")
-    answer = wx.precheck(account.mp_openid, note, content.Kind.LOG) if note else None
+    answer = (
+        wx.precheck(account.mp_openid, note, content.SCENES[content.Kind.LOG]) if note else None
+    )
     session, actor, entry = _log_for(log_id)
     window = settings().commitments.log_edit_window_hours
     fulfilment.edit_log(

@@ -71,7 +71,7 @@ def phone_number(code: str) -> str:
     return phone
 
 
-def precheck(openid: str | None, text: str, kind: content.Kind) -> content.WechatAnswer | None:
+def precheck(openid: str | None, text: str, scene: int) -> content.WechatAnswer | None:
     """Ask msg_sec_check v2 within the request's time budget
     (``api.content_check_timeout_seconds``), for the content gate to use.
 
@@ -86,7 +86,7 @@ def precheck(openid: str | None, text: str, kind: content.Kind) -> content.Wecha
         return None
     try:
         result = _client("content", s.api.content_check_timeout_seconds).msg_sec_check(
-            openid, text, content.SCENES[kind]
+            openid, text, scene
         )
     except WechatError as exc:
         log.warning("msg_sec_check failed, queued for later: %s", exc)
