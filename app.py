@@ -27,6 +27,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     _configure_logging(settings)
     clock.configure(settings.scheduler.timezone)
+    from services import content
+
+    content.configure(settings.content.words(), wechat=settings.wechat.mini_program.enabled)
     app.extensions["db"] = Database(settings.database.url, echo=settings.database.echo, root=ROOT)
     if settings.demo:
         log.warning("演示模式 (demo mode): 未配置微信凭据，演示登录等捷径已开启")

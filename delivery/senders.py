@@ -14,8 +14,9 @@ Payload shapes (``OutboundMessage.payload`` is JSON):
 - ``subscription``: ``{"template_id", "data", "page"?}``; ``recipient`` = mini-program openid.
 - ``media_download``: ``{"photo_id", "media_id"}``: fetches the image into the uploads dir
   and marks the ``Photo`` ready.
-- ``content_check``: ``{"kind": "log"|"commitment"|"request", "id", "content", "openid",
-  "scene"?}``: WeChat's msg_sec_check v2; sets the object's ``content_status``.
+- ``content_check``: ``{"kind": "log"|"commitment", "id", "content", "openid", "scene"?}``:
+  WeChat's msg_sec_check v2 of text the content gate (``services/content.py``) left
+  ``pending``; the gate turns the answer into the object's ``content_status``.
 """
 
 from __future__ import annotations
@@ -29,15 +30,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from models import (
-    Commitment,
-    ContentStatus,
-    FulfilmentLog,
-    OutboundChannel,
-    OutboundMessage,
-    Photo,
-    Request,
-)
+from models import OutboundChannel, OutboundMessage, Photo
+from services import content
 from wechat.client import Clients, clients_from_settings
 from wechat.errors import WechatNotConfigured, WechatPermanentError
 
@@ -158,39 +152,27 @@ def download_media(msg: OutboundMessage, ctx: SendContext) -> None:
     ctx.session.flush()
 
 
-_CHECK_TARGETS: dict[str, type[Any]] = {
-    "log": FulfilmentLog,
-    "commitment": Commitment,
-    "request": Request,
-}
-
-
 def check_content(msg: OutboundMessage, ctx: SendContext) -> None:
-    """WeChat content-security check (msg_sec_check v2) of text that becomes public."""
+    """WeChat content-security check (msg_sec_check v2) queued by the content gate; the
+    answer goes back to the gate (``services.content.apply_wechat_answer``), which decides."""
     data = _payload(msg)
-    model = _CHECK_TARGETS.get(str(data.get("kind")))
-    if model is None:
+    kind = str(data.get("kind"))
+    if kind not in content.Kind.values():
         raise WechatPermanentError(f"消息 {msg.id} 的内容类型 {data.get('kind')} 无法识别")
-    obj = ctx.session.get(model, int(data["id"]))
-    if obj is None:
-        return
+    obj_id, text = int(data["id"]), str(data["content"])
+    if not content.awaiting_check(ctx.session, kind, obj_id, text):
+        return  # deleted, edited since (its own check is queued) or decided by a person
     ctx.release()
     try:
         result = ctx.clients.mini_program.msg_sec_check(
             str(data.get("openid") or msg.recipient),
-            str(data["content"]),
+            text,
             int(data.get("scene", 2)),
         )
     except WechatNotConfigured:
-        obj.content_status = ContentStatus.NOT_CHECKED.value
-        ctx.session.flush()
+        content.apply_wechat_answer(ctx.session, kind, obj_id, text, None)
         return
-    suggest = str(result.get("suggest", "pass"))
-    obj.content_status = {
-        "pass": ContentStatus.PASS.value,
-        "review": ContentStatus.PENDING.value,  # WeChat is unsure: a person decides
-    }.get(suggest, ContentStatus.REJECTED.value)
-    ctx.session.flush()
+    content.apply_wechat_answer(ctx.session, kind, obj_id, text, str(result.get("suggest", "")))
 
 
 Sender = Callable[[OutboundMessage, SendContext], None]

@@ -115,6 +115,39 @@ class ApiSection(Section):
     public_cache_seconds: int = Field(default=30, ge=0)
 
 
+class ContentSection(Section):
+    """The local word list of the content gate (``services/content.py``).
+
+    WeChat's msg_sec_check needs the author's mini-program openid; official-account users have
+    none, so every text is also matched against these words. A hit holds the text for the
+    branch secretary's approval. ``word_list_file`` (one word per line, ``#`` comments; relative
+    paths from the repository root) adds to ``blocked_words``.
+    """
+
+    blocked_words: list[str] = ["法轮功", "六合彩", "代开发票", "网络赌博", "裸聊"]
+    word_list_file: str = ""
+
+    @model_validator(mode="after")
+    def _file_exists(self) -> ContentSection:
+        if self.word_list_file and not self.word_list_path().is_file():
+            raise _Missing("content.word_list_file", f"找不到词表文件 {self.word_list_path()}")
+        return self
+
+    def word_list_path(self) -> Path:
+        path = Path(self.word_list_file)
+        return path if path.is_absolute() else ROOT / path
+
+    def words(self) -> list[str]:
+        """``blocked_words`` plus the file's words, blanks and comments dropped."""
+        words = list(self.blocked_words)
+        if self.word_list_file:
+            for line in self.word_list_path().read_text(encoding="utf-8").splitlines():
+                word = line.split("#", 1)[0].strip()
+                if word:
+                    words.append(word)
+        return [w.strip() for w in words if w.strip()]
+
+
 class PointsSection(Section):
     """先锋指数: points per verified event (negative for a missed period) and 闪亮之星."""
 
@@ -177,6 +210,7 @@ class Settings(Section):
     requests: RequestsSection = RequestsSection()
     uploads: UploadsSection = UploadsSection()
     api: ApiSection = ApiSection()
+    content: ContentSection = ContentSection()
     scheduler: SchedulerSection = SchedulerSection()
     wecom: WecomSection = WecomSection()
     points: PointsSection = PointsSection()

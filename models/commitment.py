@@ -46,10 +46,17 @@ class ReviewLevel(StrEnum):
 
 
 class ContentStatus(StrEnum):
-    """WeChat content-security state of user text that becomes public."""
+    """Content-gate state of user text that becomes public (``services/content.py``).
+
+    Public: ``pass`` (checked) and ``not_checked`` (WeChat could not check it; the local word
+    list found nothing). Not public: ``pending`` (WeChat's answer awaited), ``held`` (waits for
+    the branch secretary's approval) and ``rejected``. The rule itself is
+    ``services.visibility``.
+    """
 
     NOT_CHECKED = "not_checked"
     PENDING = "pending"
+    HELD = "held"
     PASS = "pass"  # noqa: S105 (a state, not a password)
     REJECTED = "rejected"
 

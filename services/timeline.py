@@ -25,6 +25,8 @@ ACTION_LABELS = {
     "reopened": "重新打开",
     "escalated": "超时上报",
     "rated": "评价",
+    "content_approved": "内容准予公开",
+    "content_rejected": "内容不予公开",
 }
 
 

@@ -12,6 +12,7 @@ from services import commitments as commitment_service
 from services import fulfilment
 from services import timeline as timeline_service
 from services.actors import Actor
+from services.content import COMMITMENT_TEXT_FIELDS, SCENES, Kind
 from services.errors import PermissionDenied
 
 from . import serialize, wx
@@ -36,7 +37,7 @@ from .schemas import (
 
 bp = Blueprint("commitments", __name__, url_prefix="/api/v1/commitments", description="承诺")
 
-TEXT_FIELDS = ("title", "description", "beneficiary")
+TEXT_FIELDS = COMMITMENT_TEXT_FIELDS
 
 
 def _public_text(args: dict[str, Any]) -> str:
@@ -94,12 +95,15 @@ def create(args: dict[str, Any]) -> dict[str, Any]:
     if actor.member_id is None:
         raise PermissionDenied("请先在“我的”页面绑定党员身份，再作出承诺")
     content = _public_text(args)
-    verdict = wx.check_text(account.mp_openid, content, wx.SCENE_FORUM, "title")
+    answer = wx.precheck(account.mp_openid, content, SCENES[Kind.COMMITMENT])
     session = db_session()
     c = commitment_service.create(
-        session, actor, _services_data(args), request_ids=args.get("request_ids") or ()
+        session,
+        actor,
+        _services_data(args),
+        request_ids=args.get("request_ids") or (),
+        content_answer=answer,
     )
-    wx.apply_verdict(session, verdict, "commitment", c, account.mp_openid, content, wx.SCENE_FORUM)
     body = serialize.commitment(session, c)
     session.commit()
     return body
@@ -123,20 +127,10 @@ def update(args: dict[str, Any], commitment_id: int) -> dict[str, Any]:
     """修改草稿（含被退回的承诺）。"""
     account, actor = current_actor(read_session())
     content = _public_text(args)
-    verdict = wx.check_text(account.mp_openid, content, wx.SCENE_FORUM, "title")
+    answer = wx.precheck(account.mp_openid, content, SCENES[Kind.COMMITMENT]) if content else None
     session = db_session()
     c = commitment_for(session, actor, commitment_id)
-    commitment_service.update_draft(session, actor, c, _services_data(args))
-    if content:
-        wx.apply_verdict(
-            session,
-            verdict,
-            "commitment",
-            c,
-            account.mp_openid,
-            _public_text({k: getattr(c, k) for k in TEXT_FIELDS}),
-            wx.SCENE_FORUM,
-        )
+    commitment_service.update_draft(session, actor, c, _services_data(args), content_answer=answer)
     body = serialize.commitment(session, c)
     session.commit()
     return body

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from handlers.context import db_session, read_session, settings
 from models import FulfilmentLog
-from services import fulfilment, visibility
+from services import content, fulfilment, visibility
 from services.actors import Actor
 from services.reads import public as public_reads
 
@@ -39,7 +39,7 @@ def create(args: dict[str, Any], commitment_id: int) -> dict[str, Any]:
     """记录践诺（数量、内容、照片），返回新的进度。"""
     account, actor = current_actor(read_session())
     note = args.get("note") or ""
-    verdict = wx.check_text(account.mp_openid, note, wx.SCENE_SOCIAL_LOG, "note")
+    answer = wx.precheck(account.mp_openid, note, content.SCENES[content.Kind.LOG])
     session = db_session()
     c = commitment_for(session, actor, commitment_id)
     entry = fulfilment.log(
@@ -51,9 +51,7 @@ def create(args: dict[str, Any], commitment_id: int) -> dict[str, Any]:
         happened_on=args.get("happened_on"),
         channel="miniprogram",
         photo_ids=args.get("photo_ids") or (),
-    )
-    wx.apply_verdict(
-        session, verdict, "log", entry, account.mp_openid, entry.note, wx.SCENE_SOCIAL_LOG
+        content_answer=answer,
     )
     session.flush()
     body = {
@@ -117,11 +115,22 @@ def verify(log_id: int) -> dict[str, Any]:
 @verify_bp.arguments(LogEditIn)
 @verify_bp.response(200, LogSchema)
 def edit(args: dict[str, Any], log_id: int) -> dict[str, Any]:
-    """修改自己的践诺记录（记录后一定时间内、核实之前）。"""
+    """修改自己的践诺记录（记录后一定时间内、核实之前）；改过的内容重新经过内容审核。"""
+    account, _ = current_actor(read_session())
+    note = args.get("note")
+    answer = (
+        wx.precheck(account.mp_openid, note, content.SCENES[content.Kind.LOG]) if note else None
+    )
     session, actor, entry = _log_for(log_id)
     window = settings().commitments.log_edit_window_hours
     fulfilment.edit_log(
-        session, actor, entry, window, quantity=args.get("quantity"), note=args.get("note")
+        session,
+        actor,
+        entry,
+        window,
+        quantity=args.get("quantity"),
+        note=note,
+        content_answer=answer,
     )
     body = serialize.logs(session, [entry])[0]
     session.commit()

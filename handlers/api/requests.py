@@ -36,6 +36,7 @@ from models import (
     OrgKind,
     Request,
 )
+from services import content
 from services import requests as request_service
 from services import timeline as timeline_service
 from services.actors import Actor
@@ -182,7 +183,8 @@ def claim(request_id: int) -> dict[str, Any]:
 def reply(args: dict[str, Any], request_id: int) -> dict[str, Any]:
     """答复群众（负责的党员或支部书记）。"""
     account, actor = current_actor(read_session())
-    wx.check_text(account.mp_openid, args["text"], wx.SCENE_COMMENT, "text")
+    answer = wx.precheck(account.mp_openid, args["text"], content.REPLY_SCENE)
+    content.refuse_risky(answer, "text")
     session = db_session()
     req = _load(session, actor, request_id)
     request_service.reply(session, actor, req, args["text"])

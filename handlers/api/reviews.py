@@ -1,13 +1,14 @@
-"""审核: the review queue and decisions (group leader, secretary, township staff), and the
-secretary's queue of fulfilment logs waiting for 核实."""
+"""审核: the review queue and decisions (group leader, secretary, township staff), the
+secretary's queue of fulfilment logs waiting for 核实, and held text (the content gate)."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from handlers.context import db_session, read_session, settings
 from services import commitments as commitment_service
-from services import fulfilment
+from services import content, fulfilment
 
 from . import serialize
 from .access import commitment_for
@@ -15,13 +16,22 @@ from .base import (
     SECURED,
     Blueprint,
     PageArgs,
+    check_id,
     current_actor,
     page_body,
     page_list,
     page_of,
     paginate,
 )
-from .schemas import CommitmentSchema, LogToVerifySchema, ReviewIn, VerificationQueueArgs
+from .schemas import (
+    CommitmentSchema,
+    ContentDecisionIn,
+    ContentDecisionSchema,
+    HeldContentSchema,
+    LogToVerifySchema,
+    ReviewIn,
+    VerificationQueueArgs,
+)
 
 bp = Blueprint("reviews", __name__, url_prefix="/api/v1", description="审核")
 
@@ -72,5 +82,41 @@ def review(args: dict[str, Any], commitment_id: int) -> dict[str, Any]:
         settings().commitments.review_levels,
     )
     body = serialize.commitment(session, c)
+    session.commit()
+    return body
+
+
+@bp.route("/reviews/content", methods=["GET"])
+@bp.doc(**SECURED)
+@bp.arguments(PageArgs, location="query")
+@bp.response(200, page_of(HeldContentSchema))
+def held_content(args: dict[str, int]) -> dict[str, Any]:
+    """等我审核的待公开内容：含敏感词或微信无法确定的践诺记录和承诺（我管理的支部，不含我自己的；
+    早的在前）。审核通过后才向群众公开。没有审核权限的人得到空列表。"""
+    session = read_session()
+    _, actor = current_actor(session)
+    body = page_list(content.held_items(session, actor), args)
+    body["items"] = [asdict(item) for item in body["items"]]
+    return body
+
+
+@bp.route("/reviews/content/<kind>/<int:obj_id>", methods=["POST"])
+@bp.doc(**SECURED)
+@bp.arguments(ContentDecisionIn)
+@bp.response(200, ContentDecisionSchema)
+def decide_content(args: dict[str, Any], kind: str, obj_id: int) -> dict[str, Any]:
+    """审核一条待公开内容：准予公开（approve）或不予公开（reject，须写明理由）。
+    kind 为 log（践诺记录）或 commitment（承诺）。"""
+    session = db_session()
+    _, actor = current_actor(session)
+    obj = content.decide(
+        session,
+        actor,
+        kind,
+        check_id(obj_id),
+        args["decision"] == "approve",
+        args.get("reason") or "",
+    )
+    body = {"kind": kind, "id": obj.id, "content_status": obj.content_status}
     session.commit()
     return body

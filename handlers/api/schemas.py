@@ -96,6 +96,26 @@ class LogToVerifySchema(LogSchema):
     org_name = F.String(required=True, metadata={"description": "承诺所属支部"})
 
 
+class HeldContentSchema(ma.Schema):
+    """Text the content gate held (a listed word, or WeChat unsure), waiting for approval."""
+
+    kind = F.String(required=True, metadata={"enum": ["log", "commitment"]})
+    id = F.Integer(required=True)
+    text = F.String(required=True, metadata={"description": "待审核的文字"})
+    org_id = F.Integer(required=True)
+    org_name = F.String(required=True)
+    author_name = F.String(required=True)
+    commitment_id = F.Integer(required=True)
+    commitment_title = F.String(required=True)
+    created_at = LocalDateTime(required=True)
+
+
+class ContentDecisionSchema(ma.Schema):
+    kind = F.String(required=True, metadata={"enum": ["log", "commitment"]})
+    id = F.Integer(required=True)
+    content_status = F.String(required=True, metadata={"enum": ["pass", "rejected"]})
+
+
 class LogCreatedSchema(ma.Schema):
     log = F.Nested(LogSchema, required=True)
     progress = F.Nested(ProgressSchema, required=True)
@@ -316,6 +336,13 @@ class WithdrawIn(Schema):
 
 class ReviewIn(Schema):
     decision = one_of(("approve", "reject"), "approve（通过）、reject（退回）", required=True)
+    reason = text_field(500, load_default="")
+
+
+class ContentDecisionIn(Schema):
+    decision = one_of(
+        ("approve", "reject"), "approve（准予公开）、reject（不予公开）", required=True
+    )
     reason = text_field(500, load_default="")
 
 

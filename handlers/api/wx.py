@@ -6,27 +6,18 @@ own session, which would wait for the request's write lock.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy.orm import Session
 
 from handlers.context import database, settings
-from models import ContentStatus, OutboundChannel
-from services import outbox
+from services import content
 from services.errors import DomainError, ValidationError
 from wechat.client import WechatClient, clients_from_settings
 from wechat.errors import WechatError, WechatTransientError
 
 log = logging.getLogger("jiannuo.api.wechat")
-
-# msg_sec_check v2 scenes: 1 profile, 2 comment, 3 forum, 4 social log
-SCENE_FORUM = 3
-SCENE_SOCIAL_LOG = 4
-SCENE_COMMENT = 2
 
 
 class WechatUnavailable(DomainError):
@@ -80,64 +71,24 @@ def phone_number(code: str) -> str:
     return phone
 
 
-@dataclass(frozen=True)
-class Verdict:
-    """The content-security state to store; ``enqueue`` when the check must happen later."""
+def precheck(openid: str | None, text: str, scene: int) -> content.WechatAnswer | None:
+    """Ask msg_sec_check v2 within the request's time budget
+    (``api.content_check_timeout_seconds``), for the content gate to use.
 
-    status: str
-    enqueue: bool = False
-
-
-def check_text(openid: str | None, content: str, scene: int, field: str) -> Verdict:
-    """msg_sec_check v2 within the request's time budget (``api.content_check_timeout_seconds``).
-
-    Risky text is refused (400 naming ``field``); text WeChat is unsure about is kept as
-    ``pending``; a timeout or error also keeps it ``pending`` and queues a later check.
-    Without mini-program credentials nothing is checked (``not_checked``).
+    ``None`` when WeChat cannot or need not be asked (no mini-program credentials, no openid,
+    no text, or a listed word: the gate holds that text anyway) or does not answer in time;
+    the gate then queues a later check. The gate, not this function, decides.
     """
     s = settings()
-    if not s.wechat.mini_program.enabled or not content.strip():
-        return Verdict(ContentStatus.NOT_CHECKED.value)
-    if not openid:
-        return Verdict(ContentStatus.PENDING.value, enqueue=True)
+    if not s.wechat.mini_program.enabled or not openid or not text.strip():
+        return None
+    if content.blocked_words_in(text):
+        return None
     try:
         result = _client("content", s.api.content_check_timeout_seconds).msg_sec_check(
-            openid, content, scene
+            openid, text, scene
         )
     except WechatError as exc:
         log.warning("msg_sec_check failed, queued for later: %s", exc)
-        return Verdict(ContentStatus.PENDING.value, enqueue=True)
-    suggest = str(result.get("suggest", "pass"))
-    if suggest == "pass":
-        return Verdict(ContentStatus.PASS.value)
-    if suggest == "review":
-        return Verdict(ContentStatus.PENDING.value)
-    raise ValidationError(field, "内容含有不适宜公开的信息，请修改后再提交", code="content_risky")
-
-
-def apply_verdict(
-    session: Session,
-    verdict: Verdict,
-    kind: str,
-    obj: Any,
-    openid: str | None,
-    content: str,
-    scene: int,
-) -> None:
-    """Store the verdict on ``obj`` and queue the later check when needed."""
-    obj.content_status = verdict.status
-    if verdict.enqueue:
-        session.flush()
-        outbox.enqueue(
-            session,
-            OutboundChannel.CONTENT_CHECK,
-            {
-                "kind": kind,
-                "id": obj.id,
-                "content": content,
-                "openid": openid or "",
-                "scene": scene,
-            },
-            f"content_check:{kind}:{obj.id}:{hashlib.sha256(content.encode()).hexdigest()[:16]}",
-            recipient=openid or "",
-        )
+        return None
+    return content.WechatAnswer(text=text, suggest=str(result.get("suggest", "pass")))

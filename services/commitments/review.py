@@ -24,7 +24,7 @@ from models import (
     Role,
     RoleGrant,
 )
-from services import timeline
+from services import content, timeline
 from services.actors import Actor
 from services.commitments import quantify
 from services.errors import (
@@ -116,8 +116,10 @@ def create(
     org_id: int | None = None,
     request_ids: Sequence[int] = (),
     today: date | None = None,
+    content_answer: content.WechatAnswer | None = None,
 ) -> Commitment:
-    """A new draft that already passes the 四化 check."""
+    """A new draft that already passes the 四化 check; its text passes the content gate
+    (``content_answer``: a channel's in-request msg_sec_check answer, if any)."""
     today = today or local_date()
     fields = quantify.check(_clean(data), today)
     if owner_kind == OwnerKind.BRANCH.value:
@@ -156,6 +158,13 @@ def create(
     )
     session.add(c)
     session.flush()
+    content.gate(
+        session,
+        content.Kind.COMMITMENT,
+        c,
+        author_account_id=actor.account_id,
+        answer=content_answer,
+    )
     _link_requests(session, c, request_ids)
     timeline.record(session, c, actor, "created", None, c.status)
     return c
@@ -181,7 +190,9 @@ def update_draft(
     c: Commitment,
     data: Mapping[str, Any],
     today: date | None = None,
+    content_answer: content.WechatAnswer | None = None,
 ) -> Commitment:
+    """Change a draft; changed text passes the content gate again."""
     if not _can_edit(session, actor, c):
         raise PermissionDenied("只能修改自己的承诺")
     if c.status != CommitmentStatus.DRAFT.value:
@@ -194,9 +205,18 @@ def update_draft(
             if key not in data:
                 merged[key] = None
     fields = quantify.check(merged, today or local_date())
+    text_before = content.text_of(content.Kind.COMMITMENT, c)
     for key in EDITABLE_FIELDS:
         if key in fields:
             setattr(c, key, fields[key] if fields[key] is not None or key == "frequency" else "")
+    if content.text_of(content.Kind.COMMITMENT, c) != text_before:
+        content.gate(
+            session,
+            content.Kind.COMMITMENT,
+            c,
+            author_account_id=c.created_by_account_id or actor.account_id,
+            answer=content_answer,
+        )
     timeline.record(session, c, actor, "edited", c.status, c.status)
     return c
 

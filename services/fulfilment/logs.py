@@ -19,7 +19,7 @@ from models import (
     Photo,
     Role,
 )
-from services import progress
+from services import content, progress
 from services.actors import Actor
 from services.commitments import quantify
 from services.errors import (
@@ -58,8 +58,12 @@ def log(
     channel: str = "web",
     source_msg_id: str | None = None,
     photo_ids: Sequence[int] = (),
+    content_answer: content.WechatAnswer | None = None,
 ) -> FulfilmentLog:
-    """Record fulfilment. A repeated ``source_msg_id`` returns the first log unchanged."""
+    """Record fulfilment. A repeated ``source_msg_id`` returns the first log unchanged.
+
+    The note passes the content gate (``services.content``); ``content_answer`` is a
+    channel's in-request msg_sec_check answer for it, if any."""
     if source_msg_id:
         existing = session.scalar(
             select(FulfilmentLog).where(FulfilmentLog.source_msg_id == source_msg_id)
@@ -101,6 +105,9 @@ def log(
     )
     session.add(entry)
     session.flush()
+    content.gate(
+        session, content.Kind.LOG, entry, author_account_id=actor.account_id, answer=content_answer
+    )
     attach_photos(session, actor, entry, photo_ids)
     return entry
 
@@ -143,7 +150,9 @@ def edit_log(
     *,
     quantity: int | None = None,
     note: str | None = None,
+    content_answer: content.WechatAnswer | None = None,
 ) -> FulfilmentLog:
+    """Change a log within the edit window; a changed note passes the content gate again."""
     _check_window(actor, entry, window_hours)
     if quantity is not None:
         if isinstance(quantity, bool) or not 1 <= quantity <= MAX_QUANTITY:
@@ -153,7 +162,15 @@ def edit_log(
         note = quantify.normalise(note)
         if len(note) > MAX_NOTE:
             raise ValidationError("note", f"内容太长，最多 {MAX_NOTE} 个字")
-        entry.note = note
+        if note != entry.note:
+            entry.note = note
+            content.gate(
+                session,
+                content.Kind.LOG,
+                entry,
+                author_account_id=entry.account_id,
+                answer=content_answer,
+            )
     return entry
 
 

@@ -123,8 +123,9 @@ def test_content_check_when_credentials_exist(
     assert r.status_code == 400 and r.get_json()["error"]["code"] == "content_risky"
     assert "note" in r.get_json()["error"]["fields"]
 
+    # WeChat unsure: held for the branch secretary (the content gate decides)
     r = api.post(f"/api/v1/commitments/{cid}/logs", json={"note": "待人工看看"}, headers=headers)
-    assert r.get_json()["log"]["content_status"] == "pending"
+    assert r.get_json()["log"]["content_status"] == "held"
 
     fake_wechat.fail_next("/wxa/msg_sec_check", status=502)
     r = api.post(
