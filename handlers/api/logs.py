@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.context import db_session, read_session, settings
 from models import FulfilmentLog
+from services import commitments as commitment_service
 from services import fulfilment
 from services.actors import Actor
 
 from . import serialize, wx
-from .access import commitment_for, is_owner
 from .base import (
     SECURED,
     Blueprint,
@@ -39,7 +38,7 @@ def create(args: dict[str, Any], commitment_id: int) -> dict[str, Any]:
     note = args.get("note") or ""
     verdict = wx.check_text(account.mp_openid, note, wx.SCENE_SOCIAL_LOG, "note")
     session = db_session()
-    c = commitment_for(session, actor, commitment_id)
+    c = commitment_service.visible(session, actor, commitment_id)
     entry = fulfilment.log(
         session,
         actor,
@@ -69,12 +68,8 @@ def index(args: dict[str, int], commitment_id: int) -> dict[str, Any]:
     """一条承诺的践诺记录（新的在前）。"""
     session = read_session()
     actor = optional_actor(session)
-    c = commitment_for(session, actor, commitment_id)
-    stmt = select(FulfilmentLog).where(FulfilmentLog.commitment_id == c.id)
-    if not is_owner(actor, c):
-        stmt = stmt.where(FulfilmentLog.content_status.in_(serialize.PUBLIC_CONTENT))
-    stmt = stmt.order_by(FulfilmentLog.happened_on.desc(), FulfilmentLog.id.desc())
-    items, total = paginate(session, stmt, args)
+    c = commitment_service.visible(session, actor, commitment_id)
+    items, total = paginate(session, fulfilment.visible_logs(session, actor, c), args)
     return page_body(serialize.logs(session, items), total, args)
 
 
@@ -85,8 +80,7 @@ def _log_for(log_id: int) -> tuple[Session, Actor, FulfilmentLog]:
     """Load-or-404 a log the caller may see (404 when its commitment is hidden from them)."""
     session = db_session()
     _account, actor = current_actor(session)
-    entry = fulfilment.get_log(session, log_id)
-    commitment_for(session, actor, entry.commitment_id)
+    entry = fulfilment.visible_log(session, actor, log_id)
     return session, actor, entry
 
 
