@@ -25,6 +25,8 @@ from .access import (
 )
 from .cycle import (
     KIND_LABELS,
+    NOTICE_REPLIED,
+    NOTICE_RESOLVED,
     RATING_LABELS,
     RESOLUTION_LABELS,
     STATUS_LABELS,
@@ -33,17 +35,19 @@ from .cycle import (
     claim,
     confirm,
     default_org,
-    escalate_overdue,
     rate,
     reopen,
     reply,
     resolve,
     submit,
 )
+from .escalation import escalate_overdue
 
 __all__ = [
     "DONE_STATUSES",
     "KIND_LABELS",
+    "NOTICE_REPLIED",
+    "NOTICE_RESOLVED",
     "OPEN_STATUSES",
     "RATING_LABELS",
     "RESOLUTION_LABELS",

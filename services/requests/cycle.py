@@ -3,7 +3,7 @@ confirmed by the resident, or reopened. Every request gets an answer (件件有�
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -60,6 +60,9 @@ RESOLUTION_LABELS = {
 }
 RATING_LABELS = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
 MAX_TEXT = 1000
+# Notices to the submitter (facts; ``delivery.notices`` words them for the official account).
+NOTICE_REPLIED = "request_replied"
+NOTICE_RESOLVED = "request_resolved"
 
 
 def get(session: Session, request_id: int) -> Request:
@@ -257,10 +260,11 @@ def reply(session: Session, actor: Actor, req: Request, text: str) -> Request:
     req.first_answered_at = req.first_answered_at or now_utc()
     entry = timeline.record(session, req, actor, "replied", before, req.status, text)
     session.flush()
-    outbox.notify_account(
+    outbox.notice_account(
         session,
         req.submitter_account_id,
-        f"您反映的诉求（编号 {req.number}）有了答复：{text}\n回复“查询 {req.number}”查看进展。",
+        NOTICE_REPLIED,
+        {"number": req.number, "text": text},
         f"request:{req.id}:reply:{entry.id}",
     )
     return req
@@ -292,11 +296,11 @@ def resolve(
     timeline.record(
         session, req, actor, "resolved", before, req.status, label + (f"：{note}" if note else "")
     )
-    outbox.notify_account(
+    outbox.notice_account(
         session,
         req.submitter_account_id,
-        f"您反映的诉求（编号 {req.number}）已办结：{label}。{note}\n"
-        f"如已解决请回复“确认 {req.number}”，没解决请回复“重开 {req.number}”。",
+        NOTICE_RESOLVED,
+        {"number": req.number, "resolution": label, "note": note},
         f"request:{req.id}:resolved:{req.reopened_count}",
     )
     return req
@@ -379,40 +383,3 @@ def rate(session: Session, actor: Actor, req: Request, rating: str, comment: str
         RATING_LABELS[rating] + (f"：{comment}" if comment else "") + ("" if first else "（修改）"),
     )
     return req
-
-
-def escalate_overdue(
-    session: Session, now: datetime | None = None, first_answer_hours: int = 48
-) -> list[Request]:
-    """Requests with no answer past their due time go one level up (branch → township)."""
-    now = now or now_utc()
-    overdue = list(
-        session.scalars(
-            select(Request)
-            .where(
-                Request.status.in_(OPEN_STATUSES),
-                Request.first_answered_at.is_(None),
-                Request.due_at < now,
-            )
-            .order_by(Request.id)
-        )
-    )
-    from services.actors import SYSTEM
-
-    for req in overdue:
-        req.escalation_level += 1
-        req.escalated_at = now
-        req.due_at = now + timedelta(hours=first_answer_hours)
-        org = _org(session, req)
-        up = session.get(Organisation, org.parent_id) if org.parent_id else None
-        target = up.name if up and req.escalation_level > 1 else org.name
-        timeline.record(
-            session,
-            req,
-            SYSTEM,
-            "escalated",
-            req.status,
-            req.status,
-            f"超过答复时限未答复，第 {req.escalation_level} 次上报至{target}",
-        )
-    return overdue
