@@ -9,7 +9,8 @@ lives in ``wechat/robot.py``.
 Payload shapes (``OutboundMessage.payload`` is JSON):
 
 - ``customer_service``: the customer-service body without ``touser``, e.g.
-  ``{"msgtype": "text", "text": {"content": "..."}}``; ``recipient`` = official-account openid.
+  ``{"msgtype": "text", "text": {"content": "..."}}``, or ``{"notice": {"kind", ...}}`` worded
+  by ``delivery.notices``; ``recipient`` = official-account openid.
 - ``template``: ``{"template_id", "data", "url"?, "miniprogram"?}``; ``recipient`` = openid.
 - ``subscription``: ``{"template_id", "data", "page"?}``; ``recipient`` = mini-program openid.
 - ``media_download``: ``{"photo_id", "media_id"}``: fetches the image into the uploads dir
@@ -30,7 +31,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from models import OutboundChannel, OutboundMessage, Photo
+from delivery import notices
+from models import (
+    OutboundChannel,
+    OutboundMessage,
+    Photo,
+)
 from services import content
 from wechat.client import Clients, clients_from_settings
 from wechat.errors import WechatNotConfigured, WechatPermanentError
@@ -93,7 +99,8 @@ def _need_recipient(msg: OutboundMessage) -> str:
 
 def send_customer_service(msg: OutboundMessage, ctx: SendContext) -> None:
     """Official-account customer-service message (user must have interacted within 48 h)."""
-    ctx.clients.official_account.send_customer_message(_need_recipient(msg), _payload(msg))
+    body = notices.body_of(_payload(msg))
+    ctx.clients.official_account.send_customer_message(_need_recipient(msg), body)
 
 
 def send_template(msg: OutboundMessage, ctx: SendContext) -> None:

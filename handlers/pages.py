@@ -23,6 +23,7 @@ from flask import (
 )
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
+from sqlalchemy.orm import Session
 
 from handlers.context import (
     database,
@@ -32,7 +33,7 @@ from handlers.context import (
 )
 from infra import qr
 from infra.clock import local_date
-from models import Member
+from models import Account, Member, OrgKind, Request
 from services import evaluation, privacy
 from services import requests as request_service
 from services.actors import Actor, actor_for_account
@@ -137,7 +138,7 @@ def overview() -> str:
 def wall(code: str) -> Response | str:
     session = read_session()
     org = public.org_by_code(session, code)
-    if org.kind == "township":  # a township's wall and board are its overview of branches
+    if org.kind == OrgKind.TOWNSHIP:  # a township's wall and board are its overview of branches
         return redirect(url_for("pages.overview", t=org.code))
     q = request.args.get("q", "")[:50]
     view = public.branch_view(session, org, _today(), q, with_empty=False)
@@ -148,7 +149,7 @@ def wall(code: str) -> Response | str:
 def board(code: str) -> Response | str:
     session = read_session()
     org = public.org_by_code(session, code)
-    if org.kind == "township":  # a township's wall and board are its overview of branches
+    if org.kind == OrgKind.TOWNSHIP:  # a township's wall and board are its overview of branches
         return redirect(url_for("pages.overview", t=org.code))
     today = _today()
     view = public.branch_view(session, org, today)
@@ -231,6 +232,14 @@ def ask(code: str) -> Response | str:
     return redirect(request_link(req.number) + "&new=1", code=303)  # type: ignore[return-value]
 
 
+def _submitter(session: Session, req: Request) -> Actor | None:
+    """The page acts for the request's submitter (the signed link is the key); a request
+    sent through the web form has no account, so nobody can act for it here."""
+    if req.submitter_account_id is None:
+        return None
+    return actor_for_account(session, session.get_one(Account, req.submitter_account_id))
+
+
 def _load_request(number: str):  # type: ignore[no-untyped-def]
     token = request.values.get("t")
     if not privacy.check(_secret(), REQUEST_PURPOSE, token, number):
@@ -245,7 +254,7 @@ def request_page(number: str) -> str:
     session = read_session()
     req = request_service.by_number(session, number)
     view = public.request_view(session, req)
-    can_rate = req.submitter_account_id is not None and req.status in ("resolved", "confirmed")
+    can_rate = request_service.can_rate(_submitter(session, req), req)
     return render_template(
         "pages/request.html",
         req=view,
@@ -261,11 +270,9 @@ def request_rate(number: str) -> Response:
     token = _load_request(number)
     session = db_session()
     req = request_service.by_number(session, number)
-    if req.submitter_account_id is None:
+    actor = _submitter(session, req)
+    if actor is None:
         raise PermissionDenied("请在公众号或小程序中评价这条诉求")
-    from models import Account
-
-    actor = actor_for_account(session, session.get_one(Account, req.submitter_account_id))
     evaluation.rate_request(
         session,
         actor,

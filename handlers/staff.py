@@ -44,7 +44,7 @@ from handlers.context import (
 from handlers.errors import error_response
 from handlers.pages import base_url, report_token
 from infra.clock import local_date, local_text
-from models import GroupRobot, Member, Organisation
+from models import CommitmentStatus, GroupRobot, Member, Organisation
 from services import commitments as commitment_service
 from services import fulfilment
 from services.actors import Actor
@@ -165,7 +165,7 @@ def _dashboard(error: str = "", done: str = "", status: int = 200) -> Response:
     queue = [
         c
         for c in commitment_service.review_queue(db, actor)
-        if c.status == commitment_service.PENDING_FOR_LEVEL["township"]
+        if c.status == CommitmentStatus.PENDING_TOWNSHIP
     ]
     members = {
         m.id: m
@@ -209,7 +209,7 @@ def review(commitment_id: int) -> Response:
     db, actor = _db(), _actor()
     decision = request.form.get("decision", "")
     try:
-        c = commitment_service.get(db, commitment_id)
+        c = commitment_service.visible(db, actor, commitment_id)
         commitment_service.review(
             db,
             actor,

@@ -64,6 +64,25 @@ def notify_account(
     )
 
 
+def notice_account(
+    session: Session, account_id: int | None, kind: str, fields: dict[str, Any], key: str
+) -> OutboundMessage | None:
+    """A customer-service notice as a fact (``kind`` and its ``fields``); the sending side
+    words it (``delivery.notices``), so no rule carries channel wording."""
+    if account_id is None:
+        return None
+    account = session.get(Account, account_id)
+    if account is None or not account.oa_openid:
+        return None
+    return enqueue(
+        session,
+        OutboundChannel.CUSTOMER_SERVICE,
+        {"notice": {"kind": kind, **fields}},
+        key,
+        recipient=account.oa_openid,
+    )
+
+
 @dataclass(frozen=True)
 class Outgoing:
     """One message for :func:`enqueue_many`."""

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 
 from handlers.context import db_session, read_session, settings
-from models import Commitment, CommitmentStatus
+from models import Commitment
 from services import commitments as commitment_service
 from services import fulfilment
 from services import timeline as timeline_service
@@ -16,7 +16,6 @@ from services.content import COMMITMENT_TEXT_FIELDS, SCENES, Kind
 from services.errors import PermissionDenied
 
 from . import serialize, wx
-from .access import commitment_for, is_owner
 from .base import (
     SECURED,
     Blueprint,
@@ -52,17 +51,8 @@ def _services_data(args: dict[str, Any]) -> dict[str, Any]:
 def detail(session: Any, actor: Actor | None, c: Commitment) -> dict[str, Any]:
     body = serialize.commitment(session, c)
     body["timeline"] = serialize.timeline(timeline_service.entries_for(session, c))
-    owner = is_owner(actor, c)
-    draft = c.status == CommitmentStatus.DRAFT.value
-    body["can"] = {
-        "edit": owner and draft,
-        "submit": owner and draft,
-        "withdraw": owner and c.status != CommitmentStatus.WITHDRAWN.value,
-        "review": actor is not None and commitment_service.can_review(session, actor, c),
-        "log": actor is not None
-        and c.status == CommitmentStatus.PUBLISHED.value
-        and fulfilment.can_log(session, actor, c),
-    }
+    can = commitment_service.capabilities(session, actor, c).as_dict()
+    body["can"] = {**can, "log": fulfilment.can_log(session, actor, c)}
     return body
 
 
@@ -115,7 +105,7 @@ def get(commitment_id: int) -> dict[str, Any]:
     """承诺详情与时间线（公开的承诺无需登录）。"""
     session = read_session()
     actor = optional_actor(session)
-    c = commitment_for(session, actor, commitment_id)
+    c = commitment_service.visible(session, actor, commitment_id)
     return detail(session, actor, c)
 
 
@@ -129,7 +119,7 @@ def update(args: dict[str, Any], commitment_id: int) -> dict[str, Any]:
     content = _public_text(args)
     answer = wx.precheck(account.mp_openid, content, SCENES[Kind.COMMITMENT]) if content else None
     session = db_session()
-    c = commitment_for(session, actor, commitment_id)
+    c = commitment_service.visible(session, actor, commitment_id)
     commitment_service.update_draft(session, actor, c, _services_data(args), content_answer=answer)
     body = serialize.commitment(session, c)
     session.commit()
@@ -143,7 +133,7 @@ def submit(commitment_id: int) -> dict[str, Any]:
     """提交审核（按配置的审核层级：党小组初审 → 支部复审 → 街镇备案）。"""
     session = db_session()
     _, actor = current_actor(session)
-    c = commitment_for(session, actor, commitment_id)
+    c = commitment_service.visible(session, actor, commitment_id)
     commitment_service.submit(session, actor, c, settings().commitments.review_levels)
     body = serialize.commitment(session, c)
     session.commit()
@@ -158,7 +148,7 @@ def withdraw(args: dict[str, Any], commitment_id: int) -> dict[str, Any]:
     """撤回承诺（须写明原因）。"""
     session = db_session()
     _, actor = current_actor(session)
-    c = commitment_for(session, actor, commitment_id)
+    c = commitment_service.visible(session, actor, commitment_id)
     commitment_service.withdraw(session, actor, c, args["reason"])
     body = serialize.commitment(session, c)
     session.commit()

@@ -15,7 +15,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.api import serialize
-from handlers.api.access import commitment_for
 from handlers.api.base import (
     SECURED,
     Blueprint,
@@ -33,8 +32,8 @@ from handlers.api.schemas import LogSchema
 from handlers.context import db_session, read_session, settings
 from infra.clock import local_date
 from models import Evaluation, Member, Organisation
+from services import commitments, fulfilment
 from services import evaluation as evaluation_service
-from services import fulfilment
 from services.errors import NotFound, ValidationError
 from services.evaluation import points as points_service
 from services.evaluation import standings
@@ -277,7 +276,7 @@ def confirm(args: dict[str, Any], log_id: int) -> dict[str, Any]:
     session = db_session()
     _account, actor = current_actor(session)
     entry = fulfilment.get_log(session, check_id(log_id))
-    commitment_for(session, actor, entry.commitment_id)  # 404 if the caller may not see it
+    commitments.visible(session, actor, entry.commitment_id)  # 404 if the caller may not see it
     ev = evaluation_service.confirm_log(
         session, actor, entry, args["rating"], args.get("comment") or "", settings().points.rules
     )

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.context import db_session, read_session, settings
 from models import FulfilmentLog
+from services import commitments as commitment_service
 from services import content, fulfilment, visibility
 from services.actors import Actor
 from services.reads import public as public_reads
 
 from . import serialize, wx
-from .access import commitment_for, is_owner
 from .base import (
     SECURED,
     Blueprint,
@@ -41,7 +40,7 @@ def create(args: dict[str, Any], commitment_id: int) -> dict[str, Any]:
     note = args.get("note") or ""
     answer = wx.precheck(account.mp_openid, note, content.SCENES[content.Kind.LOG])
     session = db_session()
-    c = commitment_for(session, actor, commitment_id)
+    c = commitment_service.visible(session, actor, commitment_id)
     entry = fulfilment.log(
         session,
         actor,
@@ -69,20 +68,15 @@ def index(args: dict[str, int], commitment_id: int) -> dict[str, Any]:
     """一条承诺的践诺记录（新的在前）。"""
     session = read_session()
     actor = optional_actor(session)
-    c = commitment_for(session, actor, commitment_id)
-    owner = is_owner(actor, c)
-    if not owner and visibility.commitment_is_public(c):
+    c = commitment_service.visible(session, actor, commitment_id)
+    if not commitment_service.is_owner(actor, c) and visibility.commitment_is_public(c):
         # Everyone but the author reads the public view: the one read model's logs (public
         # text only, residents' phones masked), as on the member's card.
         items, total = paginate(
             session, public_reads.public_logs_query(FulfilmentLog.commitment_id == c.id), args
         )
         return page_body(log_bodies(public_reads.log_views(items)), total, args)
-    stmt = select(FulfilmentLog).where(FulfilmentLog.commitment_id == c.id)
-    if not owner:  # staff reading a commitment that is not public
-        stmt = stmt.where(FulfilmentLog.content_status.in_(visibility.PUBLIC_CONTENT))
-    stmt = stmt.order_by(FulfilmentLog.happened_on.desc(), FulfilmentLog.id.desc())
-    items, total = paginate(session, stmt, args)
+    items, total = paginate(session, fulfilment.visible_logs(session, actor, c), args)
     return page_body(serialize.logs(session, items), total, args)
 
 
@@ -93,8 +87,7 @@ def _log_for(log_id: int) -> tuple[Session, Actor, FulfilmentLog]:
     """Load-or-404 a log the caller may see (404 when its commitment is hidden from them)."""
     session = db_session()
     _account, actor = current_actor(session)
-    entry = fulfilment.get_log(session, log_id)
-    commitment_for(session, actor, entry.commitment_id)
+    entry = fulfilment.visible_log(session, actor, log_id)
     return session, actor, entry
 
 

@@ -35,6 +35,7 @@ from models import (
     Organisation,
     OrgKind,
     Request,
+    Role,
 )
 from services import content
 from services import requests as request_service
@@ -47,14 +48,7 @@ bp = Blueprint("requests", __name__, url_prefix="/api/v1", description="诉求")
 
 
 def _load(session: Any, actor: Actor, request_id: int, *, for_claim: bool = False) -> Request:
-    req = session.get(Request, check_id(request_id))
-    if req is None:
-        raise NotFound("找不到这条诉求")
-    if for_claim and actor.member_id is not None:
-        member = session.get(Member, actor.member_id)
-        if member is not None and member.org_id == req.org_id:
-            return req  # on my branch's demand list
-    return request_service.visible_to(session, actor, req)
+    return request_service.visible(session, actor, request_id, for_claim=for_claim)
 
 
 def _branch_id(session: Any, args: dict[str, Any]) -> int | None:
@@ -130,7 +124,7 @@ def assigned(args: dict[str, int]) -> dict[str, Any]:
     conds = []
     if actor.member_id is not None:
         conds.append(Request.assignee_member_id == actor.member_id)
-    managed = [g.org_path for g in actor.grants if g.role in ("secretary", "township_admin")]
+    managed = [g.org_path for g in actor.grants if g.role in (Role.SECRETARY, Role.TOWNSHIP_ADMIN)]
     if managed:
         conds.append(
             Request.org_id.in_(

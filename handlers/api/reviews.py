@@ -11,7 +11,6 @@ from services import commitments as commitment_service
 from services import content, fulfilment
 
 from . import serialize
-from .access import commitment_for
 from .base import (
     SECURED,
     Blueprint,
@@ -72,7 +71,7 @@ def review(args: dict[str, Any], commitment_id: int) -> dict[str, Any]:
     """审核决定：通过（进入下一级或公开）或退回（须写明理由）。不能审核自己的承诺。"""
     session = db_session()
     _, actor = current_actor(session)
-    c = commitment_for(session, actor, commitment_id)
+    c = commitment_service.visible(session, actor, commitment_id)
     commitment_service.review(
         session,
         actor,

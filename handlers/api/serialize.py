@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from handlers.context import settings
 from infra.clock import local_date
 from models import (
     Account,
@@ -18,7 +19,6 @@ from models import (
     Organisation,
     Photo,
     Request,
-    RequestStatus,
     TimelineEntry,
 )
 from services import commitments as commitment_service
@@ -200,32 +200,11 @@ def request_can(
     session: Session, actor: Actor, req: Request, member: Member | None = None
 ) -> dict[str, bool]:
     """What the caller may do with ``req``; ``member`` is the caller's, if already loaded."""
-    submitter = request_service.is_submitter(actor, req)
-    is_open = req.status in request_service.OPEN_STATUSES
-    done = req.status in (RequestStatus.RESOLVED.value, RequestStatus.CONFIRMED.value)
-    handler = request_service.can_handle(session, actor, req)
-    same_branch = False
-    if actor.member_id is not None:
-        if member is None or member.id != actor.member_id:
-            member = session.get(Member, actor.member_id)
-        same_branch = member is not None and member.org_id == req.org_id
-    claimable = (
-        is_open
-        and (same_branch or handler)
-        and not (
-            req.status == RequestStatus.CLAIMED.value
-            and req.assignee_member_id not in (None, actor.member_id)
-        )
-        and actor.member_id is not None
+    window = settings().requests.reopen_window_days
+    caps = request_service.capabilities(
+        session, actor, req, member=member, reopen_window_days=window
     )
-    return {
-        "confirm": submitter and req.status == RequestStatus.RESOLVED.value,
-        "reopen": submitter and done,
-        "rate": submitter and done,
-        "claim": bool(claimable),
-        "reply": handler and is_open,
-        "resolve": handler and is_open,
-    }
+    return caps.as_dict()
 
 
 def requests(session: Session, actor: Actor, items: Sequence[Request]) -> list[dict[str, Any]]:

@@ -400,6 +400,14 @@ def _number(args: str) -> str:
     return args.split(" ")[0].strip().lstrip("#№")
 
 
+def _visible_request(ctx: BotContext, args: str) -> Request:
+    """The request named in ``args`` if this user may see it; otherwise 'not found' (a
+    stranger learns nothing, not even that the number exists)."""
+    return requests.visible_to(
+        ctx.session, ctx.actor, requests.by_number(ctx.session, _number(args))
+    )
+
+
 def my_requests(ctx: BotContext) -> str:
     rows = list(
         ctx.session.scalars(
@@ -423,9 +431,7 @@ def my_requests(ctx: BotContext) -> str:
 def cmd_query(ctx: BotContext, args: str) -> str:
     if not args:
         return my_requests(ctx)
-    req = requests.visible_to(
-        ctx.session, ctx.actor, requests.by_number(ctx.session, _number(args))
-    )
+    req = _visible_request(ctx, args)
     lines = [
         f"诉求 {req.number}（{requests.KIND_LABELS.get(req.kind, req.kind)}）：{req.text[:60]}",
         f"状态：{requests.STATUS_LABELS.get(req.status, req.status)}；负责："
@@ -434,8 +440,10 @@ def cmd_query(ctx: BotContext, args: str) -> str:
     for e in timeline.entries_for(ctx.session, req)[-5:]:
         note = f"：{e.note[:60]}" if e.note else ""
         lines.append(f"· {local_text(e.created_at, '%m-%d %H:%M')} {e.actor_label}{note}")
-    if req.status == "resolved":
+    if requests.can_confirm(ctx.actor, req):
         lines.append(f"已解决请回复“确认 {req.number}”，没解决请回复“重开 {req.number} 原因”。")
+    elif requests.can_reopen(ctx.actor, req, ctx.settings.requests.reopen_window_days):
+        lines.append(f"如果问题又出现了，请回复“重开 {req.number} 原因”。")
     return "\n".join(lines)
 
 
@@ -448,7 +456,9 @@ def key_my_requests(ctx: BotContext) -> str:
 def cmd_confirm(ctx: BotContext, args: str) -> str:
     if not args:
         return "请在“确认”后写上诉求编号，例如：确认 2501011"
-    req = requests.by_number(ctx.session, _number(args))
+    req = _visible_request(ctx, args)
+    if not requests.is_submitter(ctx.actor, req):
+        return f"只有提出诉求 {req.number} 的群众本人可以确认解决。"
     requests.confirm(ctx.session, ctx.actor, req)
     return f"感谢确认！诉求 {req.number} 已确认解决。"
 
@@ -459,7 +469,9 @@ def cmd_reopen(ctx: BotContext, args: str) -> str:
         return "请在“重开”后写上诉求编号和原因，例如：重开 2501011 路灯还是不亮"
     number = _number(args)
     reason = args[len(number) :].strip() or "群众反映问题没有解决"
-    req = requests.by_number(ctx.session, number)
+    req = _visible_request(ctx, number)
+    if not requests.is_submitter(ctx.actor, req):
+        return f"只有提出诉求 {req.number} 的群众本人可以重新打开。"
     requests.reopen(ctx.session, ctx.actor, req, reason, ctx.settings.requests.reopen_window_days)
     return (
         f"诉求 {req.number} 已重新打开，将由{requests.answerer_label(ctx.session, req)}继续办理。"

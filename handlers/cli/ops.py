@@ -62,7 +62,7 @@ def scheduler_run_job(name: str, period: str | None) -> None:
     if isinstance(result, jobs.RunResult):
         label = {"done": "完成", "skipped": "跳过", "failed": "失败"}[result.status]
         click.echo(f"{name} {result.period}：{label}（{result.detail}）")
-        if result.status == "failed":
+        if result.status == jobs.FAILED:
             raise SystemExit(1)
     else:
         click.echo(f"{name}：{result}")

@@ -27,6 +27,14 @@ from models import (
 from services import content, timeline
 from services.actors import Actor
 from services.commitments import quantify
+from services.commitments.access import (
+    LEVEL_FOR_PENDING,
+    PENDING_FOR_LEVEL,
+    ROLE_FOR_LEVEL,
+    can_review,
+    may_edit,
+    may_withdraw,
+)
 from services.errors import (
     Conflict,
     NotFound,
@@ -46,17 +54,6 @@ EDITABLE_FIELDS = (
     "end_date",
     "beneficiary",
 )
-PENDING_FOR_LEVEL = {
-    ReviewLevel.GROUP.value: CommitmentStatus.PENDING_GROUP.value,
-    ReviewLevel.BRANCH.value: CommitmentStatus.PENDING_BRANCH.value,
-    ReviewLevel.TOWNSHIP.value: CommitmentStatus.PENDING_TOWNSHIP.value,
-}
-LEVEL_FOR_PENDING = {v: k for k, v in PENDING_FOR_LEVEL.items()}
-ROLE_FOR_LEVEL = {
-    ReviewLevel.GROUP.value: Role.GROUP_LEADER.value,
-    ReviewLevel.BRANCH.value: Role.SECRETARY.value,
-    ReviewLevel.TOWNSHIP.value: Role.TOWNSHIP_ADMIN.value,
-}
 LEVEL_LABELS = {"group": "党小组初审", "branch": "支部复审", "township": "街镇备案"}
 STATUS_LABELS = {
     "draft": "草稿",
@@ -178,12 +175,6 @@ def _link_requests(session: Session, c: Commitment, request_ids: Sequence[int]) 
         session.add(CommitmentRequest(commitment_id=c.id, request_id=rid))
 
 
-def _can_edit(session: Session, actor: Actor, c: Commitment) -> bool:
-    if c.owner_kind == OwnerKind.MEMBER.value:
-        return actor.system or (actor.member_id is not None and actor.member_id == c.member_id)
-    return actor.manages(session.get_one(Organisation, c.org_id))
-
-
 def update_draft(
     session: Session,
     actor: Actor,
@@ -193,7 +184,7 @@ def update_draft(
     content_answer: content.WechatAnswer | None = None,
 ) -> Commitment:
     """Change a draft; changed text passes the content gate again."""
-    if not _can_edit(session, actor, c):
+    if not may_edit(session, actor, c):
         raise PermissionDenied("只能修改自己的承诺")
     if c.status != CommitmentStatus.DRAFT.value:
         raise Conflict("只有草稿或被退回的承诺可以修改；已提交的请先等待审核结果")
@@ -256,7 +247,7 @@ def _next_status(session: Session, c: Commitment, after: str | None, levels: Seq
 
 
 def submit(session: Session, actor: Actor, c: Commitment, levels: Sequence[str]) -> Commitment:
-    if not _can_edit(session, actor, c):
+    if not may_edit(session, actor, c):
         raise PermissionDenied("只能提交自己的承诺")
     if c.status != CommitmentStatus.DRAFT.value:
         raise Conflict(f"这条承诺当前是“{STATUS_LABELS[c.status]}”，不能再次提交")
@@ -273,22 +264,6 @@ def _publish(session: Session, actor: Actor, c: Commitment, before: str) -> None
     c.status = CommitmentStatus.PUBLISHED.value
     c.published_at = now_utc()
     timeline.record(session, c, actor, "published", before, c.status, "已备案，向群众公开")
-
-
-def can_review(session: Session, actor: Actor, c: Commitment) -> bool:
-    level = LEVEL_FOR_PENDING.get(c.status)
-    if level is None:
-        return False
-    if actor.member_id is not None and actor.member_id == c.member_id:
-        return False
-    if c.owner_kind == OwnerKind.BRANCH.value and level == ReviewLevel.BRANCH.value:
-        return False
-    org = session.get_one(Organisation, c.org_id)
-    if level == ReviewLevel.GROUP.value and c.member_id is not None:
-        member = session.get_one(Member, c.member_id)
-        if member.group_id is not None:
-            org = session.get_one(Organisation, member.group_id)
-    return actor.has_role(ROLE_FOR_LEVEL[level], org)
 
 
 def review(
@@ -351,8 +326,7 @@ def review(
 
 
 def withdraw(session: Session, actor: Actor, c: Commitment, reason: str) -> Commitment:
-    org = session.get_one(Organisation, c.org_id)
-    if not (_can_edit(session, actor, c) or actor.manages(org)):
+    if not may_withdraw(session, actor, c):
         raise PermissionDenied("只能撤回自己的承诺")
     if c.status == CommitmentStatus.WITHDRAWN.value:
         raise Conflict("这条承诺已经撤回")

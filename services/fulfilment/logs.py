@@ -13,9 +13,7 @@ from models import (
     Commitment,
     CommitmentStatus,
     FulfilmentLog,
-    Member,
     Organisation,
-    OwnerKind,
     Photo,
     Role,
 )
@@ -29,22 +27,12 @@ from services.errors import (
     ValidationError,
 )
 from services.evaluation import points
+from services.fulfilment.access import edit_refusal, may_log, verify_refusal
 
 MAX_QUANTITY = 10_000
 MAX_NOTE = 1000
 # Who may verify logs (and so who has a verification queue): see ``Actor.manages``.
 VERIFIER_ROLES = (Role.SECRETARY.value, Role.TOWNSHIP_ADMIN.value)
-
-
-def can_log(session: Session, actor: Actor, c: Commitment) -> bool:
-    if actor.system:
-        return True
-    if actor.member_id is None:
-        return False
-    if c.owner_kind == OwnerKind.MEMBER.value:
-        return c.member_id == actor.member_id
-    member = session.get(Member, actor.member_id)
-    return member is not None and member.org_id == c.org_id
 
 
 def log(
@@ -70,7 +58,7 @@ def log(
         )
         if existing is not None:
             return existing
-    if not can_log(session, actor, c):
+    if not may_log(session, actor, c):
         raise PermissionDenied("只能为自己的承诺（或本支部的承诺）记录践诺")
     if c.status != CommitmentStatus.PUBLISHED.value:
         raise Conflict("这条承诺还没有审核公开，公开后才能记录践诺")
@@ -132,14 +120,9 @@ def get_log(session: Session, log_id: int) -> FulfilmentLog:
 
 
 def _check_window(actor: Actor, entry: FulfilmentLog, window_hours: int) -> None:
-    if actor.system:
-        return
-    if entry.member_id is None or entry.member_id != actor.member_id:
-        raise PermissionDenied("只能修改自己记录的践诺")
-    if entry.verified_at is not None:
-        raise Conflict("这条记录已经核实，不能再修改")
-    if now_utc() - entry.created_at > timedelta(hours=window_hours):
-        raise Conflict(f"记录超过 {window_hours} 小时后不能修改，如有错误请联系支部书记")
+    refusal = edit_refusal(actor, entry, window_hours)
+    if refusal is not None:
+        raise refusal
 
 
 def edit_log(
@@ -189,11 +172,9 @@ def verify_log(
 ) -> FulfilmentLog:
     """The branch confirms a log really happened; with ``points_rules`` the member's points
     entry for it is written in the same transaction (points come only from verified logs)."""
-    c = session.get_one(Commitment, entry.commitment_id)
-    if not actor.manages(session.get_one(Organisation, c.org_id)):
-        raise PermissionDenied("只有支部书记或街镇管理员可以核实践诺记录")
-    if entry.member_id is not None and entry.member_id == actor.member_id:
-        raise PermissionDenied("不能核实自己的践诺记录")
+    refusal = verify_refusal(session, actor, entry)
+    if refusal is not None:
+        raise refusal
     if entry.verified_at is None:
         entry.verified_at = now_utc()
         entry.verified_by_account_id = actor.account_id

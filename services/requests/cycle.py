@@ -3,7 +3,7 @@ confirmed by the resident, or reopened. Every request gets an answer (件件有�
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -33,6 +33,15 @@ from services.errors import (
     PermissionDenied,
     ValidationError,
 )
+from services.requests.access import (
+    DONE_STATUSES,
+    OPEN_STATUSES,
+    can_handle,
+    claimed_by_other,
+    is_submitter,
+    may_claim,
+    reopen_expired,
+)
 
 KIND_LABELS = {"problem": "问题反映", "wish": "微心愿", "suggestion": "建议", "complaint": "投诉"}
 STATUS_LABELS = {
@@ -50,8 +59,10 @@ RESOLUTION_LABELS = {
     "referred": "已转交相关部门",
 }
 RATING_LABELS = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
-OPEN_STATUSES = ("submitted", "assigned", "claimed", "in_progress")
 MAX_TEXT = 1000
+# Notices to the submitter (facts; ``delivery.notices`` words them for the official account).
+NOTICE_REPLIED = "request_replied"
+NOTICE_RESOLVED = "request_resolved"
 
 
 def get(session: Session, request_id: int) -> Request:
@@ -70,20 +81,6 @@ def by_number(session: Session, number: str) -> Request:
 
 def _org(session: Session, req: Request) -> Organisation:
     return session.get_one(Organisation, req.org_id)
-
-
-def can_view(session: Session, actor: Actor, req: Request) -> bool:
-    if actor.system:
-        return True
-    if actor.account_id is not None and req.submitter_account_id == actor.account_id:
-        return True
-    if actor.member_id is not None and req.assignee_member_id == actor.member_id:
-        return True
-    return actor.manages(_org(session, req))
-
-
-def is_submitter(actor: Actor, req: Request) -> bool:
-    return actor.account_id is not None and req.submitter_account_id == actor.account_id
 
 
 def _pick_linked_member(session: Session, household_id: int) -> Member | None:
@@ -233,24 +230,14 @@ def _require_open(req: Request) -> None:
         raise Conflict(f"这条诉求当前“{STATUS_LABELS[req.status]}”，不能再办理")
 
 
-def can_handle(session: Session, actor: Actor, req: Request) -> bool:
-    if actor.member_id is not None and req.assignee_member_id == actor.member_id:
-        return True
-    return actor.manages(_org(session, req))
-
-
 def claim(session: Session, actor: Actor, req: Request) -> Request:
     if actor.member_id is None:
         raise PermissionDenied("只有党员可以认领诉求")
     member = session.get_one(Member, actor.member_id)
-    org = _org(session, req)
-    if member.org_id != req.org_id and not actor.manages(org):
+    if not may_claim(session, actor, req, member):
         raise PermissionDenied("只能认领本支部的诉求")
     _require_open(req)
-    if (
-        req.assignee_member_id not in (None, member.id)
-        and req.status == RequestStatus.CLAIMED.value
-    ):
+    if claimed_by_other(actor, req):
         raise Conflict("这条诉求已被其他党员认领")
     before = req.status
     req.assignee_member_id = member.id
@@ -273,10 +260,11 @@ def reply(session: Session, actor: Actor, req: Request, text: str) -> Request:
     req.first_answered_at = req.first_answered_at or now_utc()
     entry = timeline.record(session, req, actor, "replied", before, req.status, text)
     session.flush()
-    outbox.notify_account(
+    outbox.notice_account(
         session,
         req.submitter_account_id,
-        f"您反映的诉求（编号 {req.number}）有了答复：{text}\n回复“查询 {req.number}”查看进展。",
+        NOTICE_REPLIED,
+        {"number": req.number, "text": text},
         f"request:{req.id}:reply:{entry.id}",
     )
     return req
@@ -308,11 +296,11 @@ def resolve(
     timeline.record(
         session, req, actor, "resolved", before, req.status, label + (f"：{note}" if note else "")
     )
-    outbox.notify_account(
+    outbox.notice_account(
         session,
         req.submitter_account_id,
-        f"您反映的诉求（编号 {req.number}）已办结：{label}。{note}\n"
-        f"如已解决请回复“确认 {req.number}”，没解决请回复“重开 {req.number}”。",
+        NOTICE_RESOLVED,
+        {"number": req.number, "resolution": label, "note": note},
         f"request:{req.id}:resolved:{req.reopened_count}",
     )
     return req
@@ -335,10 +323,9 @@ def confirm(session: Session, actor: Actor, req: Request) -> Request:
 def reopen(session: Session, actor: Actor, req: Request, reason: str, window_days: int) -> Request:
     if not is_submitter(actor, req):
         raise PermissionDenied("只有提出诉求的群众可以重新打开")
-    if req.status not in (RequestStatus.RESOLVED.value, RequestStatus.CONFIRMED.value):
+    if req.status not in DONE_STATUSES:
         raise Conflict("诉求还在办理中，不需要重新打开")
-    assert req.resolved_at is not None
-    if now_utc() - req.resolved_at > timedelta(days=window_days):
+    if reopen_expired(req, window_days):
         raise Conflict(f"办结超过 {window_days} 天，不能重新打开，请重新反映")
     reason = quantify.normalise(reason)
     if len(reason) < 2:
@@ -359,7 +346,7 @@ def reopen(session: Session, actor: Actor, req: Request, reason: str, window_day
 def rate(session: Session, actor: Actor, req: Request, rating: str, comment: str = "") -> Request:
     if not is_submitter(actor, req):
         raise PermissionDenied("只有提出诉求的群众可以评价")
-    if req.status not in (RequestStatus.RESOLVED.value, RequestStatus.CONFIRMED.value):
+    if req.status not in DONE_STATUSES:
         raise Conflict("诉求办结后才能评价")
     if rating not in Rating.values():
         raise ValidationError("rating", "请选择：满意、基本满意或不满意")
@@ -395,48 +382,4 @@ def rate(session: Session, actor: Actor, req: Request, rating: str, comment: str
         req.status,
         RATING_LABELS[rating] + (f"：{comment}" if comment else "") + ("" if first else "（修改）"),
     )
-    return req
-
-
-def escalate_overdue(
-    session: Session, now: datetime | None = None, first_answer_hours: int = 48
-) -> list[Request]:
-    """Requests with no answer past their due time go one level up (branch → township)."""
-    now = now or now_utc()
-    overdue = list(
-        session.scalars(
-            select(Request)
-            .where(
-                Request.status.in_(OPEN_STATUSES),
-                Request.first_answered_at.is_(None),
-                Request.due_at < now,
-            )
-            .order_by(Request.id)
-        )
-    )
-    from services.actors import SYSTEM
-
-    for req in overdue:
-        req.escalation_level += 1
-        req.escalated_at = now
-        req.due_at = now + timedelta(hours=first_answer_hours)
-        org = _org(session, req)
-        up = session.get(Organisation, org.parent_id) if org.parent_id else None
-        target = up.name if up and req.escalation_level > 1 else org.name
-        timeline.record(
-            session,
-            req,
-            SYSTEM,
-            "escalated",
-            req.status,
-            req.status,
-            f"超过答复时限未答复，第 {req.escalation_level} 次上报至{target}",
-        )
-    return overdue
-
-
-def visible_to(session: Session, actor: Actor, req: Request) -> Request:
-    """Load-or-404 for a reader: someone who may not see a request gets 'not found'."""
-    if not can_view(session, actor, req):
-        raise NotFound("找不到这条诉求")
     return req

@@ -1,0 +1,185 @@
+"""Who may see and do what with a resident's request — the one rule every channel calls.
+
+``may_*`` / ``can_handle`` / ``is_submitter`` answer "is this caller allowed at all";
+``can_*`` answer "may this caller do it now" (allowed, and the request is in a state that
+permits it). The cycle's functions enforce the first kind with their own messages; the API,
+pages, bot and console show the second.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from infra.clock import now_utc
+from models import Member, Organisation, Request, RequestStatus
+from services.actors import Actor
+from services.errors import NotFound
+
+OPEN_STATUSES = (
+    RequestStatus.SUBMITTED.value,
+    RequestStatus.ASSIGNED.value,
+    RequestStatus.CLAIMED.value,
+    RequestStatus.IN_PROGRESS.value,
+)
+DONE_STATUSES = (RequestStatus.RESOLVED.value, RequestStatus.CONFIRMED.value)
+MAX_ID = 2**63 - 1
+NOT_FOUND = "找不到这条诉求"
+
+
+def _org(session: Session, req: Request) -> Organisation:
+    return session.get_one(Organisation, req.org_id)
+
+
+def is_open(req: Request) -> bool:
+    return req.status in OPEN_STATUSES
+
+
+def is_submitter(actor: Actor | None, req: Request) -> bool:
+    return actor is not None and (
+        actor.account_id is not None and req.submitter_account_id == actor.account_id
+    )
+
+
+def is_assignee(actor: Actor | None, req: Request) -> bool:
+    return actor is not None and (
+        actor.member_id is not None and req.assignee_member_id == actor.member_id
+    )
+
+
+def in_branch(
+    session: Session, actor: Actor | None, req: Request, member: Member | None = None
+) -> bool:
+    """A member of the branch the request belongs to (``member``: the caller's, if loaded)."""
+    if actor is None or actor.member_id is None:
+        return False
+    if member is None or member.id != actor.member_id:
+        member = session.get(Member, actor.member_id)
+    return member is not None and member.org_id == req.org_id
+
+
+def can_view(session: Session, actor: Actor | None, req: Request) -> bool:
+    """The submitter, the assigned member and the branch's managers; no other resident."""
+    if actor is None:
+        return False
+    if actor.system or is_submitter(actor, req) or is_assignee(actor, req):
+        return True
+    return actor.manages(_org(session, req))
+
+
+def can_handle(session: Session, actor: Actor | None, req: Request) -> bool:
+    """Answer and resolve: the assigned member, the branch's managers."""
+    if actor is None:
+        return False
+    return is_assignee(actor, req) or actor.manages(_org(session, req))
+
+
+def may_claim(
+    session: Session, actor: Actor | None, req: Request, member: Member | None = None
+) -> bool:
+    """A member of the request's branch, or a member who manages it."""
+    if actor is None or actor.member_id is None:
+        return False
+    return in_branch(session, actor, req, member) or actor.manages(_org(session, req))
+
+
+def claimed_by_other(actor: Actor | None, req: Request) -> bool:
+    mine = actor.member_id if actor is not None else None
+    return req.status == RequestStatus.CLAIMED and req.assignee_member_id not in (None, mine)
+
+
+def can_claim(
+    session: Session, actor: Actor | None, req: Request, member: Member | None = None
+) -> bool:
+    return (
+        is_open(req) and not claimed_by_other(actor, req) and may_claim(session, actor, req, member)
+    )
+
+
+def can_reply(session: Session, actor: Actor | None, req: Request) -> bool:
+    return is_open(req) and can_handle(session, actor, req)
+
+
+def can_resolve(session: Session, actor: Actor | None, req: Request) -> bool:
+    return is_open(req) and can_handle(session, actor, req)
+
+
+def can_confirm(actor: Actor | None, req: Request) -> bool:
+    return req.status == RequestStatus.RESOLVED and is_submitter(actor, req)
+
+
+def reopen_expired(req: Request, window_days: int, now: datetime | None = None) -> bool:
+    """Resolved longer ago than the window: too late to reopen (submit a new one)."""
+    if req.resolved_at is None:
+        return False
+    return (now or now_utc()) - req.resolved_at > timedelta(days=window_days)
+
+
+def can_reopen(
+    actor: Actor | None, req: Request, window_days: int | None = None, now: datetime | None = None
+) -> bool:
+    """``window_days`` given: also within the reopening window."""
+    if req.status not in DONE_STATUSES or not is_submitter(actor, req):
+        return False
+    return window_days is None or not reopen_expired(req, window_days, now)
+
+
+def can_rate(actor: Actor | None, req: Request) -> bool:
+    return req.status in DONE_STATUSES and is_submitter(actor, req)
+
+
+def visible_to(session: Session, actor: Actor | None, req: Request) -> Request:
+    """Load-or-404 for a reader: someone who may not see a request gets 'not found'."""
+    if not can_view(session, actor, req):
+        raise NotFound(NOT_FOUND)
+    return req
+
+
+def visible(
+    session: Session, actor: Actor | None, request_id: int, *, for_claim: bool = False
+) -> Request:
+    """Load-or-404 by id. ``for_claim``: a member of the request's branch may also load it
+    (it is on their branch's demand list) to claim it."""
+    req = session.get(Request, request_id) if 1 <= request_id <= MAX_ID else None
+    if req is None:
+        raise NotFound(NOT_FOUND)
+    if for_claim and in_branch(session, actor, req):
+        return req
+    return visible_to(session, actor, req)
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What the caller may do with a request now (for serialisers and pages)."""
+
+    confirm: bool
+    reopen: bool
+    rate: bool
+    claim: bool
+    reply: bool
+    resolve: bool
+
+    def as_dict(self) -> dict[str, bool]:
+        return asdict(self)
+
+
+def capabilities(
+    session: Session,
+    actor: Actor | None,
+    req: Request,
+    *,
+    member: Member | None = None,
+    reopen_window_days: int | None = None,
+) -> Capabilities:
+    """``member`` is the caller's, if already loaded (saves a query per request)."""
+    handler = can_handle(session, actor, req)
+    return Capabilities(
+        confirm=can_confirm(actor, req),
+        reopen=can_reopen(actor, req, reopen_window_days),
+        rate=can_rate(actor, req),
+        claim=can_claim(session, actor, req, member),
+        reply=handler and is_open(req),
+        resolve=handler and is_open(req),
+    )
