@@ -36,6 +36,7 @@ from typing import Any, Protocol
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from delivery import notices
 from infra.clock import now_utc
 from models import (
     GroupRobot,
@@ -44,6 +45,7 @@ from models import (
     OutboundStatus,
 )
 from services.errors import NotFound
+from wechat.errors import WechatPermanentError
 
 log = logging.getLogger("jiannuo.dispatch")
 
@@ -475,6 +477,10 @@ def summary_of(msg: OutboundMessage, width: int = 40) -> str:
         return msg.payload[:width]
     text = ""
     if isinstance(data, dict):
+        try:
+            data = notices.body_of(data)  # a queued notice previews as the text it will send
+        except WechatPermanentError:
+            pass
         body = data.get("markdown") or data.get("text") or {}
         if isinstance(body, dict):
             text = str(body.get("content", ""))

@@ -147,10 +147,12 @@ def _approve(app: Flask, w: World, log_id: int) -> None:
 
 def test_bot_log_with_a_listed_word_waits_for_the_secretary(demo_app: Flask) -> None:
     w = _world(demo_app, mp_openid=None)
-    assert "已记录践诺" in _say(demo_app, w.openid, "践诺 1 浇水 2次")
+    clean = _say(demo_app, w.openid, "践诺 1 浇水 2次")
+    assert "已记录践诺" in clean and "审核" not in clean
     assert _shown(demo_app, w.member_code, "浇水 2次")  # clean text: public at once
 
-    assert "已记录践诺" in _say(demo_app, w.openid, "践诺 1 浇水 坏 词 1次")
+    reply = _say(demo_app, w.openid, "践诺 1 浇水 坏 词 1次")
+    assert "已记录践诺" in reply and "支部书记审核" in reply  # the member is told why it waits
     held = _log_id(demo_app, "浇水 坏 词 1次")
     assert not _shown(demo_app, w.member_code, "浇水 坏 词 1次")
     # the author cannot approve; a plain member sees no queue

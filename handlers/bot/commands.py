@@ -29,7 +29,7 @@ from models import (
     Photo,
     Request,
 )
-from services import fulfilment, outbox, progress, requests, timeline
+from services import fulfilment, outbox, progress, requests, timeline, visibility
 from services.actors import Actor, actor_for_account
 from services.commitments import quantify
 from services.errors import DomainError
@@ -292,9 +292,15 @@ def cmd_log(ctx: BotContext, args: str) -> str:
         source_msg_id=ctx.msg_id,
     )
     p = progress.progress_of(ctx.session, [c], local_date(ctx.now))[c.id]
+    held = (
+        "这条记录的文字需要支部书记审核，审核通过后才会在党员名片上公开。\n"
+        if not visibility.content_is_public(entry.content_status)
+        else ""
+    )
     return (
         f"已记录践诺：{c.title}，数量 {entry.quantity}{c.unit}。\n"
         f"当前进度：{_progress_line(c, p)}\n"
+        f"{held}"
         "10 分钟内发送照片，会附在这条记录上。"
     )
 
