@@ -14,7 +14,6 @@ from PIL import Image
 from sqlalchemy import select
 
 from app import create_app
-from demo import township as demo
 from infra.clock import local_date
 from models import (
     Account,
@@ -26,12 +25,12 @@ from services import privacy, progress
 from services.reads import public
 from tests.conftest import make_config
 
+# Every test's database starts as a copy of the demo township (built once per session).
+pytestmark = pytest.mark.demo_township
+
 
 @pytest.fixture
 def loaded(app):
-    db = app.extensions["db"]
-    with db.session() as s:
-        demo.load(s)
     return app
 
 
@@ -230,8 +229,6 @@ def test_ask_is_rate_limited_per_address_by_the_apps_limiter(db_url, tmp_path):
     )
     app.config["TESTING"] = True
     try:
-        with app.extensions["db"].session() as s:
-            demo.load(s)
         web = app.test_client()
         m = _member_with_commitments(app)
         token = _ask_token(web, m.public_code)

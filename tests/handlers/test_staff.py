@@ -9,7 +9,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from demo import township as demo
 from infra.clock import now_utc
 from models import (
     Account,
@@ -23,11 +22,12 @@ from models import (
 
 WEBHOOK_KEY = "abcd1234-secret-webhook-key-5678wxyz"
 
+# Every test's database starts as a copy of the demo township (built once per session).
+pytestmark = pytest.mark.demo_township
+
 
 @pytest.fixture
 def loaded(app):
-    with app.extensions["db"].session() as s:
-        demo.load(s)
     return app
 
 
