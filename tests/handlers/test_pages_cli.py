@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from demo import township as demo
 from models import Member, Organisation
 
 
+@pytest.mark.demo_township
 def test_report_and_points_commands(app, runner, tmp_path):
-    with app.extensions["db"].session() as s:
-        demo.load(s)
     with app.extensions["db"].session() as s:
         township = s.scalar(select(Organisation).where(Organisation.kind == "township"))
         branch = s.scalar(

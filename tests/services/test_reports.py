@@ -34,11 +34,12 @@ RULES = {
 }
 YEAR = demo.YEAR
 
+# Every test's database starts as a copy of the demo township (built once per session).
+pytestmark = pytest.mark.demo_township
+
 
 @pytest.fixture
 def township(session):
-    demo.load(session)
-    session.flush()
     # the branch verifies every third log, so that points and "verified" columns are exercised
     logs = session.scalars(
         select(FulfilmentLog).where(FulfilmentLog.member_id.is_not(None)).order_by(FulfilmentLog.id)
