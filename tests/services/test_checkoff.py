@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import select
 
 from demo import township as demo
@@ -18,9 +19,8 @@ def _township(session) -> Organisation:  # type: ignore[no-untyped-def]
     return session.scalar(select(Organisation).where(Organisation.kind == "township"))
 
 
+@pytest.mark.demo_township
 def test_rows_use_the_summary_completion_and_the_threshold(session) -> None:
-    demo.load(session)
-    session.flush()
     period = summaries.half_year(f"{YEAR}H1")
     figures = summaries.compute(session, period)
     township = _township(session)
@@ -36,10 +36,10 @@ def test_rows_use_the_summary_completion_and_the_threshold(session) -> None:
     assert c.slow and len(c.slow) < len(c.rows)
 
 
+@pytest.mark.demo_township
 def test_cli_and_push_name_the_same_slow_branches(app, runner) -> None:
     db = app.extensions["db"]
     with db.session() as session:
-        demo.load(session)
         township = _township(session)
         session.add(GroupRobot(org_id=township.id, name="镇党建群", webhook_env="R_TOWN"))
         township_id = township.id
