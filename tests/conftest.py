@@ -1,19 +1,23 @@
 """Fixtures: an app on a fresh migrated database (SQLite always; PostgreSQL when
 TEST_DATABASE_URL is set), a client, a CLI runner, and a session for service tests.
 
-The schema is built once per test session (per xdist worker): a template SQLite file and a
-template PostgreSQL database are migrated once, and each test gets a copy (``shutil.copy`` of
-the file; ``CREATE DATABASE … TEMPLATE …`` on PostgreSQL). Tests marked
-``@pytest.mark.demo_township`` start from a copy of the demo township instead (``demo.load``
-run once per session with the marker's keyword arguments); ``@pytest.mark.empty_database``
-gives an unmigrated database, for the test that runs the real migrations.
+The schema is built once per test session (per xdist worker), not per test. SQLite: a template
+file is migrated once and each test gets a copy of it (``shutil.copyfile``). PostgreSQL: one
+database per worker is migrated once and reset before each test (every table emptied, the
+sequences rewound); the database is real and committed, so tests that start other processes
+see it. Tests marked ``@pytest.mark.demo_township`` start from the demo township instead
+(``demo.load`` run once per session with the marker's keyword arguments, then copied / restored
+from a snapshot); ``@pytest.mark.empty_database`` gives an unmigrated database of its own, for
+the test that runs the real migrations.
 """
 
 from __future__ import annotations
 
+import fcntl
 import itertools
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,9 +43,12 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
 
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
-# Tests with these markers share one resource outside the database (Redis db, a browser):
-# under xdist ``--dist loadgroup`` each group runs on one worker, one test at a time.
-SERIAL_GROUPS = ("redis", "browser")
+# Redis tests flush or scan one shared Redis database: they take a machine-wide lock, so
+# that neither another xdist worker nor another test run on this machine interleaves with
+# them. (xdist's ``--dist loadgroup`` would do it per run, but it does not work with pytest 9.)
+REDIS_LOCK = Path(tempfile.gettempdir()) / (
+    "jiannuo-test-redis-" + uuid.uuid5(uuid.NAMESPACE_URL, REDIS_URL).hex[:8] + ".lock"
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -54,12 +61,17 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        for group in SERIAL_GROUPS:
-            if item.get_closest_marker(group):
-                item.add_marker(pytest.mark.xdist_group(group))
-                break
+@pytest.fixture(autouse=True)
+def _redis_lock(request: pytest.FixtureRequest) -> Iterator[None]:
+    if not (REDIS_URL and request.node.get_closest_marker("redis")):
+        yield
+        return
+    with REDIS_LOCK.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class Templates:

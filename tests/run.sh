@@ -18,10 +18,10 @@ echo "== 分层检查 (import-linter)"
 .venv/bin/lint-imports --no-cache || status=1
 
 echo "== Python tests"
-# Two (or as many as there are cores) xdist workers; each has its own template databases.
-# Tests sharing Redis or the browser are grouped onto one worker (see tests/conftest.py).
-# PYTEST_WORKERS=0 runs in one process; extra arguments go to pytest.
-.venv/bin/python -m pytest -p no:cacheprovider -n "${PYTEST_WORKERS:-auto}" --dist loadgroup "$@"
+# As many xdist workers as cores; each worker has its own template databases, and the Redis
+# tests take a lock (see tests/conftest.py). PYTEST_WORKERS=0 runs in one process; extra
+# arguments go to pytest.
+.venv/bin/python -m pytest -p no:cacheprovider -n "${PYTEST_WORKERS:-auto}" "$@"
 rc=$?
 # pytest exits 5 when nothing was collected; that is a failure here.
 [ $rc -ne 0 ] && status=$rc

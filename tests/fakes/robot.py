@@ -119,7 +119,10 @@ class FakeRobot:
     def start(self) -> FakeRobot:
         self._server = make_server("127.0.0.1", 0, self._app, threaded=True)
         self.base_url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll interval: stop() waits for the serving loop to notice (0.5 s by default).
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.02,), daemon=True
+        )
         self._thread.start()
         return self
 

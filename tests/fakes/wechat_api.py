@@ -211,7 +211,8 @@ def fake_wechat() -> Iterator[FakeWechat]:
     fake = FakeWechat()
     server = make_server("127.0.0.1", 0, fake.wsgi, threaded=True)
     fake.base_url = f"http://127.0.0.1:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll interval: shutdown() waits for the serving loop to notice (0.5 s by default).
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     try:
         yield fake
