@@ -3,6 +3,7 @@ rules (services.*.access) as the bot and the services."""
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -75,12 +76,11 @@ def test_api_capabilities_come_from_the_access_module(app: Flask, client: FlaskC
     assert can["resident"] == dict.fromkeys(can["resident"], False) | {"see": True}
 
 
+@pytest.mark.demo_township
 def test_staff_console_loads_commitments_through_the_visibility_rule(app: Flask) -> None:
-    from demo import township as demo
     from tests.handlers.test_staff import _csrf, _login
 
     with app.extensions["db"].session() as s:
-        demo.load(s)
         elsewhere = f.tree(s)  # another township: its draft is none of this admin's business
         c = f.published(s, f.member(s, elsewhere["branch"]))
         c.status = "draft"
