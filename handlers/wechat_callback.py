@@ -1,10 +1,15 @@
 """The official-account callback endpoint (path from ``wechat.callback_path``).
 
-GET answers WeChat's URL verification; POST takes plain, compatible and safe-mode
-(``encrypt_type=aes``) messages and answers within WeChat's 5 seconds. Refused requests
-(bad signature, stale timestamp, DOCTYPE/entities, malformed XML, oversized body) get a
-4xx before anything is written; an unexpected error is logged and answered ``success`` so
-that WeChat never sees a 500 (and the user is not shown "该公众号暂时无法提供服务").
+GET answers WeChat's URL verification; POST takes messages in the configured mode
+(``wechat.official_account.mode``: plain, compatible or safe) and answers within WeChat's
+5 seconds. Refused requests (bad signature, stale timestamp, a (timestamp, nonce) already
+used by another message, an unencrypted body in safe mode, DOCTYPE/entities, malformed
+XML, oversized body) get a 4xx before anything else is written; an unexpected error is
+logged and answered ``success`` so that WeChat never sees a 500 (and the user is not
+shown "该公众号暂时无法提供服务").
+
+A verification GET's (timestamp, nonce) enters the replay window too: its URL is as easy
+to find in a proxy log as a POST's, and its signature is the same plain one.
 
 Demo mode (no WeChat credentials at all): the token is ``jiannuo-demo`` (see
 ``wechat.callback.DEMO_TOKEN``) so local trials, ``flask bot say`` and tests work.
@@ -19,9 +24,18 @@ from flask import Flask, Response, current_app, request
 
 from handlers.bot import inbound as bot_inbound
 from handlers.context import database, settings
-from wechat.callback import DEMO_TOKEN, MAX_BODY_BYTES, CallbackProtocol, CallbackRefused
+from wechat.callback import (
+    DEMO_TOKEN,
+    MAX_BODY_BYTES,
+    CallbackProtocol,
+    CallbackRefused,
+    check_timestamp,
+)
 
 log = logging.getLogger("jiannuo.wechat.callback")
+
+# The fingerprint a verification GET leaves in the replay window (no message has it).
+VERIFY_MARK = "url-verification"
 
 
 def protocol() -> CallbackProtocol | None:
@@ -32,7 +46,7 @@ def protocol() -> CallbackProtocol | None:
         oa = s.wechat.official_account
         token = oa.token or (DEMO_TOKEN if s.demo else "")
         ext["wechat_protocol"] = (
-            CallbackProtocol(token, oa.encoding_aes_key, oa.app_id) if token else None
+            CallbackProtocol(token, oa.encoding_aes_key, oa.app_id, oa.mode) if token else None
         )
     proto: CallbackProtocol | None = ext["wechat_protocol"]
     return proto
@@ -72,20 +86,29 @@ def callback() -> Response:
     if proto is None:
         return _plain("official account not configured", 404)
     args = {k: v for k, v in request.args.items()}
+    timestamp, nonce = args.get("timestamp", ""), args.get("nonce", "")
     if request.method == "GET":
-        if proto.verify_url(
-            args.get("signature", ""), args.get("timestamp", ""), args.get("nonce", "")
-        ):
-            return _plain(args.get("echostr", ""))
-        return _plain("bad signature", 403)
+        if not proto.verify_url(args.get("signature", ""), timestamp, nonce):
+            return _plain("bad signature", 403)
+        try:
+            check_timestamp(timestamp)
+        except CallbackRefused:
+            pass  # a stale URL cannot be posted to anyway; answer as before
+        else:
+            bot_inbound.claim_nonce(database(), redis_client(), timestamp, nonce, VERIFY_MARK)
+        return _plain(args.get("echostr", ""))
     try:
         inbound = proto.open(_read_body(), args)
+        if not bot_inbound.claim_nonce(
+            database(), redis_client(), timestamp, nonce, inbound.fingerprint
+        ):
+            raise CallbackRefused(403, "timestamp and nonce already used")
     except CallbackRefused as exc:
         log.info("callback refused (%s): %s", exc.status, exc.reason)
         return _plain(exc.reason, exc.status)
     try:
         reply = bot_inbound.handle(database(), settings(), inbound, redis_client())
-        body = proto.reply(inbound, reply, nonce=args.get("nonce", ""))
+        body = proto.reply(inbound, reply, nonce=nonce)
     except Exception:
         log.exception("callback failed for %s", inbound.dedupe_key)
         return _plain("success")

@@ -57,6 +57,26 @@ class OfficialAccountSection(Section):
     secret: str = ""
     token: str = ""
     encoding_aes_key: str = ""
+    # WeChat's 消息加解密方式, as set on the platform: plain (明文), compatible (兼容: both
+    # kinds arrive, encrypted ones are checked) or safe (安全: unencrypted bodies refused).
+    # Unset: safe when an EncodingAESKey is configured, else plain.
+    mode: Literal["plain", "compatible", "safe"] = "plain"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_mode(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and not data.get("mode"):
+            data = {**data, "mode": "safe" if data.get("encoding_aes_key") else "plain"}
+        return data
+
+    @model_validator(mode="after")
+    def _key_for_mode(self) -> OfficialAccountSection:
+        if self.mode != "plain" and not self.encoding_aes_key:
+            raise _Missing(
+                "wechat.official_account.encoding_aes_key",
+                f"消息加解密方式为 {self.mode}（兼容/安全模式）时必须设置",
+            )
+        return self
 
     @property
     def enabled(self) -> bool:

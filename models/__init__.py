@@ -27,6 +27,7 @@ from .org import (
     RoleGrant,
 )
 from .outbox import (
+    CallbackNonce,
     GroupRobot,
     InboundMessage,
     JobRun,
@@ -43,6 +44,7 @@ __all__ = [
     "Account",
     "Base",
     "BindCode",
+    "CallbackNonce",
     "Commitment",
     "CommitmentRequest",
     "CommitmentStatus",

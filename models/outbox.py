@@ -1,4 +1,5 @@
-"""Outgoing messages, group robots, scheduler job runs, inbound dedupe, API tokens."""
+"""Outgoing messages, group robots, scheduler job runs, inbound dedupe and replay window,
+API tokens."""
 
 from __future__ import annotations
 
@@ -86,6 +87,18 @@ class InboundMessage(Base):
     msg_type: Mapped[str] = mapped_column(String(20))
     reply: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class CallbackNonce(Base):
+    """A (timestamp, nonce) the official-account callback has accepted, kept for the replay
+    window when Redis is not configured; ``fingerprint`` is the message it carried."""
+
+    __tablename__ = "callback_nonce"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nonce_key: Mapped[str] = mapped_column(String(100), unique=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class WechatToken(Base):

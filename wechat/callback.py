@@ -3,34 +3,53 @@
 Docs: https://developers.weixin.qq.com/doc/offiaccount/Basic_Information/Access_Overview.html
 and (safe mode) https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Message_encryption_and_decryption_instructions.html
 
-wechatpy 1.8.18 does the AES work, the XML parsing and the reply rendering; this module
-guards it: signatures are compared in constant time (wechatpy uses ``!=``), the timestamp
-must be within five minutes, the body is capped, and XML carrying a DOCTYPE or entity
-declaration is refused before any parser sees it. Every refusal is a ``CallbackRefused``
-with the HTTP status to answer.
+wechatpy 1.8.18 does the AES work and the message parsing; this module guards it:
+signatures are compared in constant time (wechatpy uses ``!=``), the timestamp must be
+within five minutes, the body is capped, and XML carrying a DOCTYPE or entity declaration
+is refused before any parser sees it. Every refusal is a ``CallbackRefused`` with the HTTP
+status to answer.
+
+The message mode (``wechat.official_account.mode``) is explicit: ``plain`` takes only
+unencrypted bodies, ``compatible`` takes both and checks ``msg_signature`` whenever an
+``<Encrypt>`` is present, ``safe`` refuses any body without ``<Encrypt>`` (the plain
+signature covers only token, timestamp and nonce, so it proves nothing about the body).
+Remembering each (timestamp, nonce) for the replay window is the caller's part
+(``handlers.bot.inbound.claim_nonce``): it needs storage, which this package does not own.
+
+Replies are built with ElementTree, never by string formatting: user text echoed in a
+reply may contain ``]]>`` or ``</Content>``, and the library escapes it.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import json
 import re
 import time
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from typing import Literal
 from xml.parsers.expat import ExpatError
 
 import xmltodict
 from wechatpy import parse_message
 from wechatpy.crypto import PrpCrypto
 from wechatpy.messages import BaseMessage
-from wechatpy.replies import TextReply
 
 # Demo mode (no official-account credentials): the callback accepts messages signed with
 # this token so that local trials, `flask bot say` and tests work without WeChat.
 DEMO_TOKEN = "jiannuo-demo"  # noqa: S105 (documented public demo value)
 MAX_BODY_BYTES = 64 * 1024
 MAX_CLOCK_SKEW_SECONDS = 300
+DEDUPE_KEY_MAX = 150  # inbound_message.dedupe_key
 _FORBIDDEN_XML = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+# Characters XML 1.0 cannot carry at all, even escaped; dropped from replies.
+_NOT_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+Mode = Literal["plain", "compatible", "safe"]
+MODES: tuple[Mode, ...] = ("plain", "compatible", "safe")
 
 
 class CallbackRefused(Exception):
@@ -64,11 +83,24 @@ class Inbound:
 
     @property
     def dedupe_key(self) -> str:
-        """MsgId for messages; sender + CreateTime + event for events (WeChat's own advice)."""
+        """MsgId for messages; for events WeChat advises sender + CreateTime, to which the
+        event and its EventKey are added: two menu clicks in the same second are two
+        events. A long EventKey (a VIEW URL) is hashed to fit the column."""
         msg_id = self.raw.get("MsgId")
         if msg_id:
             return f"msg:{msg_id}"
-        return f"evt:{self.openid}:{self.raw.get('CreateTime', '')}:{self.event}"
+        head = f"evt:{self.openid[:64]}:{self.raw.get('CreateTime', '')[:12]}:{self.event[:20]}"
+        event_key = self.raw.get("EventKey", "")
+        key = f"{head}:{event_key}"
+        if len(key) <= DEDUPE_KEY_MAX:
+            return key
+        return f"{head}:#{hashlib.sha256(event_key.encode('utf-8')).hexdigest()[:40]}"
+
+    @property
+    def fingerprint(self) -> str:
+        """SHA-256 of the message's fields: the same message, however it was encrypted."""
+        canonical = json.dumps(sorted(self.raw.items()), ensure_ascii=False)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def sha1_signature(*parts: str) -> str:
@@ -95,6 +127,14 @@ def guard_xml(body: bytes) -> None:
         raise CallbackRefused(400, "DOCTYPE/ENTITY refused")
 
 
+def render_xml(fields: list[tuple[str, str]]) -> str:
+    """``<xml>`` with one child per field, its text escaped by ElementTree."""
+    root = ET.Element("xml")
+    for name, value in fields:
+        ET.SubElement(root, name).text = _NOT_XML_CHARS.sub("", value)
+    return ET.tostring(root, encoding="unicode")
+
+
 def _parse_xml(text: str) -> dict[str, str]:
     try:
         data = xmltodict.parse(text, disable_entities=True)
@@ -111,17 +151,39 @@ def _parse_xml(text: str) -> dict[str, str]:
 class CallbackProtocol:
     """Verification and (de)cryption for one official account."""
 
-    def __init__(self, token: str, encoding_aes_key: str = "", app_id: str = "") -> None:
+    def __init__(
+        self,
+        token: str,
+        encoding_aes_key: str = "",
+        app_id: str = "",
+        mode: Mode | None = None,
+    ) -> None:
         self.token = token
         self.app_id = app_id
         self._prp: PrpCrypto | None = None
         if encoding_aes_key:
-            import base64
-
             key = base64.b64decode(encoding_aes_key + "=")
             if len(key) != 32:
                 raise ValueError("EncodingAESKey must decode to 32 bytes")
             self._prp = PrpCrypto(key)
+        self.mode: Mode = mode or ("safe" if encoding_aes_key else "plain")
+        if self.mode not in MODES:
+            raise ValueError(f"unknown message mode {self.mode!r}")
+        if self.mode != "plain" and self._prp is None:
+            raise ValueError(f"{self.mode} mode needs an EncodingAESKey")
+
+    def encrypt(self, xml: str) -> str:
+        """The base64 ``<Encrypt>`` text for ``xml`` (replies, and ``flask bot say``)."""
+        if self._prp is None:
+            raise ValueError("no EncodingAESKey configured")
+        encrypted: bytes = self._prp.encrypt(xml, self.app_id)
+        return encrypted.decode("ascii")
+
+    def decrypt(self, encrypt: str) -> str:
+        if self._prp is None:
+            raise ValueError("no EncodingAESKey configured")
+        text: str = self._prp.decrypt(encrypt, self.app_id)
+        return text
 
     def verify_url(self, signature: str, timestamp: str, nonce: str) -> bool:
         """GET verification: the plain signature over token, timestamp and nonce."""
@@ -142,10 +204,14 @@ class CallbackProtocol:
         except UnicodeDecodeError:
             raise CallbackRefused(400, "body is not UTF-8") from None
         outer = _parse_xml(text)
-        encrypted = args.get("encrypt_type", "raw").lower() == "aes"
+        # An <Encrypt> makes the body an encrypted one whatever the query says: in
+        # compatible mode the plaintext fields beside it are not believed unchecked.
+        encrypted = args.get("encrypt_type", "raw").lower() == "aes" or "Encrypt" in outer
+        if self.mode == "safe" and not outer.get("Encrypt"):
+            raise CallbackRefused(403, "safe mode: unencrypted body refused")
         if encrypted:
-            if self._prp is None:
-                raise CallbackRefused(400, "encrypted message but no EncodingAESKey configured")
+            if self.mode == "plain" or self._prp is None:
+                raise CallbackRefused(400, "encrypted message but the mode is plain")
             encrypt = outer.get("Encrypt", "")
             if not encrypt:
                 raise CallbackRefused(400, "no <Encrypt>")
@@ -154,7 +220,7 @@ class CallbackProtocol:
             ):
                 raise CallbackRefused(403, "bad msg_signature")
             try:
-                inner = self._prp.decrypt(encrypt, self.app_id)
+                inner = self.decrypt(encrypt)
             except Exception:  # wrong key, bad padding, bad base64, wrong app id
                 raise CallbackRefused(400, "cannot decrypt") from None
             inner_bytes = inner.encode("utf-8")
@@ -174,20 +240,29 @@ class CallbackProtocol:
     def reply(
         self, inbound: Inbound, content: str, nonce: str, timestamp: str | None = None
     ) -> str:
-        """Render a text reply (empty content → "success"), encrypted when the request was."""
+        """Render a text reply (empty content → "success"), encrypted when the request was;
+        the encrypted envelope wraps the plain reply XML."""
         if not content:
             return "success"
-        xml = TextReply(content=content, message=inbound.message).render()
+        timestamp = timestamp or str(int(time.time()))
+        xml = render_xml(
+            [
+                ("ToUserName", inbound.openid),
+                ("FromUserName", inbound.raw.get("ToUserName", "")),
+                ("CreateTime", timestamp),
+                ("MsgType", "text"),
+                ("Content", content),
+            ]
+        )
         if not inbound.encrypted or self._prp is None:
             return xml
-        timestamp = timestamp or str(int(time.time()))
-        encrypt = self._prp.encrypt(xml, self.app_id).decode("ascii")
+        encrypt = self.encrypt(xml)
         signature = sha1_signature(self.token, timestamp, nonce, encrypt)
-        return (
-            "<xml>\n"
-            f"<Encrypt><![CDATA[{encrypt}]]></Encrypt>\n"
-            f"<MsgSignature><![CDATA[{signature}]]></MsgSignature>\n"
-            f"<TimeStamp>{timestamp}</TimeStamp>\n"
-            f"<Nonce><![CDATA[{nonce}]]></Nonce>\n"
-            "</xml>"
+        return render_xml(
+            [
+                ("Encrypt", encrypt),
+                ("MsgSignature", signature),
+                ("TimeStamp", timestamp),
+                ("Nonce", nonce),
+            ]
         )

@@ -7,24 +7,32 @@ the same transaction; a retry's insert fails on the unique key (on SQLite and Po
 it first waits for the winner's transaction) and answers the stored reply. With Redis
 configured a ``SET NX`` in front spares the database the losing inserts; losers then
 poll briefly for the winner's reply.
+
+Before that, :func:`claim_nonce` keeps the replay window: each signed (timestamp, nonce)
+is remembered, with the fingerprint of the message it carried, until its timestamp is too
+old to pass the callback's five-minute check anyway (Redis ``SET NX EX`` when
+``redis.url`` is configured, else the ``callback_nonce`` table, expired rows deleted as
+new ones arrive). A second use with another message is refused; see ``claim_nonce`` for
+why a second use with the same message is let through to the dedupe above.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from infra.clock import now_utc
-from models import Account, InboundMessage
+from models import Account, CallbackNonce, InboundMessage
 from models.db import Database
 from services.errors import DomainError
-from wechat.callback import Inbound
+from wechat.callback import MAX_CLOCK_SKEW_SECONDS, Inbound
 
 from .commands import BotContext, bot, help_text, normalise_text
 
@@ -32,8 +40,91 @@ log = logging.getLogger("jiannuo.bot")
 
 REDIS_PREFIX = "jiannuo:inbound:"
 REDIS_TTL_SECONDS = 600
+NONCE_PREFIX = "jiannuo:nonce:"
+NONCE_KEY_MAX = 100  # callback_nonce.nonce_key
+PURGE_EVERY = timedelta(seconds=60)
 WAIT_SECONDS = 4.0
 WAIT_STEP = 0.05
+_last_purge: datetime | None = None
+
+
+# ------------------------------------------------------------------ replay window
+#
+# Does a WeChat retry reuse the timestamp and nonce of the first attempt? WeChat's pages
+# "接收普通消息" and "接收事件推送" (developers.weixin.qq.com/doc/offiaccount/
+# Message_Management/Receiving_standard_messages.html and .../Receiving_event_pushes.html;
+# read in the copies quoted at blog.csdn.net/qq_29914837/article/details/82903594 and
+# developers.weixin.qq.com/community/develop/doc/000c6cde734cc05249730c8e96b800) say only
+# that the server drops the connection after five seconds and "重新发起请求，总共重试三次",
+# and that retries are deduplicated by MsgId (messages) or FromUserName + CreateTime
+# (events). They do not say whether the retry is signed afresh. So the guard works either
+# way: a (timestamp, nonce) is bound to the fingerprint of the message it first carried.
+# A retry with new parameters is a new claim; a retry with the same parameters carries
+# the same message (retries resend the same content), is let through, and the dedupe
+# table answers it with the stored reply, writing nothing. Anything else on a seen
+# (timestamp, nonce) is a forgery on a replayed signature and is refused.
+
+
+def _nonce_key(timestamp: str, nonce: str) -> str:
+    key = f"{timestamp}:{nonce}"
+    if len(key) <= NONCE_KEY_MAX:
+        return key
+    return "#" + hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def purge_nonces(session: Session, now: datetime) -> int:
+    """Delete the replay-window rows whose timestamps can no longer pass the check."""
+    result = session.execute(delete(CallbackNonce).where(CallbackNonce.expires_at < now))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def claim_nonce(
+    db: Database,
+    redis_client: Any,
+    timestamp: str,
+    nonce: str,
+    fingerprint: str,
+    now: datetime | None = None,
+) -> bool:
+    """Remember a verified (timestamp, nonce) for the replay window. True when it is new
+    or was first used by this very message (a retry); False for a second use by another."""
+    now = now or now_utc()
+    expires_at = datetime.fromtimestamp(int(timestamp) + MAX_CLOCK_SKEW_SECONDS, UTC)
+    key = _nonce_key(timestamp, nonce)
+    if redis_client is not None:
+        ttl = max(1, int((expires_at - now).total_seconds()) + 1)
+        try:
+            if redis_client.set(NONCE_PREFIX + key, fingerprint, nx=True, ex=ttl):
+                return True
+            seen = redis_client.get(NONCE_PREFIX + key)
+            # None: it expired in between, so its timestamp is stale and was refused anyway
+            return seen is None or bytes(seen).decode("ascii", "replace") == fingerprint
+        except Exception:  # Redis down: the database keeps the window meanwhile
+            log.warning("redis unavailable for the callback replay window", exc_info=True)
+    global _last_purge
+    session = db.session_factory()
+    try:
+        if _last_purge is None or not timedelta(0) <= now - _last_purge < PURGE_EVERY:
+            purge_nonces(session, now)
+            _last_purge = now
+        session.add(
+            CallbackNonce(
+                nonce_key=key,
+                fingerprint=fingerprint,
+                expires_at=max(expires_at, now + timedelta(seconds=1)),
+            )
+        )
+        try:
+            session.commit()
+            return True
+        except IntegrityError:
+            session.rollback()
+        seen = session.scalar(
+            select(CallbackNonce.fingerprint).where(CallbackNonce.nonce_key == key)
+        )
+        return seen is None or seen == fingerprint
+    finally:
+        session.close()
 
 
 def _account(session: Session, openid: str, now: datetime) -> Account:

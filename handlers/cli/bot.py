@@ -14,7 +14,7 @@ from flask.cli import AppGroup
 
 from handlers.context import database, settings
 from wechat import menu as wx_menu
-from wechat.callback import sha1_signature
+from wechat.callback import render_xml, sha1_signature
 from wechat.client import clients_from_settings
 from wechat.errors import WechatError
 
@@ -55,18 +55,16 @@ def say(openid: str, text: str) -> None:
     msg_id = int(time.time() * 1000) * 1000 + secrets.randbelow(1000)
     signature = sha1_signature(proto.token, str(now), nonce)
     path = settings().wechat.callback_path
-    body = text_message_xml(openid, text, msg_id, now).encode("utf-8")
+    xml = text_message_xml(openid, text, msg_id, now)
+    query = {"signature": signature, "timestamp": str(now), "nonce": nonce, "openid": openid}
+    if proto.mode != "plain":  # encrypted like WeChat does in compatible and safe mode
+        encrypt = proto.encrypt(xml)
+        xml = render_xml([("ToUserName", "gh_jiannuo"), ("Encrypt", encrypt)])
+        msg_signature = sha1_signature(proto.token, str(now), nonce, encrypt)
+        query |= {"encrypt_type": "aes", "msg_signature": msg_signature}
     client = current_app.test_client()
     resp = client.post(
-        path,
-        query_string={
-            "signature": signature,
-            "timestamp": str(now),
-            "nonce": nonce,
-            "openid": openid,
-        },
-        data=body,
-        content_type="application/xml",
+        path, query_string=query, data=xml.encode("utf-8"), content_type="application/xml"
     )
     answer = resp.get_data(as_text=True)
     if resp.status_code != 200:
@@ -74,7 +72,10 @@ def say(openid: str, text: str) -> None:
     if answer == "success":
         click.echo("（无回复）")
         return
-    click.echo(xmltodict.parse(answer)["xml"].get("Content", ""))
+    reply = xmltodict.parse(answer)["xml"]
+    if "Encrypt" in reply:
+        reply = xmltodict.parse(proto.decrypt(reply["Encrypt"]))["xml"]
+    click.echo(reply.get("Content", ""))
 
 
 @menu_cli.command("push")

@@ -64,7 +64,7 @@ def test_unicode_survives_message_log_page_summary(sqlite_url: str, tmp_path: Pa
         factories.account(s, member=member, oa_openid=OPENID)
         s.commit()
         branch_id, code = orgs["branch"].id, member.public_code
-    wx = Wx(app.test_client(), encrypted=False)
+    wx = Wx(app.test_client())  # safe mode, the default with a key: encrypted like WeChat
     pages = app.test_client()
     today = local_date()
     period = summaries.month(f"{today.year}-{today.month:02d}")

@@ -28,8 +28,10 @@ APP_ID = "wx0123456789abcdef"
 _msg_ids = itertools.count(int(time.time()) * 1000)
 
 
-def oa_config(db_url: str, tmp_path: Path, base_url: str = "http://127.0.0.1:9") -> dict[str, Any]:
-    return make_config(
+def oa_config(
+    db_url: str, tmp_path: Path, base_url: str = "http://127.0.0.1:9", mode: str | None = None
+) -> dict[str, Any]:
+    config = make_config(
         db_url,
         tmp_path,
         app={"secret_key": "test-secret", "base_url": "http://jn.test"},
@@ -44,6 +46,9 @@ def oa_config(db_url: str, tmp_path: Path, base_url: str = "http://127.0.0.1:9")
             },
         },
     )
+    if mode is not None:
+        config["wechat"]["official_account"]["mode"] = mode
+    return config
 
 
 @pytest.fixture
@@ -68,9 +73,12 @@ class Wx:
     def next_msg_id(self) -> int:
         return next(_msg_ids)
 
-    def post_xml(self, xml: str, encrypted: bool | None = None) -> TestResponse:
+    def post_xml(
+        self, xml: str, encrypted: bool | None = None, ts: str = "", nonce: str = ""
+    ) -> TestResponse:
+        """Post like WeChat; a fresh timestamp and nonce unless ``ts``/``nonce`` are given."""
         encrypted = self.encrypted if encrypted is None else encrypted
-        ts, nonce = str(int(time.time())), f"n{next(_msg_ids)}"
+        ts, nonce = ts or str(int(time.time())), nonce or f"n{next(_msg_ids)}"
         query = {"signature": signature(self.token, ts, nonce), "timestamp": ts, "nonce": nonce}
         if encrypted:
             body, msg_sig = self.crypto.envelope(xml, ts, nonce)

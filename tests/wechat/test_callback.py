@@ -16,7 +16,7 @@ from tests import factories
 from tests.conftest import make_config
 from wechat.callback import DEMO_TOKEN
 
-from .conftest import TOKEN, Wx
+from .conftest import TOKEN, Wx, oa_config
 from .wxcrypto import event_xml, signature, signed_query, text_xml
 
 
@@ -34,7 +34,17 @@ def test_get_verification(oa_app: Flask) -> None:
     assert client.get("/wechat/callback", query_string=q).status_code == 403
 
 
-def test_plain_message_gets_plain_reply(oa_app: Flask, wx: Wx) -> None:
+def test_plain_message_gets_plain_reply(db_url: str, tmp_path: Path) -> None:
+    """Compatible mode (safe, the default with a key, refuses unencrypted bodies)."""
+    app = create_app(oa_config(db_url, tmp_path, mode="compatible"))
+    try:
+        wx = Wx(app.test_client())
+        _plain_reply(wx)
+    finally:
+        app.extensions["db"].dispose()
+
+
+def _plain_reply(wx: Wx) -> None:
     resp = wx.post_xml(text_xml("o-plain", "帮助", wx.next_msg_id()), encrypted=False)
     assert resp.status_code == 200
     data = xmltodict.parse(resp.get_data(as_text=True))["xml"]
@@ -119,7 +129,9 @@ def test_refusals_are_4xx_fast_and_write_nothing(oa_app: Flask, wx: Wx) -> None:
         resp = wx.client.post("/wechat/callback", query_string=query, data=body)
         timings[name] = (time.perf_counter() - started) * 1000
         assert resp.status_code == status, (name, resp.get_data(as_text=True))
-    for model in (InboundMessage, Account, Request, Note):
+    from models import CallbackNonce
+
+    for model in (InboundMessage, Account, Request, Note, CallbackNonce):
         assert _count(oa_app, model) == 0
     print("refusal timings (ms):", {k: round(v, 2) for k, v in timings.items()})
 
@@ -172,8 +184,6 @@ def test_cli_bot_say_runs_the_real_path(db_url: str, tmp_path: Path) -> None:
 @pytest.mark.redis
 def test_redis_fast_path_same_answer(db_url: str, tmp_path: Path, fake_wechat) -> None:  # type: ignore[no-untyped-def]
     from tests.conftest import REDIS_URL
-
-    from .conftest import oa_config
 
     if not REDIS_URL:
         pytest.skip("TEST_REDIS_URL not set")
