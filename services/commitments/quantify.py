@@ -27,6 +27,7 @@ from services.errors import MultiValidationError, ValidationError
 
 UNITS = (
     "小时",
+    "人次",
     "公里",
     "平方米",
     "次",
@@ -346,7 +347,7 @@ def _problems(text: str, q: Quantified, out: Mapping[str, object]) -> dict[str, 
     if q.odd_frequency and not out.get("frequency"):
         problems["frequency"] = (
             f"暂不支持“{q.odd_frequency}”这样的周期：请改为每天、每周、每两周、每半月、"
-            "每月、每两个月、每季度、每半年或每年"
+            f"每月、每两个月、每季度、每半年或每年，例如“{example}”"
         )
     elif kind not in ("count", "periodic", "deadline"):
         if q.indefinite:
