@@ -1,9 +1,8 @@
 """The 四化 check: is a commitment concrete, quantified and time-bound?
 
-Reads the structured fields a form sends, and fills gaps from the commitment's own
-words ("每月给村东生产路树木浇水一次" → monthly, 1 次), so that the bot and the forms share
-one rule. A text with nothing to measure is refused with a message that says what is
-missing and gives an example fitting that text.
+Reads the structured fields a form sends and fills gaps from the commitment's own words
+("每月给村东生产路树木浇水一次" → monthly, 1 次): one rule for the bot and the forms. A text with
+nothing to measure is refused, saying what is missing, with an example fitting that text.
 
 How words are read (tests/services/data/commitment_texts.yaml holds the cases):
 - the time bound is a frequency (每月, 每两个月, 每半年…), a deadline (6月底前, 2027年6月底前)
@@ -22,143 +21,34 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
+from services.commitments.words import (
+    ACTION_UNITS,
+    ACTIVITIES,
+    AVAILABILITY_RE,
+    CN_DIGITS,
+    CN_UNITS,
+    DEADLINE_RE,
+    FREQUENCY_LABELS,
+    FREQUENCY_WORDS,
+    GENERIC_EXAMPLE,
+    HALF_YEAR_RE,
+    INDEFINITE_RE,
+    ODD_FREQUENCY_RE,
+    ODD_REPLACEMENT,
+    PER_ITEM_RE,
+    QUANTITY_RE,
+    RESPONSE_TIME_RE,
+    SCOPE_LEAD,
+    VAGUE_WORDS,
+    VERB_CHARS,
+    YEAR_WORDS,
+)
+from services.commitments.words import NUM as NUM  # re-exported: the bot reads numbers too
+from services.commitments.words import UNIT_RE as UNIT_RE
 from services.errors import MultiValidationError, ValidationError
 
-UNITS = (
-    "小时",
-    "人次",
-    "公里",
-    "平方米",
-    "次",
-    "户",
-    "人",
-    "名",
-    "位",
-    "口",
-    "个",
-    "棵",
-    "株",
-    "件",
-    "场",
-    "条",
-    "米",
-    "元",
-    "眼",
-    "台",
-    "处",
-    "批",
-    "份",
-    "家",
-    "天",
-    "篇",
-    "项",
-    "盏",
-    "趟",
-    "回",
-    "期",
-    "遍",
-    "课",
-    "亩",
-)
-ACTION_UNITS = ("次", "回", "趟", "遍")
-# Earliest word in the text wins; at one position the longest.
-FREQUENCY_WORDS = (
-    ("daily", ("每天", "每日", "天天", "每一天")),
-    ("weekly", ("每周", "每星期", "每个星期", "每礼拜", "每个礼拜", "一周一次")),
-    ("biweekly", ("每两周", "每二周", "每两个星期", "每两星期", "隔周", "双周", "两周一次")),
-    ("halfmonth", ("每半月", "每半个月", "半月一次", "半个月一次")),
-    ("monthly", ("每月", "每个月", "月月", "一月一次", "一个月一次")),
-    ("bimonthly", ("每两个月", "每两月", "每二个月", "隔月", "两个月一次", "两月一次")),
-    ("quarterly", ("每季度", "每个季度", "每季", "每三个月", "三个月一次", "一季度一次")),
-    ("halfyearly", ("每半年", "每六个月", "半年一次", "六个月一次")),
-    ("yearly", ("每年", "每年度", "年年", "一年一次")),
-)
-FREQUENCY_LABELS = {
-    "daily": "每天",
-    "weekly": "每周",
-    "biweekly": "每两周",
-    "halfmonth": "每半月",
-    "monthly": "每月",
-    "bimonthly": "每两个月",
-    "quarterly": "每季度",
-    "halfyearly": "每半年",
-    "yearly": "每年",
-}
-YEAR_WORDS = ("全年", "年内", "本年度", "今年", "年度内", "一年内")
-CN_DIGITS = {
-    "零": 0,
-    "〇": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-CN_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
-NUM = r"[0-9零〇一二两三四五六七八九十百千万]+"
-UNIT_RE = "|".join(sorted(UNITS, key=len, reverse=True))
-QUANTITY_RE = re.compile(rf"({NUM})(?:\s*(?:至|到|-|~|或)\s*{NUM})?\s*({UNIT_RE})")
-DEADLINE_RE = re.compile(
-    rf"(?:(\d{{4}})年|(明年|今年))?({NUM})月(?:({NUM})[日号]|底|末|份)?(?:之?前|以前|完成)"
-)
-HALF_YEAR_RE = re.compile(r"(明年)?(上半年|年中|年底|年末|下半年)(?:之?前|以前|完成|内)?")
-# Not supported: every three weeks, every two days or years… (refused with the choice).
-ODD_FREQUENCY_RE = re.compile(r"每(?:隔)?\s*[两二三四五七八九十0-9]+\s*个?(?:天|日|周|星期|月|年)")
-AVAILABILITY_RE = re.compile(
-    r"(?:每天|每日|全天)\s*24\s*小时(?!内)(?:随叫随到|在线|服务|值守|待命|值班|开机|畅通|不间断)?"
-    r"|24\s*小时(?!内)(?:随叫随到|在线|服务|值守|待命|值班|开机|畅通|不间断)"
-    r"|7\s*[×xX*]\s*24\s*(?:小时)?|全天候|随叫随到|随时(?:待命|服务|上门)?"
-)
-RESPONSE_TIME_RE = re.compile(rf"{NUM}\s*(?:个)?(?:小时|分钟|天|日|工作日)\s*内")
-INDEFINITE_RE = re.compile(r"无限期|无期限|终身|终生|永久|一辈子|长期")
-PER_ITEM_RE = re.compile(r"(?:每[户人次名家处场个位件期课]|第)\s*(?:不少于|至少|不低于|达到)?\s*$")
-SCOPE_LEAD = "给为对向帮替"
-VERB_CHARS = "浇修剪送看走清打扫开组理讲慰维巡检帮做种护栽除上宣辅调探陪教收捐植"
-ACTIVITIES = (
-    "维修",
-    "修理",
-    "检修",
-    "维护",
-    "保洁",
-    "打扫",
-    "巡逻",
-    "巡查",
-    "走访",
-    "探望",
-    "看望",
-    "慰问",
-    "宣讲",
-    "宣传",
-    "辅导",
-    "义诊",
-    "理发",
-    "送餐",
-    "调解",
-    "帮扶",
-)
-VAGUE_WORDS = (
-    "积极",
-    "努力",
-    "认真",
-    "全心全意",
-    "尽心尽力",
-    "发挥",
-    "带头",
-    "模范",
-    "作用",
-    "服务",
-    "奉献",
-    "争做",
-    "争当",
-    "树立",
-)
-GENERIC_EXAMPLE = "每月给村东生产路树木浇水一次"
 MEASURE_KEYS = ("target_kind", "frequency", "target_quantity", "unit")
 
 
@@ -315,6 +205,9 @@ def _activity(text: str) -> str | None:
 def suggest(text: str) -> str:
     """A rewrite of ``text`` that passes the check (shown with a refusal)."""
     text = normalise(text)
+    odd = ODD_FREQUENCY_RE.search(text)
+    if odd and _frequency(text) is None:
+        return text.replace(odd.group(0), ODD_REPLACEMENT[odd.group(1) or odd.group(2)], 1)
     act = _activity(text)
     kind = next((w for w in ("义务", "免费") if w in text), "")
     if INDEFINITE_RE.search(text):
@@ -457,6 +350,45 @@ def words_measure(title: str, description: str, today: date) -> tuple[object, ..
     if parsed.target_quantity is None and parsed.target_kind is None:
         return None
     return measure({"title": title, "description": description}, today)
+
+
+def retarget(
+    current: Mapping[str, Any], merged: dict[str, Any], created: date, today: date
+) -> None:
+    """An edit brings new words but no target fields: re-read the target only if the stored one
+    came from the old words (``merged`` is changed so); a target entered as fields is kept, and
+    new words saying another target are refused (the member says which one is meant)."""
+    stored = tuple(current[k] for k in MEASURE_KEYS)
+    old = words_measure(current["title"], current["description"] or "", created)
+    if old is not None and old == stored:
+        for key in MEASURE_KEYS:
+            merged[key] = None
+        if parse(f"{current['title']} {current['description']}", created).end_date:
+            merged["end_date"] = merged["start_date"] = None
+        return
+    new = words_measure(merged["title"], merged["description"] or "", today)
+    if new is not None and new != stored:
+        said = describe_target(*_target_args(new, merged, today))
+        kept = describe_target(*_target_args(stored, current, today))
+        raise ValidationError(
+            "target_quantity",
+            f"新写的内容里目标是“{said}”，与已保存的目标“{kept}”不一致："
+            "请同时修改目标数量、单位和频次，或从内容里删去另一个目标",
+        )
+
+
+def _target_args(
+    m: tuple[object, ...], fields: Mapping[str, Any], today: date
+) -> tuple[str, int, str, str | None, date]:
+    kind, frequency, quantity, unit = m
+    end = fields.get("end_date")
+    return (
+        str(kind),
+        int(str(quantity or 0)),
+        str(unit or ""),
+        str(frequency) if frequency else None,
+        end if isinstance(end, date) else date(today.year, 12, 31),
+    )
 
 
 def describe_target(kind: str, quantity: int, unit: str, frequency: str | None, end: date) -> str:

@@ -194,7 +194,8 @@ def update_draft(
     if ("title" in data or "description" in data) and not any(
         key in data for key in quantify.MEASURE_KEYS
     ):
-        _retarget(c, current, merged, today)
+        created = c.created_at.date() if c.created_at else today
+        quantify.retarget(current, merged, created, today)
     fields = quantify.check(merged, today)
     text_before = content.text_of(content.Kind.COMMITMENT, c)
     for key in EDITABLE_FIELDS:
@@ -210,46 +211,6 @@ def update_draft(
         )
     timeline.record(session, c, actor, "edited", c.status, c.status)
     return c
-
-
-def _retarget(
-    c: Commitment, current: Mapping[str, Any], merged: dict[str, Any], today: date
-) -> None:
-    """New words, no new target fields: re-read the target only if the stored one came from
-    the old words; a target entered as fields is kept, and new words saying another target
-    are refused (the member says which one is meant)."""
-    created = c.created_at.date() if c.created_at else today
-    stored = tuple(current[k] for k in quantify.MEASURE_KEYS)
-    old = quantify.words_measure(current["title"], current["description"] or "", created)
-    if old is not None and old == stored:
-        for key in quantify.MEASURE_KEYS:
-            merged[key] = None
-        if quantify.parse(f"{current['title']} {current['description']}", created).end_date:
-            merged["end_date"] = merged["start_date"] = None
-        return
-    new = quantify.words_measure(merged["title"], merged["description"] or "", today)
-    if new is not None and new != stored:
-        said = quantify.describe_target(*_target_args(new, merged, today))
-        kept = quantify.describe_target(*_target_args(stored, current, today))
-        raise ValidationError(
-            "target_quantity",
-            f"新写的内容里目标是“{said}”，与已保存的目标“{kept}”不一致："
-            "请同时修改目标数量、单位和频次，或从内容里删去另一个目标",
-        )
-
-
-def _target_args(
-    m: tuple[object, ...], fields: Mapping[str, Any], today: date
-) -> tuple[str, int, str, str | None, date]:
-    kind, frequency, quantity, unit = m
-    end = fields.get("end_date")
-    return (
-        str(kind),
-        int(str(quantity or 0)),
-        str(unit or ""),
-        str(frequency) if frequency else None,
-        end if isinstance(end, date) else date(today.year, 12, 31),
-    )
 
 
 def _reviewers_exist(session: Session, level: str, c: Commitment) -> list[int]:
