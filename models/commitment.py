@@ -25,8 +25,12 @@ class TargetKind(StrEnum):
 class Frequency(StrEnum):
     DAILY = "daily"
     WEEKLY = "weekly"
+    BIWEEKLY = "biweekly"  # 每两周
+    HALFMONTH = "halfmonth"  # 每半月: 1st–15th, 16th–end
     MONTHLY = "monthly"
+    BIMONTHLY = "bimonthly"  # 每两个月: Jan–Feb, Mar–Apr…
     QUARTERLY = "quarterly"
+    HALFYEARLY = "halfyearly"  # 每半年
     YEARLY = "yearly"
 
 

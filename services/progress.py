@@ -88,19 +88,25 @@ class Target:
 # -- calendar periods -------------------------------------------------------------------
 
 
+# Months in a period that spans whole months; fortnights count from a fixed Monday.
+MONTHS = {"monthly": 1, "bimonthly": 2, "quarterly": 3, "halfyearly": 6, "yearly": 12}
+FORTNIGHT_EPOCH = date(2001, 1, 1)  # a Monday
+
+
 @lru_cache(maxsize=65536)
 def period_start(day: date, frequency: str) -> date:
     if frequency == "daily":
         return day
     if frequency == "weekly":
         return day - timedelta(days=day.weekday())
-    if frequency == "monthly":
-        return day.replace(day=1)
-    if frequency == "quarterly":
-        return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-    if frequency == "yearly":
-        return date(day.year, 1, 1)
-    raise ValueError(f"unknown frequency {frequency!r}")
+    if frequency == "biweekly":
+        return day - timedelta(days=(day - FORTNIGHT_EPOCH).days % 14)
+    if frequency == "halfmonth":
+        return day.replace(day=1 if day.day <= 15 else 16)
+    months = MONTHS.get(frequency)
+    if months is None:
+        raise ValueError(f"unknown frequency {frequency!r}")
+    return date(day.year, months * ((day.month - 1) // months) + 1, 1)
 
 
 @lru_cache(maxsize=65536)
@@ -111,12 +117,11 @@ def period_end(day: date, frequency: str) -> date:
         return start
     if frequency == "weekly":
         return start + timedelta(days=6)
-    if frequency == "monthly":
-        months = 1
-    elif frequency == "quarterly":
-        months = 3
-    else:
-        months = 12
+    if frequency == "biweekly":
+        return start + timedelta(days=13)
+    if frequency == "halfmonth" and start.day == 1:
+        return start.replace(day=15)
+    months = MONTHS.get(frequency, 1)
     month0 = start.month - 1 + months
     return date(start.year + month0 // 12, month0 % 12 + 1, 1) - timedelta(days=1)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+from models import Frequency
+
 from .base import MAX_ID, LocalDateTime, PageArgs, Schema, a_date, an_id, one_of, text_field
 
 F = ma.fields
@@ -272,7 +274,7 @@ class CardSchema(ma.Schema):
 
 # -- input ----------------------------------------------------------------------------
 
-FREQUENCIES = ("daily", "weekly", "monthly", "quarterly", "yearly")
+FREQUENCIES = tuple(f.value for f in Frequency)
 
 
 class LoginIn(Schema):
@@ -319,7 +321,7 @@ class CommitmentIn(Schema):
         "count（累计）、periodic（按周期）、deadline（限期完成）",
         allow_none=True,
     )
-    frequency = one_of(FREQUENCIES, "daily、weekly、monthly、quarterly、yearly", allow_none=True)
+    frequency = one_of(FREQUENCIES, "、".join(FREQUENCIES), allow_none=True)
     start_date = a_date(allow_none=True)
     end_date = a_date(allow_none=True)
     beneficiary = text_field(200)

@@ -188,14 +188,15 @@ def update_draft(
         raise PermissionDenied("只能修改自己的承诺")
     if c.status != CommitmentStatus.DRAFT.value:
         raise Conflict("只有草稿或被退回的承诺可以修改；已提交的请先等待审核结果")
+    today = today or local_date()
     current = {k: getattr(c, k) for k in EDITABLE_FIELDS}
     merged = {**current, **_clean(data)}
-    if "title" in data or "description" in data:
-        # New words may carry a new target: let them be re-read unless given explicitly.
-        for key in ("target_kind", "frequency", "target_quantity", "unit"):
-            if key not in data:
-                merged[key] = None
-    fields = quantify.check(merged, today or local_date())
+    if ("title" in data or "description" in data) and not any(
+        key in data for key in quantify.MEASURE_KEYS
+    ):
+        created = c.created_at.date() if c.created_at else today
+        quantify.retarget(current, merged, created, today)
+    fields = quantify.check(merged, today)
     text_before = content.text_of(content.Kind.COMMITMENT, c)
     for key in EDITABLE_FIELDS:
         if key in fields:
