@@ -25,7 +25,8 @@ describe('定诺 page', () => {
     input(page, 'title', '每月给村东生产路树木浇水一次')
     input(page, 'beneficiary', '村东生产路')
     page.instance.onCategory({ detail: { value: 2 } })
-    page.instance.onFrequency({ detail: { value: 1 } })
+    const monthly = require('../utils/labels').FREQUENCY.findIndex((x) => x.value === 'monthly')
+    page.instance.onFrequency({ detail: { value: monthly } })
     await page.instance.onSave()
     expect(toasts()).toEqual(['已保存为草稿'])
     // The page goes back to 我的承诺 shortly after the success toast.

@@ -25,9 +25,14 @@ const TARGET_KIND = [
 ]
 
 const FREQUENCY = [
+  { value: 'daily', label: '每天' },
   { value: 'weekly', label: '每周' },
+  { value: 'biweekly', label: '每两周' },
+  { value: 'halfmonth', label: '每半月' },
   { value: 'monthly', label: '每月' },
+  { value: 'bimonthly', label: '每两个月' },
   { value: 'quarterly', label: '每季度' },
+  { value: 'halfyearly', label: '每半年' },
   { value: 'yearly', label: '每年' },
 ]
 
