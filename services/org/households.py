@@ -15,18 +15,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Household, Member, MemberHousehold, Organisation
+from services.org.phones import MOBILE_RE as PHONE_RE
+from services.org.phones import normalise_phone
 from services.org.roster_files import (
     HOUSEHOLD_COLUMNS,
     LANDLINE_RE,
     LIST_SPLIT_RE,
-    PHONE_RE,
     Branches,
     ImportFailed,
     ImportResult,
     Problem,
     check_length,
     chunks,
-    normalise_phone,
     read_rows,
     to_records,
 )

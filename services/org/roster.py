@@ -24,11 +24,12 @@ from sqlalchemy.orm import Session
 from infra.clock import local_date
 from models import Member, Organisation, OrgKind, Role, RoleGrant
 from services.org.households import import_households
+from services.org.phones import MOBILE_RE as PHONE_RE
+from services.org.phones import normalise_phone
 from services.org.roster_files import (
     HOUSEHOLD_COLUMNS,
     LIST_SPLIT_RE,
     MEMBER_COLUMNS,
-    PHONE_RE,
     Branches,
     Column,
     ImportFailed,
@@ -36,7 +37,6 @@ from services.org.roster_files import (
     Problem,
     check_length,
     chunks,
-    normalise_phone,
     read_rows,
     template,
     to_records,

@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session
 from models import Organisation, OrgKind
 from services.errors import DomainError
 
-PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE_RE = re.compile(r"^[0-9][0-9\-]{5,19}$")
 LIST_SPLIT_RE = re.compile(r"[、,，;；/\s]+")
 MAX_ROWS = 20_000
@@ -290,15 +289,6 @@ class Branches:
             None,
             f"找不到支部“{text}”：请填写已有支部的编码或全称（用 flask roster branches 查看）",
         )
-
-
-def normalise_phone(text: str) -> str:
-    digits = re.sub(r"[\s\-()（）]", "", text)
-    if digits.startswith("+86"):
-        digits = digits[3:]
-    elif digits.startswith("86") and len(digits) == 13:
-        digits = digits[2:]
-    return digits
 
 
 def check_length(problems: list[Problem], row: int, column: str, value: str, limit: int) -> str:
