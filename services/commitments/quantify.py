@@ -180,8 +180,9 @@ def check(fields: dict[str, object], today: date) -> dict[str, object]:
     ``fields`` may hold: title, description, target_kind, frequency, target_quantity, unit,
     start_date, end_date. Returns the completed fields.
     """
-    title = normalise(str(fields.get("title") or ""))
-    description = normalise(str(fields.get("description") or ""))
+    # stored as written; parse() reads its own normalised copy
+    title = str(fields.get("title") or "").strip()
+    description = str(fields.get("description") or "").strip()
     parsed = parse(f"{title} {description}", today)
     out = dict(fields)
     out["title"] = title
