@@ -8,6 +8,8 @@ The rules live in ``services.staff``; the work in the existing services.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 import secrets
 from collections.abc import Callable
@@ -57,6 +59,9 @@ staff_cli = AppGroup("staff", help="街镇管理员后台：登录链接")
 SESSION_ACCOUNT = "staff_account"
 SESSION_NONCE = "staff_nonce"
 ROSTER_KINDS = {"members": "党员花名册", "households": "户信息"}
+# A file whose import needs confirmation comes back in the confirm form (base64, inside the
+# upload limit); a larger one is chosen again.
+CONFIRM_INLINE_BYTES = 3 * 1024 * 1024
 CSRF_MESSAGE = "页面已过期或不完整（安全校验未通过），没有做任何修改。请返回后刷新页面再试。"
 
 
@@ -254,17 +259,43 @@ def roster_import() -> Response:
     db = _db()
     kind = request.form.get("kind", "")
     upload = request.files.get("file")
+    confirm = request.form.get("confirm", "")
     if kind not in ROSTER_KINDS:
         return _roster_result(kind, message="请选择要导入的是党员花名册还是户信息", status=400)
-    if upload is None or not upload.filename:
+    if upload is not None and upload.filename:
+        name, data = Path(upload.filename).name, upload.read()
+    elif confirm and request.form.get("file_data"):
+        try:
+            data = base64.b64decode(request.form["file_data"], validate=True)
+        except (binascii.Error, ValueError):
+            return _roster_result(kind, message="确认内容不完整，请重新上传文件", status=400)
+        name = Path(request.form.get("file_name", "") or "roster.xlsx").name
+    else:
         return _roster_result(kind, message="请选择要上传的 .xlsx 或 .csv 文件", status=400)
-    fn = roster.import_members if kind == "members" else roster.import_households
-    name = Path(upload.filename).name
     try:
-        result = fn(db, Path(name), data=upload.read())
+        if kind == "members":
+            result = roster.import_members(db, Path(name), data=data, confirm=confirm)
+        else:
+            result = roster.import_households(db, Path(name), data=data)
     except roster.ImportFailed as exc:
         db.rollback()
         return _roster_result(kind, message=exc.message, problems=exc.problems, status=400)
+    except roster.NeedsConfirmation as exc:
+        db.rollback()
+        html = render_template(
+            "staff/roster.html",
+            kinds=ROSTER_KINDS,
+            kind=kind,
+            label=ROSTER_KINDS[kind],
+            problems=[],
+            result=None,
+            pending=exc,
+            file_name=name,
+            file_data=(
+                base64.b64encode(data).decode() if len(data) <= CONFIRM_INLINE_BYTES else ""
+            ),
+        )
+        return Response(html, status=409)
     except DomainError as exc:
         db.rollback()
         return _roster_result(kind, message=exc.message, status=exc.status)

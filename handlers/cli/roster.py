@@ -20,17 +20,28 @@ roster_cli = AppGroup("roster", help="党员花名册：导入、模板、绑定
 households_cli = AppGroup("households", help="户信息与联户关系：导入、模板")
 
 
-def _import(kind: str, file: str) -> None:
-    fn = roster.import_members if kind == "members" else roster.import_households
+def _import(kind: str, file: str, yes: bool = False) -> None:
     label = "党员" if kind == "members" else "户"
     try:
         with database().session() as session:
-            result = fn(session, Path(file))
+            if kind == "members":
+                result = roster.import_members(session, Path(file), confirm=yes)
+            else:
+                result = roster.import_households(session, Path(file))
     except roster.ImportFailed as exc:
         click.echo(f"导入失败：{exc.message}", err=True)
         for problem in exc.problems:
             click.echo(f"  {problem}", err=True)
         raise SystemExit(1) from None
+    except roster.NeedsConfirmation as exc:
+        click.echo(exc.message, err=True)
+        for change in exc.changes:
+            click.echo(f"  {change}", err=True)
+        click.echo("没有写入任何数据。核对无误后加 --yes 重新运行即可导入。", err=True)
+        raise SystemExit(1) from None
+    if result.samples_skipped:
+        rows = "、".join(str(n) for n in result.samples_skipped)
+        click.echo(f"已跳过模板示例行（第 {rows} 行，以“示例”开头），这些行不会导入")
     click.echo(
         f"导入完成（{label}）：新增 {result.created}，更新 {result.updated}，未变 {result.unchanged}"
     )
@@ -48,9 +59,12 @@ def _template(kind: str, out: str | None, default: str) -> None:
 
 @roster_cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-def roster_import(file: str) -> None:
-    """从 .xlsx 或 .csv 导入党员花名册（有任何错误则全部不导入）。"""
-    _import("members", file)
+@click.option(
+    "--yes", is_flag=True, help="确认修改已有党员的姓名或职务（不加时只列出这些修改，不写入）"
+)
+def roster_import(file: str, yes: bool) -> None:
+    """从 .xlsx 或 .csv 导入党员花名册（有任何错误则全部不导入；改名、改职务须确认）。"""
+    _import("members", file, yes)
 
 
 @roster_cli.command("template")

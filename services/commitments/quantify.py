@@ -261,8 +261,8 @@ def _problems(text: str, q: Quantified, out: Mapping[str, object]) -> dict[str, 
 
 def _complete(fields: Mapping[str, object], today: date) -> tuple[dict[str, object], Quantified]:
     """The fields with gaps filled from the words (no validation)."""
-    title = normalise(str(fields.get("title") or ""))
-    description = normalise(str(fields.get("description") or ""))
+    title = str(fields.get("title") or "").strip()  # stored as written; parse() normalises
+    description = str(fields.get("description") or "").strip()
     parsed = parse(f"{title} {description}", today)
     out = dict(fields)
     out["title"] = title

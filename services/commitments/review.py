@@ -41,6 +41,7 @@ from services.errors import (
     PermissionDenied,
     ValidationError,
 )
+from services.text import as_written
 
 EDITABLE_FIELDS = (
     "title",
@@ -80,7 +81,7 @@ def _clean(data: Mapping[str, Any]) -> dict[str, Any]:
             continue
         value = data[key]
         if isinstance(value, str):
-            value = quantify.normalise(value)
+            value = as_written(value)
             if key in MAX_TEXT and len(value) > MAX_TEXT[key]:
                 raise ValidationError(key, f"内容太长，最多 {MAX_TEXT[key]} 个字")
         if key in ("start_date", "end_date") and isinstance(value, str) and value:
@@ -283,7 +284,7 @@ def review(
         raise PermissionDenied("不能审核自己的承诺")
     if not can_review(session, actor, c):
         raise PermissionDenied(f"您没有{LEVEL_LABELS[level]}这条承诺的权限")
-    reason = quantify.normalise(reason)
+    reason = as_written(reason)
     if decision not in ("approve", "reject"):
         raise ValidationError("decision", "请选择“通过”或“退回”")
     if decision == "reject" and len(reason) < 2:
@@ -331,7 +332,7 @@ def withdraw(session: Session, actor: Actor, c: Commitment, reason: str) -> Comm
         raise PermissionDenied("只能撤回自己的承诺")
     if c.status == CommitmentStatus.WITHDRAWN.value:
         raise Conflict("这条承诺已经撤回")
-    reason = quantify.normalise(reason)
+    reason = as_written(reason)
     if len(reason) < 2:
         raise ValidationError("reason", "请写明撤回的原因")
     before = c.status

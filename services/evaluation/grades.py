@@ -30,9 +30,9 @@ from models import (
 )
 from services import requests
 from services.actors import Actor
-from services.commitments import quantify
 from services.errors import PermissionDenied, ValidationError
 from services.evaluation import points
+from services.text import as_written
 
 RATING_LABELS = requests.RATING_LABELS
 GRADES = {
@@ -47,7 +47,7 @@ BRANCH_GRADES = dict(MUTUAL_RATINGS)
 
 
 def _check_comment(comment: str) -> str:
-    comment = quantify.normalise(comment)
+    comment = as_written(comment)
     if len(comment) > 500:
         raise ValidationError("comment", "评价内容最多 500 个字")
     return comment

@@ -19,7 +19,6 @@ from models import (
 )
 from services import content, progress
 from services.actors import Actor
-from services.commitments import quantify
 from services.errors import (
     Conflict,
     NotFound,
@@ -28,6 +27,7 @@ from services.errors import (
 )
 from services.evaluation import points
 from services.fulfilment.access import edit_refusal, may_log, verify_refusal
+from services.text import as_written
 
 MAX_QUANTITY = 10_000
 MAX_NOTE = 1000
@@ -68,7 +68,7 @@ def log(
         or not 1 <= quantity <= MAX_QUANTITY
     ):
         raise ValidationError("quantity", f"数量应为 1 到 {MAX_QUANTITY} 之间的整数")
-    note = quantify.normalise(note)
+    note = as_written(note)
     if len(note) > MAX_NOTE:
         raise ValidationError("note", f"内容太长，最多 {MAX_NOTE} 个字")
     today = local_date()
@@ -142,7 +142,7 @@ def edit_log(
             raise ValidationError("quantity", f"数量应为 1 到 {MAX_QUANTITY} 之间的整数")
         entry.quantity = quantity
     if note is not None:
-        note = quantify.normalise(note)
+        note = as_written(note)
         if len(note) > MAX_NOTE:
             raise ValidationError("note", f"内容太长，最多 {MAX_NOTE} 个字")
         if note != entry.note:

@@ -7,7 +7,6 @@ getuserphonenumber) and hands the verified openid / phone number to these functi
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -32,10 +31,10 @@ from services.errors import (
     ValidationError,
 )
 from services.org import bindcodes
+from services.org.phones import normalise_phone
 
 TOKEN_SALT = "jiannuo.api.token.v1"  # noqa: S105 - a salt, not a secret
 DEMO_ROLES = ("resident", "member", "group_leader", "secretary", "admin")
-_PHONE_RE = re.compile(r"\D+")
 
 
 class Unauthenticated(DomainError):
@@ -124,13 +123,6 @@ def _check_can_bind(session: Session, account: Account, member: Member) -> None:
             f"党员{member.name}已绑定了另一个微信；如需更换微信请联系支部书记解除原绑定",
             code="member_already_bound",
         )
-
-
-def normalise_phone(phone: str) -> str:
-    digits = _PHONE_RE.sub("", phone or "")
-    if digits.startswith("86") and len(digits) == 13:
-        digits = digits[2:]
-    return digits
 
 
 def bind_by_phone(session: Session, account: Account, phone: str) -> Member:

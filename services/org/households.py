@@ -15,19 +15,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Household, Member, MemberHousehold, Organisation
+from services.org.phones import MOBILE_RE as PHONE_RE
+from services.org.phones import normalise_phone
 from services.org.roster_files import (
     HOUSEHOLD_COLUMNS,
     LANDLINE_RE,
     LIST_SPLIT_RE,
-    PHONE_RE,
     Branches,
     ImportFailed,
     ImportResult,
     Problem,
     check_length,
     chunks,
-    normalise_phone,
+    plain,
     read_rows,
+    split_samples,
     to_records,
 )
 
@@ -50,6 +52,7 @@ def import_households(
     """Validate the whole household file, then upsert it (links to members included)."""
     problems: list[Problem] = []
     records = to_records(read_rows(path, data), HOUSEHOLD_COLUMNS, problems)
+    records, samples = split_samples(records, "code")
     branches = Branches(session)
     h = {c.key: c.header for c in HOUSEHOLD_COLUMNS}
     phones: set[str] = set()
@@ -63,7 +66,7 @@ def import_households(
     first_row: dict[str, int] = {}
     for number, rec in records:
         before = len(problems)
-        code = rec.get("code", "")
+        code = plain(rec.get("code", ""))  # a key: full-width letters and digits made plain
         if not code:
             problems.append(Problem(number, h["code"], "必填：请填写户编号"))
         elif not re.match(r"^[0-9A-Za-z\-_\u4e00-\u9fff]{1,32}$", code):
@@ -87,7 +90,7 @@ def import_households(
         if phone and not (PHONE_RE.match(phone) or LANDLINE_RE.match(phone)):
             problems.append(Problem(number, h["phone"], f"“{rec.get('phone')}”不是有效的电话号码"))
         size = 1
-        size_text = rec.get("size", "").removesuffix("人").removesuffix("口")
+        size_text = plain(rec.get("size", "")).removesuffix("人").removesuffix("口")
         if size_text:
             if size_text.isdigit() and 1 <= int(size_text) <= 30:
                 size = int(size_text)
@@ -131,7 +134,9 @@ def import_households(
             )
     if problems:
         raise ImportFailed(sorted(problems, key=lambda p: p.row))
-    return _apply_households(session, parsed)
+    result = _apply_households(session, parsed)
+    result.samples_skipped = samples
+    return result
 
 
 def _apply_households(session: Session, rows: list[_HouseholdRow]) -> ImportResult:

@@ -12,6 +12,7 @@ links to members in ``households``. The names callers use are re-exported here.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from dataclasses import dataclass
@@ -23,12 +24,15 @@ from sqlalchemy.orm import Session
 
 from infra.clock import local_date
 from models import Member, Organisation, OrgKind, Role, RoleGrant
+from services import privacy
+from services.errors import DomainError
 from services.org.households import import_households
+from services.org.phones import MOBILE_RE as PHONE_RE
+from services.org.phones import normalise_phone
 from services.org.roster_files import (
     HOUSEHOLD_COLUMNS,
     LIST_SPLIT_RE,
     MEMBER_COLUMNS,
-    PHONE_RE,
     Branches,
     Column,
     ImportFailed,
@@ -36,8 +40,9 @@ from services.org.roster_files import (
     Problem,
     check_length,
     chunks,
-    normalise_phone,
+    plain,
     read_rows,
+    split_samples,
     template,
     to_records,
 )
@@ -45,9 +50,11 @@ from services.org.roster_files import (
 __all__ = [
     "HOUSEHOLD_COLUMNS",
     "MEMBER_COLUMNS",
+    "Change",
     "Column",
     "ImportFailed",
     "ImportResult",
+    "NeedsConfirmation",
     "Problem",
     "import_households",
     "import_members",
@@ -62,6 +69,39 @@ YES = {"是", "y", "yes", "1", "√", "✓", "true", "免", "免于承诺"}
 NO = {"", "否", "n", "no", "0", "false", "×"}
 DUTY_SECRETARY = "支部书记"
 DUTY_GROUP_LEADER = "党小组长"
+
+
+@dataclass(frozen=True)
+class Change:
+    """An import would change who an existing person is or what they do (name, duties)."""
+
+    row: int
+    phone: str  # masked: 139****0001
+    column: str
+    before: str
+    after: str
+
+    def __str__(self) -> str:
+        return (
+            f"第 {self.row} 行（{self.phone}）【{self.column}】"
+            f"“{self.before or '（空）'}” → “{self.after or '（空）'}”"
+        )
+
+
+class NeedsConfirmation(DomainError):
+    """The file would rename people or change their duties; nothing was written."""
+
+    code = "confirmation_required"
+    status = 409
+
+    def __init__(self, changes: list[Change], fingerprint: str) -> None:
+        self.changes = list(changes)
+        self.fingerprint = fingerprint
+        people = len({c.phone for c in self.changes})
+        super().__init__(
+            f"本次导入会修改 {people} 名已有党员的姓名或职务（共 {len(self.changes)} 处），"
+            "尚未写入；请逐条核对，确认无误后再确认导入"
+        )
 
 
 def new_public_code(session: Session) -> str:
@@ -113,19 +153,19 @@ def _parse_member(
     if branch is None:
         problems.append(Problem(number, h["branch"], why))
     group = check_length(problems, number, h["group"], rec.get("group", ""), 100)
-    duties_list = [d for d in LIST_SPLIT_RE.split(rec.get("duties", "")) if d]
+    duties_list = [d for d in LIST_SPLIT_RE.split(plain(rec.get("duties", ""))) if d]
     duties = check_length(problems, number, h["duties"], "、".join(duties_list), 100)
     if DUTY_GROUP_LEADER in duties_list and not group:
         problems.append(Problem(number, h["group"], "职务是党小组长时必须填写所在党小组"))
     speciality = check_length(problems, number, h["speciality"], rec.get("speciality", ""), 200)
-    gender_text = rec.get("gender", "")
+    gender_text = plain(rec.get("gender", ""))
     gender: str | None = None
     if gender_text in ("男", "女"):
         gender = gender_text
     elif gender_text:
         problems.append(Problem(number, h["gender"], f"“{gender_text}”无法识别：请填 男 或 女"))
     birth_year: int | None = None
-    by_text = rec.get("birth_year", "")
+    by_text = plain(rec.get("birth_year", ""))
     if by_text:
         m = re.match(r"^(\d{4})(?:年|[-/.]\d{1,2}.*)?$", by_text)
         year = int(m.group(1)) if m else 0
@@ -137,7 +177,7 @@ def _parse_member(
             )
         else:
             birth_year = year
-    exempt_text = rec.get("exempt", "").lower()
+    exempt_text = plain(rec.get("exempt", "")).lower()
     exempt = False
     if exempt_text in YES:
         exempt = True
@@ -159,10 +199,18 @@ def _parse_member(
     )
 
 
-def import_members(session: Session, path: str | Path, data: bytes | None = None) -> ImportResult:
-    """Validate the whole roster file, then upsert it. Raises ImportFailed with every problem."""
+def import_members(
+    session: Session, path: str | Path, data: bytes | None = None, *, confirm: bool | str = False
+) -> ImportResult:
+    """Validate the whole roster file, then upsert it. Raises ImportFailed with every problem.
+
+    Rows of the template's examples (姓名 starting with 示例) are skipped. A file that would
+    rename an existing member or change their duties raises NeedsConfirmation listing those
+    changes, before anything is written, unless ``confirm`` is True or the fingerprint of
+    exactly those changes (from the NeedsConfirmation the caller showed)."""
     problems: list[Problem] = []
     records = to_records(read_rows(path, data), MEMBER_COLUMNS, problems)
+    records, samples = split_samples(records, "name")
     branches = Branches(session)
     parsed: list[_MemberRow] = []
     first_row: dict[str, int] = {}
@@ -182,7 +230,37 @@ def import_members(session: Session, path: str | Path, data: bytes | None = None
             parsed.append(row)
     if problems:
         raise ImportFailed(sorted(problems, key=lambda p: p.row))
-    return _apply_members(session, parsed)
+    changes = identity_changes(session, parsed)
+    if changes and confirm is not True and confirm != fingerprint(changes):
+        raise NeedsConfirmation(changes, fingerprint(changes))
+    result = _apply_members(session, parsed)
+    result.samples_skipped = samples
+    return result
+
+
+def identity_changes(session: Session, rows: list[_MemberRow]) -> list[Change]:
+    """Existing members (by phone) whom the rows would rename or give other duties."""
+    existing: dict[str, Member] = {}
+    for chunk in chunks([r.phone for r in rows]):
+        for m in session.scalars(select(Member).where(Member.phone.in_(chunk))):
+            existing[m.phone] = m
+    changes: list[Change] = []
+    for r in rows:
+        found = existing.get(r.phone)
+        if found is None:
+            continue
+        phone = privacy.mask_phone(r.phone)
+        if found.name != r.name:
+            changes.append(Change(r.row, phone, "姓名", found.name, r.name))
+        if (found.duties or "") != r.duties:
+            changes.append(Change(r.row, phone, "职务", found.duties or "", r.duties))
+    return changes
+
+
+def fingerprint(changes: list[Change]) -> str:
+    """Names exactly this list of changes (a confirmation applies to what was shown)."""
+    text = "\n".join(f"{c.row}|{c.phone}|{c.column}|{c.before}|{c.after}" for c in changes)
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
 def _groups_of(session: Session) -> dict[tuple[int, str], Organisation]:

@@ -23,10 +23,15 @@ from sqlalchemy.orm import Session
 from models import Organisation, OrgKind
 from services.errors import DomainError
 
-PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE_RE = re.compile(r"^[0-9][0-9\-]{5,19}$")
 LIST_SPLIT_RE = re.compile(r"[、,，;；/\s]+")
 MAX_ROWS = 20_000
+# The template's example rows: their first column (姓名 / 户编号) starts with 示例 and they are
+# skipped on import. Their phone numbers start with 100: mainland mobiles start with 13-19 and
+# 10xxx are carriers' service codes (10000, 10086, 10010), never an 11-digit subscriber number,
+# so an example can never match a real person, and the mobile rule refuses it if the 示例 mark
+# is removed but the number kept.
+SAMPLE_MARK = "示例"
 
 
 @dataclass(frozen=True)
@@ -39,9 +44,9 @@ class Column:
 
 
 MEMBER_COLUMNS: tuple[Column, ...] = (
-    Column("name", "姓名", True, "李德明", "必填，最多 50 个字"),
+    Column("name", "姓名", True, "示例李德明", "必填，最多 50 个字；以“示例”开头的行不会导入"),
     Column(
-        "phone", "手机号", True, "13907310001", "必填，11 位手机号；同一手机号重复导入会更新该党员"
+        "phone", "手机号", True, "10000000001", "必填，11 位手机号；同一手机号重复导入会更新该党员"
     ),
     Column(
         "branch",
@@ -71,19 +76,19 @@ HOUSEHOLD_COLUMNS: tuple[Column, ...] = (
         "code",
         "户编号",
         True,
-        "DC001",
-        "必填，全镇唯一，最多 32 个字符；同一户编号重复导入会更新该户",
+        "示例DC001",
+        "必填，全镇唯一，最多 32 个字符；同一户编号重复导入会更新该户；以“示例”开头的行不会导入",
     ),
     Column("address", "地址", True, "东村1号", "必填，最多 200 个字"),
     Column("head_name", "户主", False, "王秀兰", "选填，最多 50 个字"),
-    Column("phone", "联系电话", False, "13707310001", "选填，手机号或座机号"),
+    Column("phone", "联系电话", False, "10000000002", "选填，手机号或座机号"),
     Column("size", "人口数", False, "4", "选填，1 到 30 之间的整数，默认 1"),
     Column("branch", "所属支部", True, "branch-1", "必填，填支部编码或支部全称"),
     Column(
         "members",
         "联系党员手机号",
         False,
-        "13907310001、13907310002",
+        "10000000001、10000000003",
         "选填，联户党员的手机号，多个用顿号或逗号分隔；党员须已在花名册中且属于本支部。"
         "填写后以本表为准（本户原有而表中没有的联户关系会被解除）",
     ),
@@ -147,6 +152,7 @@ class ImportResult:
     unchanged: int = 0
     groups_created: list[str] = field(default_factory=list)
     grants_created: int = 0
+    samples_skipped: list[int] = field(default_factory=list)  # row numbers of 示例 rows
 
     @property
     def total(self) -> int:
@@ -160,7 +166,7 @@ class ImportResult:
 
 
 def _text(value: Any) -> str:
-    """A cell as text: 13907310001.0 → '13907310001', dates → ISO, full-width → plain."""
+    """A cell as text, as written: 13907310001.0 → '13907310001', dates → ISO, trimmed."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -171,11 +177,16 @@ def _text(value: Any) -> str:
         value = value.date()
     if isinstance(value, date):
         return value.isoformat()
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    return str(value).strip()
+
+
+def plain(text: str) -> str:
+    """A copy for matching (headers, codes, yes/no): full-width → plain. Never stored."""
+    return unicodedata.normalize("NFKC", text).strip()
 
 
 def _header(value: Any) -> str:
-    text = re.sub(r"[\s*＊:：]+", "", _text(value))
+    text = re.sub(r"[\s*＊:：]+", "", plain(_text(value)))
     text = re.sub(r"[(（].*?[)）]", "", text)  # "手机号（必填）" → "手机号"
     return ALIASES.get(text, text)
 
@@ -262,6 +273,19 @@ def to_records(
     return out
 
 
+def split_samples(
+    records: list[tuple[int, dict[str, str]]], key: str
+) -> tuple[list[tuple[int, dict[str, str]]], list[int]]:
+    """The records to import, and the row numbers of the template's 示例 rows (skipped)."""
+    kept, skipped = [], []
+    for number, rec in records:
+        if plain(rec.get(key, "")).startswith(SAMPLE_MARK):
+            skipped.append(number)
+        else:
+            kept.append((number, rec))
+    return kept, skipped
+
+
 # -- shared by the member and household imports -----------------------------------------
 
 
@@ -278,10 +302,10 @@ class Branches:
     def find(self, text: str) -> tuple[Organisation | None, str]:
         if not text:
             return None, "必填：请填写支部编码（如 branch-1）或支部全称"
-        org = self.by_code.get(text.lower())
+        org = self.by_code.get(plain(text).lower())
         if org is not None:
             return org, ""
-        named = self.by_name.get(text, [])
+        named = self.by_name.get(text, []) or self.by_name.get(plain(text), [])
         if len(named) == 1:
             return named[0], ""
         if len(named) > 1:
@@ -290,15 +314,6 @@ class Branches:
             None,
             f"找不到支部“{text}”：请填写已有支部的编码或全称（用 flask roster branches 查看）",
         )
-
-
-def normalise_phone(text: str) -> str:
-    digits = re.sub(r"[\s\-()（）]", "", text)
-    if digits.startswith("+86"):
-        digits = digits[3:]
-    elif digits.startswith("86") and len(digits) == 13:
-        digits = digits[2:]
-    return digits
 
 
 def check_length(problems: list[Problem], row: int, column: str, value: str, limit: int) -> str:
@@ -346,13 +361,23 @@ def template(kind: str) -> bytes:
         notes.append([c.header, "必填" if c.required else "选填", c.note])
     notes.append([])
     notes.append(
-        ["说明", "", "第 1 行是表头，不要改动；第 2 行是示例，导入前请删除或改成真实数据。"]
+        [
+            "说明",
+            "",
+            "第 1 行是表头，不要改动；第 2 行是示例（以“示例”开头，导入时自动跳过；"
+            "示例中 100 开头的号码不是真实号码），请在下面另起一行填写真实数据。",
+        ]
     )
     notes.append(
         ["说明", "", "只要有一行有错，整个文件都不会导入；系统会列出每个错误的行号和列名。"]
     )
     notes.append(
-        ["说明", "", "同一个文件可以反复导入：已有的记录会按本表更新，没有变化的不会改动。"]
+        [
+            "说明",
+            "",
+            "同一个文件可以反复导入：已有的记录会按本表更新，没有变化的不会改动；"
+            "会修改已有党员姓名或职务的，系统先列出这些修改，确认后才写入。",
+        ]
     )
     notes.column_dimensions["A"].width = 16
     notes.column_dimensions["B"].width = 10

@@ -1,12 +1,13 @@
 """用诺 reports: the year-end workbook (.xlsx) and CSV.
 
-Exports never
-carry a resident's name or phone (ratings are listed by request number and member only).
+Exports never carry a resident's name or phone (ratings are listed by request number and
+member only). Every cell is written through ``sheets`` (the one export writer): numbers and
+dates stay numbers and dates, shares are numbers with a percent format, and text people
+wrote can never become a formula.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from dataclasses import dataclass
@@ -27,11 +28,13 @@ from models import (
     Organisation,
     OwnerKind,
     PointsEntry,
+    Request,
 )
 from services import evaluation, privacy, progress
 from services.commitments import quantify
 from services.evaluation import standings
-from services.reads import ledger
+from services.reads import ledger, sheets
+from services.reads.sheets import Percent
 
 # -- year-end workbook ---------------------------------------------------------------------------------
 
@@ -49,6 +52,7 @@ SUMMARY_HEADERS = [
     "满意率",
     "先锋指数合计",
     "年度等次",
+    "党员等次",
 ]
 TOTAL_LABEL = "合计"
 
@@ -64,6 +68,12 @@ class BranchYear:
     points: dict[int, int]
     member_grades: dict[int, Evaluation]
     grade: Evaluation | None
+    request_numbers: dict[int, str]
+    commitment_titles: dict[int, str]
+
+    def grade_tally(self) -> str:
+        """党员等次: "优秀 2、合格 10、未评定 4" over the branch's active members."""
+        return grade_tally([self.member_grades.get(m.id) for m in self.members])
 
     def summary_row(self) -> list[object]:
         sat = evaluation.tally([e.rating for e in self.ratings])
@@ -78,10 +88,26 @@ class BranchYear:
             sat.satisfied,
             sat.basically,
             sat.unsatisfied,
-            f"{sat.percent}%" if sat.percent is not None else "",
+            Percent(sat.rate) if sat.rate is not None else None,
             sum(self.points.values()),
-            evaluation.BRANCH_GRADES.get(self.grade.rating, "") if self.grade else "",
+            evaluation.BRANCH_GRADES.get(self.grade.rating, "") if self.grade else "未评定",
+            self.grade_tally(),
         ]
+
+
+def grade_tally(grades: list[Evaluation | None]) -> str:
+    counts = {label: 0 for label in evaluation.GRADES.values()}
+    ungraded = 0
+    for g in grades:
+        label = evaluation.GRADES.get(g.rating) if g is not None else None
+        if label is None:
+            ungraded += 1
+        else:
+            counts[label] += 1
+    parts = [f"{label} {n}" for label, n in counts.items() if n]
+    if ungraded:
+        parts.append(f"未评定 {ungraded}")
+    return "、".join(parts)
 
 
 def _branch_year(session: Session, branch: Organisation, year: int, on: date) -> BranchYear:
@@ -124,6 +150,24 @@ def _branch_year(session: Session, branch: Organisation, year: int, on: date) ->
         if v.subject_org_id == branch.id
     }
     grade = evaluation.grades(session, EvaluationKind.TOWNSHIP_GRADE.value, year).get(branch.id)
+    request_ids = [e.request_id for e in ratings if e.request_id]
+    commitment_ids = [e.commitment_id for e in ratings if e.commitment_id]
+    numbers: dict[int, str] = {}
+    if request_ids:
+        numbers = {
+            int(i): str(n)
+            for i, n in session.execute(
+                select(Request.id, Request.number).where(Request.id.in_(request_ids))
+            )
+        }
+    titles: dict[int, str] = {}
+    if commitment_ids:
+        titles = {
+            int(i): str(t)
+            for i, t in session.execute(
+                select(Commitment.id, Commitment.title).where(Commitment.id.in_(commitment_ids))
+            )
+        }
     return BranchYear(
         branch,
         members,
@@ -134,6 +178,8 @@ def _branch_year(session: Session, branch: Organisation, year: int, on: date) ->
         {int(k): int(v) for k, v in pts.items()},
         member_grades,
         grade,
+        numbers,
+        titles,
     )
 
 
@@ -153,10 +199,11 @@ def summary_rows(data: list[BranchYear]) -> list[list[object]]:
         total.append(
             sum(v for v in values if isinstance(v, int))
             if all(isinstance(v, int) for v in values)
-            else ""
+            else None
         )
     sat_total, good = int(total[6] or 0), int(total[7] or 0) + int(total[8] or 0)  # type: ignore[call-overload]
-    total[10] = f"{round(good * 100 / sat_total)}%" if sat_total else ""
+    total[10] = Percent(good / sat_total) if sat_total else None
+    total[13] = grade_tally([b.member_grades.get(m.id) for b in data for m in b.members])
     return [*rows, total]
 
 
@@ -174,7 +221,7 @@ def _sheet_title(name: str, used: set[str]) -> str:
 
 
 def _header(ws, row: list[str]) -> None:  # type: ignore[no-untyped-def]
-    ws.append(row)
+    sheets.append(ws, row)
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="FDE2E1")
@@ -183,7 +230,7 @@ def _header(ws, row: list[str]) -> None:  # type: ignore[no-untyped-def]
 def _section(ws, title: str) -> None:  # type: ignore[no-untyped-def]
     if ws.max_row > 1:
         ws.append([])
-    ws.append([title])
+    sheets.append(ws, [title])
     ws.cell(ws.max_row, 1).font = Font(bold=True, size=13, color="B71C1C")
 
 
@@ -197,11 +244,11 @@ def year_end_workbook(
     ws = wb.active
     assert ws is not None
     ws.title = "汇总"
-    ws.append([f"{org.name} {year}年度党员承诺践诺汇总"])
+    sheets.append(ws, [f"{org.name} {year}年度党员承诺践诺汇总"])
     ws.cell(1, 1).font = Font(bold=True, size=14)
     _header(ws, SUMMARY_HEADERS)
     for row in summary_rows(data):
-        ws.append(row)
+        sheets.append(ws, row)
     ws.cell(ws.max_row, 1).font = Font(bold=True)
     ws.column_dimensions["A"].width = 24
     used: set[str] = set()
@@ -214,7 +261,7 @@ def year_end_workbook(
 
 def _branch_sheet(ws, b: BranchYear, year: int) -> None:  # type: ignore[no-untyped-def]
     names = {m.id: m.name for m in b.members}
-    ws.append([f"{b.branch.name} {year}年度"])
+    sheets.append(ws, [f"{b.branch.name} {year}年度"])
     ws.cell(1, 1).font = Font(bold=True, size=14)
     _section(ws, "一、公开承诺")
     _header(ws, ["承诺人", "承诺内容", "目标", "开始", "截止", "进度", "状态"])
@@ -225,54 +272,67 @@ def _branch_sheet(ws, b: BranchYear, year: int) -> None:  # type: ignore[no-unty
             if c.owner_kind == OwnerKind.BRANCH.value
             else (c.member.name if c.member else "")
         )
-        ws.append(
+        sheets.append(
+            ws,
             [
                 owner,
                 privacy.scrub(c.title),
                 quantify.describe_target(
                     c.target_kind, c.target_quantity, c.unit, c.frequency, c.end_date
                 ),
-                c.start_date.isoformat(),
-                c.end_date.isoformat(),
-                f"{p.percent}%",
+                c.start_date,
+                c.end_date,
+                Percent(p.percent / 100),
                 p.label,
-            ]
+            ],
         )
     _section(ws, "二、践诺记录")
     _header(ws, ["日期", "党员", "承诺", "数量", "内容", "核实"])
     for x in b.logs:
-        ws.append(
+        sheets.append(
+            ws,
             [
-                x.happened_on.isoformat(),
+                x.happened_on,
                 names.get(x.member_id or 0, b.branch.name),
                 privacy.scrub(x.commitment.title),
                 x.quantity,
                 privacy.scrub(x.note),
                 "已核实" if x.verified_at else "未核实",
-            ]
+            ],
         )
     _section(ws, "三、群众评价")
     _header(ws, ["评价对象", "诉求编号/承诺", "评价", "意见"])
     for e in b.ratings:
-        what = f"诉求#{e.request_id}" if e.request_id else f"承诺#{e.commitment_id or ''}"
-        ws.append(
+        if e.request_id:
+            what = "诉求 " + b.request_numbers.get(e.request_id, "")
+        else:
+            what = "承诺：" + privacy.scrub(b.commitment_titles.get(e.commitment_id or 0, ""))
+        sheets.append(
+            ws,
             [
                 names.get(e.subject_member_id or 0, b.branch.name),
                 what,
                 evaluation.RATING_LABELS.get(e.rating, e.rating),
                 privacy.scrub(e.comment),
-            ]
+            ],
         )
     _section(ws, "四、先锋指数")
     _header(ws, ["党员", "积分"])
     for m in sorted(b.members, key=lambda m: (-b.points.get(m.id, 0), m.name)):
-        ws.append([m.name, b.points.get(m.id, 0)])
+        sheets.append(ws, [m.name, b.points.get(m.id, 0)])
     _section(ws, "五、年度等次")
+    branch_grade = evaluation.BRANCH_GRADES.get(b.grade.rating, "") if b.grade else "未评定"
+    sheets.append(ws, ["支部等次", branch_grade, privacy.scrub(b.grade.comment) if b.grade else ""])
     _header(ws, ["党员", "等次", "评语"])
     for m in b.members:
         g = b.member_grades.get(m.id)
-        ws.append(
-            [m.name, evaluation.GRADES.get(g.rating, "") if g else "未评定", g.comment if g else ""]
+        sheets.append(
+            ws,
+            [
+                m.name,
+                evaluation.GRADES.get(g.rating, "") if g else "未评定",
+                privacy.scrub(g.comment) if g else "",
+            ],
         )
     ws.column_dimensions["B"].width = 36
     ws.column_dimensions["E"].width = 30
@@ -286,10 +346,7 @@ def year_end_csv(session: Session, org: Organisation, year: int, on: date | None
     data = year_end_data(session, org, year, on)
     buf = io.StringIO()
     buf.write("\ufeff")
-    w = csv.writer(buf)
-    w.writerow(SUMMARY_HEADERS)
-    for row in summary_rows(data):
-        w.writerow(row)
+    sheets.write_csv(buf, [SUMMARY_HEADERS, *summary_rows(data)])
     return buf.getvalue()
 
 

@@ -133,7 +133,8 @@ def branch_view(
             target = rows.get(c.member_id or 0)  # type: ignore[assignment]
             if target is None:
                 continue
-        if q and q not in (item.title + item.description + item.category + target.name).lower():
+        haystack = quantify.normalise(item.title + item.description + item.category + target.name)
+        if q and q not in haystack.lower():
             continue
         target.items.append(item)
     member_rows = [r for r in rows.values() if (r.items or (with_empty and not q))]

@@ -42,6 +42,7 @@ from services.requests.access import (
     may_claim,
     reopen_expired,
 )
+from services.text import as_written
 
 KIND_LABELS = {"problem": "问题反映", "wish": "微心愿", "suggestion": "建议", "complaint": "投诉"}
 STATUS_LABELS = {
@@ -130,8 +131,8 @@ def submit(
             return existing
     if kind not in RequestKind.values():
         raise ValidationError("kind", "请选择诉求类型：问题反映、微心愿、建议或投诉")
-    text = quantify.normalise(text)
-    location = quantify.normalise(location)
+    text = as_written(text)
+    location = as_written(location)
     if len(text) < 2:
         raise ValidationError("text", "请写明要反映的事情，例如“村东路灯坏了”")
     if len(text) > MAX_TEXT:
@@ -250,7 +251,7 @@ def reply(session: Session, actor: Actor, req: Request, text: str) -> Request:
     if not can_handle(session, actor, req):
         raise PermissionDenied("只有负责的党员或支部书记可以答复")
     _require_open(req)
-    text = quantify.normalise(text)
+    text = as_written(text)
     if len(text) < 2:
         raise ValidationError("text", "请写明答复内容")
     if len(text) > MAX_TEXT:
@@ -280,7 +281,7 @@ def resolve(
         raise ValidationError(
             "resolution", "请选择办理结果：已解决、暂不具备条件、重复反映或已转交"
         )
-    note = quantify.normalise(note)
+    note = as_written(note)
     if resolution != Resolution.DONE.value and len(note) < 2:
         raise ValidationError("note", "未能解决时请写明原因，群众才能理解")
     if len(note) > MAX_TEXT:
@@ -327,7 +328,7 @@ def reopen(session: Session, actor: Actor, req: Request, reason: str, window_day
         raise Conflict("诉求还在办理中，不需要重新打开")
     if reopen_expired(req, window_days):
         raise Conflict(f"办结超过 {window_days} 天，不能重新打开，请重新反映")
-    reason = quantify.normalise(reason)
+    reason = as_written(reason)
     if len(reason) < 2:
         raise ValidationError("reason", "请说明为什么没有解决")
     before = req.status
@@ -350,7 +351,7 @@ def rate(session: Session, actor: Actor, req: Request, rating: str, comment: str
         raise Conflict("诉求办结后才能评价")
     if rating not in Rating.values():
         raise ValidationError("rating", "请选择：满意、基本满意或不满意")
-    comment = quantify.normalise(comment)
+    comment = as_written(comment)
     if len(comment) > 500:
         raise ValidationError("comment", "评价内容最多 500 个字")
     first = req.rating is None

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from models import Account, BindCode, Member
+from models import Account, BindCode, Member, Organisation
 from tests import factories as f
 from tests.services.test_roster import HEADERS, roster_rows, write_csv
 
@@ -104,3 +105,35 @@ def test_bind_codes_table_and_qr_images(runner, database, tmp_path: Path):
     missing = runner.invoke(args=["roster", "bind-codes", "--org", "nowhere"])
     assert missing.exit_code != 0
     assert "找不到组织" in missing.output
+
+
+@pytest.mark.demo_township
+def test_import_that_renames_lists_changes_and_needs_yes(runner, database, tmp_path):
+    with database.session() as s:
+        wang = s.scalar(select(Member).where(Member.name == "王建国"))
+        wang_id, code = wang.id, s.get(Organisation, wang.org_id).code
+    row = ["李德明", "139 0731 0001", code, "第一党小组", "党小组长", "", "", "", "否", ""]
+    path = write_csv(tmp_path / "rename.csv", HEADERS, [row])
+
+    res = runner.invoke(args=["roster", "import", str(path)])
+    assert res.exit_code == 1
+    assert "【姓名】“王建国” → “李德明”" in res.output
+    assert "【职务】" in res.output and "--yes" in res.output
+    with database.session() as s:
+        assert s.get(Member, wang_id).name == "王建国"
+
+    res = runner.invoke(args=["roster", "import", str(path), "--yes"])
+    assert res.exit_code == 0, res.output
+    assert "更新 1" in res.output
+    with database.session() as s:
+        assert s.get(Member, wang_id).name == "李德明"
+
+
+@pytest.mark.demo_township
+def test_unedited_template_is_skipped_with_a_note(runner, database, tmp_path):
+    out = tmp_path / "t.xlsx"
+    assert runner.invoke(args=["roster", "template", "--out", str(out)]).exit_code == 0
+    res = runner.invoke(args=["roster", "import", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "已跳过模板示例行（第 2 行" in res.output
+    assert "新增 0，更新 0，未变 0" in res.output

@@ -281,6 +281,49 @@ def test_roster_upload_bad_file_imports_nothing_and_lists_problems(loaded, web):
     assert _members(loaded) == before + 2
 
 
+def test_roster_upload_that_renames_shows_changes_and_a_confirm_step(loaded, web):
+    _login(loaded, web)
+    with _db(loaded) as s:
+        wang = s.scalar(select(Member).where(Member.name == "王建国"))
+        wang_id, code = wang.id, s.get(Organisation, wang.org_id).code
+    token = _csrf(web, "/staff/roster")
+    data = _roster_csv([["李德明", "13907310001", code, "第一党小组", "党小组长"]])
+    resp = web.post(
+        "/staff/roster/import",
+        data={"csrf_token": token, "kind": "members", "file": (io.BytesIO(data), "r.csv")},
+        content_type="multipart/form-data",
+    )
+    assert resp.status_code == 409
+    html = resp.get_data(as_text=True)
+    assert "<td>姓名</td><td>王建国</td><td>李德明</td>" in html
+    assert "<td>139****0001</td>" in html and "确认导入" in html
+    with _db(loaded) as s:
+        assert s.get(Member, wang_id).name == "王建国"
+    form = dict(re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)"', html))
+    assert form["confirm"] and form["file_data"]
+    resp = web.post("/staff/roster/import", data=form)
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    assert "新增 0，更新 1，未变 0" in resp.get_data(as_text=True)
+    with _db(loaded) as s:
+        assert s.get(Member, wang_id).name == "李德明"
+
+
+def test_roster_upload_of_the_unedited_template_changes_nobody(loaded, web):
+    _login(loaded, web)
+    template = web.get("/staff/roster/template/members.xlsx").data
+    token = _csrf(web, "/staff/roster")
+    resp = web.post(
+        "/staff/roster/import",
+        data={"csrf_token": token, "kind": "members", "file": (io.BytesIO(template), "t.xlsx")},
+        content_type="multipart/form-data",
+    )
+    assert resp.status_code == 200
+    html = resp.get_data(as_text=True)
+    assert "新增 0，更新 0，未变 0" in html and "已跳过模板示例行（第 2 行" in html
+    with _db(loaded) as s:
+        assert s.scalar(select(Member.id).where(Member.name == "王建国"))
+
+
 def test_roster_upload_without_csrf_imports_nothing(loaded, web):
     _login(loaded, web)
     before = _members(loaded)

@@ -127,11 +127,22 @@ def test_year_end_workbook_totals_equal_sql_counts(session, township):
 
 def test_csv_matches_the_summary_sheet(session, township):
     wb = load_workbook(io.BytesIO(reports.year_end_workbook(session, township, YEAR)))
-    sheet_rows = [list(r) for r in wb["汇总"].iter_rows(min_row=2, values_only=True)]
     body = reports.year_end_csv(session, township, YEAR)
     assert body.startswith("\ufeff")
     csv_rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
-    assert csv_rows == [["" if v is None else str(v) for v in r] for r in sheet_rows]
+    # the same cells; shares are numbers with a percent format in the workbook, "80%" in CSV
+    expected = [
+        [
+            ""
+            if c.value is None
+            else f"{round(c.value * 100)}%"
+            if c.number_format == "0%"
+            else str(c.value)
+            for c in r
+        ]
+        for r in wb["汇总"].iter_rows(min_row=2)
+    ]
+    assert csv_rows == expected
 
 
 def test_exports_never_show_residents(session, township):
