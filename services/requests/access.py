@@ -107,7 +107,16 @@ def can_resolve(session: Session, actor: Actor | None, req: Request) -> bool:
 
 
 def can_confirm(actor: Actor | None, req: Request) -> bool:
+    """Resolved and not yet confirmed (a confirmed request is confirmed once)."""
     return req.status == RequestStatus.RESOLVED and is_submitter(actor, req)
+
+
+def reopen_deadline(req: Request, window_days: int) -> datetime | None:
+    """Until when the submitter may reopen a resolved or confirmed request: the window runs
+    from the resolution (``requests.reopen_window_days``), confirmed or not."""
+    if req.status not in DONE_STATUSES or req.resolved_at is None:
+        return None
+    return req.resolved_at + timedelta(days=window_days)
 
 
 def reopen_expired(req: Request, window_days: int, now: datetime | None = None) -> bool:
@@ -120,7 +129,8 @@ def reopen_expired(req: Request, window_days: int, now: datetime | None = None) 
 def can_reopen(
     actor: Actor | None, req: Request, window_days: int | None = None, now: datetime | None = None
 ) -> bool:
-    """``window_days`` given: also within the reopening window."""
+    """Resolved or confirmed, by the submitter; ``window_days`` given: also within the
+    reopening window, which a confirmation does not extend nor close."""
     if req.status not in DONE_STATUSES or not is_submitter(actor, req):
         return False
     return window_days is None or not reopen_expired(req, window_days, now)
