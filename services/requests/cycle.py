@@ -317,8 +317,7 @@ def _reopen_hint(req: Request, window_days: int | None) -> str:
     if reopen_expired(req, window_days):
         return f"；办结已超过 {window_days} 天，问题如果又出现了，请重新反映"
     return (
-        f"；问题如果又出现了，{local_text(deadline)} 前（办结后 {window_days} 天内）"
-        "还可以重新打开"
+        f"；问题如果又出现了，{local_text(deadline)} 前（办结后 {window_days} 天内）还可以重新打开"
     )
 
 
