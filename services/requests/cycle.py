@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from infra.clock import local_text, now_utc
+from infra.clock import now_utc
 from models import (
     Account,
     Evaluation,
@@ -38,10 +38,10 @@ from services.requests.access import (
     OPEN_STATUSES,
     can_handle,
     claimed_by_other,
+    confirm_refusal,
     is_submitter,
     may_claim,
-    reopen_deadline,
-    reopen_expired,
+    reopen_refusal,
 )
 
 KIND_LABELS = {"problem": "问题反映", "wish": "微心愿", "suggestion": "建议", "complaint": "投诉"}
@@ -307,34 +307,13 @@ def resolve(
     return req
 
 
-def _reopen_hint(req: Request, window_days: int | None) -> str:
-    """What the submitter may still do after a confirmation: reopen until the deadline."""
-    if window_days is None:
-        return ""
-    deadline = reopen_deadline(req, window_days)
-    if deadline is None:
-        return ""
-    if reopen_expired(req, window_days):
-        return f"；办结已超过 {window_days} 天，问题如果又出现了，请重新反映"
-    return (
-        f"；问题如果又出现了，{local_text(deadline)} 前（办结后 {window_days} 天内）还可以重新打开"
-    )
-
-
 def confirm(
     session: Session, actor: Actor, req: Request, window_days: int | None = None
 ) -> Request:
-    """The submitter confirms a resolved request (once). ``window_days``
-    (``requests.reopen_window_days``) lets the refusal of a second confirmation say until
-    when the request may still be reopened."""
-    if not is_submitter(actor, req):
-        raise PermissionDenied("只有提出诉求的群众可以确认")
-    if req.status == RequestStatus.CONFIRMED.value:
-        raise Conflict(
-            f"诉求 {req.number} 您已经确认解决了，不用再确认{_reopen_hint(req, window_days)}"
-        )
-    if req.status != RequestStatus.RESOLVED.value:
-        raise Conflict("诉求还在办理中，办结后才能确认")
+    """The submitter confirms a resolved request, once (refusals: ``confirm_refusal``)."""
+    refusal = confirm_refusal(actor, req, window_days)
+    if refusal is not None:
+        raise refusal
     before = req.status
     req.status = RequestStatus.CONFIRMED.value
     req.confirmed_at = now_utc()
@@ -345,20 +324,10 @@ def confirm(
 
 
 def reopen(session: Session, actor: Actor, req: Request, reason: str, window_days: int) -> Request:
-    """The submitter reopens a resolved request — also one they confirmed — within
-    ``window_days`` of its resolution (``requests.reopen_window_days``); later, the refusal
-    says when it was resolved and that a new request is the way."""
-    if not is_submitter(actor, req):
-        raise PermissionDenied("只有提出诉求的群众可以重新打开")
-    if req.status not in DONE_STATUSES:
-        raise Conflict("诉求还在办理中，不需要重新打开")
-    if reopen_expired(req, window_days):
-        confirmed = "您已确认解决，且" if req.status == RequestStatus.CONFIRMED.value else ""
-        raise Conflict(
-            f"诉求 {req.number} {confirmed}办结已超过 {window_days} 天"
-            f"（{local_text(req.resolved_at, '%Y-%m-%d')} 办结），不能重新打开；"
-            "问题如果又出现了，请重新反映"
-        )
+    """Also after a confirmation, within the window (refusals: ``reopen_refusal``)."""
+    refusal = reopen_refusal(actor, req, window_days)
+    if refusal is not None:
+        raise refusal
     reason = quantify.normalise(reason)
     if len(reason) < 2:
         raise ValidationError("reason", "请说明为什么没有解决")
