@@ -210,7 +210,7 @@ def confirm(request_id: int) -> dict[str, Any]:
     session = db_session()
     _, actor = current_actor(session)
     req = _load(session, actor, request_id)
-    request_service.confirm(session, actor, req)
+    request_service.confirm(session, actor, req, settings().requests.reopen_window_days)
     body = _one(session, actor, req)
     session.commit()
     return body

@@ -449,7 +449,9 @@ def cmd_query(ctx: BotContext, args: str) -> str:
     if requests.can_confirm(ctx.actor, req):
         lines.append(f"已解决请回复“确认 {req.number}”，没解决请回复“重开 {req.number} 原因”。")
     elif requests.can_reopen(ctx.actor, req, ctx.settings.requests.reopen_window_days):
-        lines.append(f"如果问题又出现了，请回复“重开 {req.number} 原因”。")
+        deadline = requests.reopen_deadline(req, ctx.settings.requests.reopen_window_days)
+        until = f"{local_text(deadline)} 前" if deadline else ""
+        lines.append(f"如果问题又出现了，{until}请回复“重开 {req.number} 原因”。")
     return "\n".join(lines)
 
 
@@ -465,8 +467,14 @@ def cmd_confirm(ctx: BotContext, args: str) -> str:
     req = _visible_request(ctx, args)
     if not requests.is_submitter(ctx.actor, req):
         return f"只有提出诉求 {req.number} 的群众本人可以确认解决。"
-    requests.confirm(ctx.session, ctx.actor, req)
-    return f"感谢确认！诉求 {req.number} 已确认解决。"
+    window = ctx.settings.requests.reopen_window_days
+    requests.confirm(ctx.session, ctx.actor, req, window)
+    deadline = requests.reopen_deadline(req, window)
+    until = f"{local_text(deadline)} 前" if deadline else f"办结后 {window} 天内"
+    return (
+        f"感谢确认！诉求 {req.number} 已确认解决。"
+        f"问题如果又出现了，{until}可以回复“重开 {req.number} 原因”。"
+    )
 
 
 @bot.text("重开")

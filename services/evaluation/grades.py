@@ -28,10 +28,11 @@ from models import (
     Request,
     Role,
 )
-from services import requests
+from services import requests, timeline
 from services.actors import Actor
 from services.errors import PermissionDenied, ValidationError
 from services.evaluation import points
+from services.evaluation.satisfaction import GOOD_RATINGS
 from services.text import as_written
 
 RATING_LABELS = requests.RATING_LABELS
@@ -94,8 +95,12 @@ def confirm_log(
     comment: str,
     rules: Mapping[str, int],
 ) -> Evaluation:
-    """群众销账: a resident served confirms a log happened and rates it. The log becomes
-    verified, which is what earns points."""
+    """群众销账: a resident served confirms a log happened and rates it.
+
+    满意 or 基本满意 is a sign-off: the log becomes verified, which is what earns points.
+    不满意 is recorded (the evaluation row counts in the satisfaction rate, the timeline has
+    it) but is no verification: the log stays unverified and earns nothing. A log already
+    verified (by the branch, or by an earlier sign-off) stays verified whatever the rating."""
     if actor.account_id is None:
         raise PermissionDenied("请先在公众号或小程序中登录，再确认")
     if log.member_id is not None and log.member_id == actor.member_id:
@@ -128,9 +133,25 @@ def confirm_log(
     existing.subject_org_id = c.org_id
     existing.rating = rating
     existing.comment = comment
-    if log.verified_at is None:
+    before = timeline.log_state(log)
+    signs_off = rating in GOOD_RATINGS and log.verified_at is None
+    if signs_off:
         log.verified_at = now_utc()
         log.verified_by_account_id = account.id
+    note = f"{log.happened_on.isoformat()} 的记录：{RATING_LABELS[rating]}"
+    if signs_off:
+        note += "，记录已核实"
+    elif log.verified_at is None:
+        note += "，不作为核实"
+    timeline.record_log(
+        session,
+        log,
+        actor,
+        "log_signed_off" if signs_off else "log_rated",
+        before,
+        timeline.log_state(log),
+        note,
+    )
     session.flush()
     points.award_verified_log(session, rules, log)
     return existing

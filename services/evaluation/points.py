@@ -7,7 +7,8 @@ once per (member, rule, source) — the table has that unique constraint — so 
 Events and what makes them verified:
 
 - ``verified_log``: a fulfilment log with ``verified_at`` set (the branch verified it with
-  ``fulfilment.verify_log``, or the resident served confirmed it, ``evaluation.confirm_log``);
+  ``fulfilment.verify_log``, or the resident served signed it off 满意 / 基本满意,
+  ``evaluation.confirm_log``; a 不满意 rating is no verification and earns nothing);
 - ``commitment_completed``: a member's commitment whose target is reached by *verified* logs;
 - ``request_rated_satisfied``: a request the member handled, resolved, rated 满意 by the
   resident who raised it;

@@ -105,6 +105,8 @@ class Nomination:
     points: int
     satisfaction: float
     ratings: int
+    rank: int = 0  # place by index within the branch (ties share a place)
+    of: int = 0  # members ranked in the branch
 
 
 def star_nominations(
@@ -116,16 +118,62 @@ def star_nominations(
     min_satisfaction: float,
     min_ratings: int,
 ) -> list[Nomination]:
-    """闪亮之星: from the top of the index, members whose satisfaction rate reaches the bar."""
+    """闪亮之星 recommendations of the year, branch by branch (the rule in README.md).
+
+    For each branch in ``org``'s subtree (or the branch ``org`` belongs to), its members are
+    ranked by 先锋指数 of the year (``ranking``: ties share a place). A member is eligible when
+
+    1. the index is above 0;
+    2. the place is in the upper half of the branch: place ≤ ⌈members / 2⌉ (so never below
+       the branch median);
+    3. residents' satisfaction of the year reaches ``min_satisfaction`` over at least
+       ``min_ratings`` ratings.
+
+    The eligible members are taken in ranking order, at most ``count`` per branch; fewer (or
+    none) when fewer qualify. Branches come in their sort order.
+    """
     from services.evaluation.satisfaction import satisfaction_by_member
 
-    sat = satisfaction_by_member(session, org, year)
+    branches = list(
+        session.scalars(
+            select(Organisation)
+            .where(
+                Organisation.kind == OrgKind.BRANCH.value,
+                Organisation.path.startswith(org.path),
+            )
+            .order_by(Organisation.sort_order, Organisation.id)
+        )
+    )
+    scope = org
+    if not branches:  # a party group: its branch is the nearest branch above it
+        above = [int(p) for p in org.path.strip("/").split("/") if p]
+        branches = list(
+            session.scalars(
+                select(Organisation)
+                .where(Organisation.id.in_(above), Organisation.kind == OrgKind.BRANCH.value)
+                .order_by(Organisation.path.desc())
+                .limit(1)
+            )
+        )
+        scope = branches[0] if branches else org
+    if count <= 0 or not branches:
+        return []
+    sat = satisfaction_by_member(session, scope, year)
     out: list[Nomination] = []
-    for r in ranking(session, org, year):
-        if len(out) >= count or r.points <= 0:
-            break
-        s = sat.get(r.member_id)
-        if s is None or s.total < min_ratings or s.rate is None or s.rate < min_satisfaction:
-            continue
-        out.append(Nomination(r.member_id, r.name, r.org_id, r.points, s.rate, s.total))
+    for branch in branches:
+        ranked = ranking(session, branch, year)
+        upper_half = (len(ranked) + 1) // 2
+        chosen = 0
+        for r in ranked:
+            if chosen >= count or r.rank > upper_half or r.points <= 0:
+                break
+            s = sat.get(r.member_id)
+            if s is None or s.total < min_ratings or s.rate is None or s.rate < min_satisfaction:
+                continue
+            out.append(
+                Nomination(
+                    r.member_id, r.name, r.org_id, r.points, s.rate, s.total, r.rank, len(ranked)
+                )
+            )
+            chosen += 1
     return out

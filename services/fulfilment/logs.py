@@ -1,4 +1,9 @@
-"""践诺: members log what they did; logs may be edited or deleted within a window."""
+"""践诺: members log what they did; logs may be edited or deleted within a window.
+
+Every change to a log after it was made (edit, delete, verification) is an entry on its
+commitment's timeline with the actor and the log's state before and after
+(``services.timeline.record_log``); a resident's sign-off is recorded by
+``services.evaluation.confirm_log``."""
 
 from __future__ import annotations
 
@@ -17,7 +22,7 @@ from models import (
     Photo,
     Role,
 )
-from services import content, progress
+from services import content, progress, timeline
 from services.actors import Actor
 from services.errors import (
     Conflict,
@@ -119,6 +124,13 @@ def get_log(session: Session, log_id: int) -> FulfilmentLog:
     return entry
 
 
+def _what(session: Session, entry: FulfilmentLog, quantity: int | None = None) -> str:
+    """``2026-11-03 的记录（3次）``: which log a timeline note is about."""
+    c = session.get_one(Commitment, entry.commitment_id)
+    qty = entry.quantity if quantity is None else quantity
+    return f"{entry.happened_on.isoformat()} 的记录（{qty}{c.unit}）"
+
+
 def _check_window(actor: Actor, entry: FulfilmentLog, window_hours: int) -> None:
     refusal = edit_refusal(actor, entry, window_hours)
     if refusal is not None:
@@ -135,17 +147,28 @@ def edit_log(
     note: str | None = None,
     content_answer: content.WechatAnswer | None = None,
 ) -> FulfilmentLog:
-    """Change a log within the edit window; a changed note passes the content gate again."""
+    """Change a log within the edit window; a changed note passes the content gate again.
+    A change is recorded on the commitment's timeline (before and after)."""
     _check_window(actor, entry, window_hours)
+    before = timeline.log_state(entry)
+    changed: list[str] = []
     if quantity is not None:
-        if isinstance(quantity, bool) or not 1 <= quantity <= MAX_QUANTITY:
+        if (
+            isinstance(quantity, bool)
+            or not isinstance(quantity, int)
+            or not 1 <= quantity <= MAX_QUANTITY
+        ):
             raise ValidationError("quantity", f"数量应为 1 到 {MAX_QUANTITY} 之间的整数")
+        if quantity != entry.quantity:
+            c = session.get_one(Commitment, entry.commitment_id)
+            changed.append(f"数量 {entry.quantity}{c.unit} → {quantity}{c.unit}")
         entry.quantity = quantity
     if note is not None:
         note = as_written(note)
         if len(note) > MAX_NOTE:
             raise ValidationError("note", f"内容太长，最多 {MAX_NOTE} 个字")
         if note != entry.note:
+            changed.append("内容已修改")
             entry.note = note
             content.gate(
                 session,
@@ -154,11 +177,32 @@ def edit_log(
                 author_account_id=entry.account_id,
                 answer=content_answer,
             )
+    if changed:
+        what = f"{before['happened_on']} 的记录"
+        timeline.record_log(
+            session,
+            entry,
+            actor,
+            "log_edited",
+            before,
+            timeline.log_state(entry),
+            f"{what}：{'；'.join(changed)}",
+        )
     return entry
 
 
 def delete_log(session: Session, actor: Actor, entry: FulfilmentLog, window_hours: int) -> None:
+    """Delete a log within the edit window; the deletion stays on the commitment's timeline."""
     _check_window(actor, entry, window_hours)
+    timeline.record_log(
+        session,
+        entry,
+        actor,
+        "log_deleted",
+        timeline.log_state(entry),
+        None,
+        f"删除了{_what(session, entry)}",
+    )
     for photo in list(entry.photos):
         photo.log_id = None
     session.delete(entry)
@@ -176,8 +220,18 @@ def verify_log(
     if refusal is not None:
         raise refusal
     if entry.verified_at is None:
+        before = timeline.log_state(entry)
         entry.verified_at = now_utc()
         entry.verified_by_account_id = actor.account_id
+        timeline.record_log(
+            session,
+            entry,
+            actor,
+            "log_verified",
+            before,
+            timeline.log_state(entry),
+            f"{_what(session, entry)}已核实",
+        )
     if points_rules is not None:
         points.award_verified_log(session, points_rules, entry)
     return entry

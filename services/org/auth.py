@@ -192,6 +192,38 @@ def _account_for_member(session: Session, member: Member) -> Account:
     return account
 
 
+DEMO_RESIDENT_OPENID = "demo-resident"
+
+
+def _demo_resident(session: Session) -> Account:
+    """A resident account: the first demo-resident account still unbound (no member, no
+    role), else a new one. Someone who bound the demo resident to a member with ``/me/bind``
+    keeps that account; the next demo resident login gets a fresh resident."""
+    granted = select(RoleGrant.account_id).where(RoleGrant.account_id.is_not(None))
+    candidates = session.scalars(
+        select(Account)
+        .where(
+            Account.mp_openid.startswith(DEMO_RESIDENT_OPENID),
+            Account.member_id.is_(None),
+            Account.id.not_in(granted),
+        )
+        .order_by(Account.id)
+    )
+    for account in candidates:
+        if account.mp_openid == DEMO_RESIDENT_OPENID or (account.mp_openid or "").startswith(
+            DEMO_RESIDENT_OPENID + "-"
+        ):
+            return account
+    openid, n = DEMO_RESIDENT_OPENID, 1
+    while session.scalar(select(Account.id).where(Account.mp_openid == openid)) is not None:
+        n += 1
+        openid = f"{DEMO_RESIDENT_OPENID}-{n}"
+    account = Account(mp_openid=openid, name="演示群众", created_at=now_utc())
+    session.add(account)
+    session.flush()
+    return account
+
+
 def demo_account(
     session: Session, *, demo: bool, role: str | None, member_id: int | None
 ) -> Account:
@@ -205,12 +237,7 @@ def demo_account(
         return _account_for_member(session, member)
     role = role or "member"
     if role == "resident":
-        account = session.scalar(select(Account).where(Account.mp_openid == "demo-resident"))
-        if account is None:
-            account = Account(mp_openid="demo-resident", name="演示群众", created_at=now_utc())
-            session.add(account)
-            session.flush()
-        return account
+        return _demo_resident(session)
     if role == "admin":
         staff = session.scalar(
             select(Account)

@@ -20,6 +20,7 @@ from .access import (
     is_open,
     is_submitter,
     may_claim,
+    reopen_deadline,
     visible,
     visible_to,
 )
@@ -74,6 +75,7 @@ __all__ = [
     "may_claim",
     "rate",
     "reopen",
+    "reopen_deadline",
     "reply",
     "resolve",
     "submit",

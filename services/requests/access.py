@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from infra.clock import now_utc
+from infra.clock import local_text, now_utc
 from models import Member, Organisation, Request, RequestStatus
 from services.actors import Actor
-from services.errors import NotFound
+from services.errors import Conflict, DomainError, NotFound, PermissionDenied
 
 OPEN_STATUSES = (
     RequestStatus.SUBMITTED.value,
@@ -107,7 +107,16 @@ def can_resolve(session: Session, actor: Actor | None, req: Request) -> bool:
 
 
 def can_confirm(actor: Actor | None, req: Request) -> bool:
+    """Resolved and not yet confirmed (a confirmed request is confirmed once)."""
     return req.status == RequestStatus.RESOLVED and is_submitter(actor, req)
+
+
+def reopen_deadline(req: Request, window_days: int) -> datetime | None:
+    """Until when the submitter may reopen a resolved or confirmed request: the window runs
+    from the resolution (``requests.reopen_window_days``), confirmed or not."""
+    if req.status not in DONE_STATUSES or req.resolved_at is None:
+        return None
+    return req.resolved_at + timedelta(days=window_days)
 
 
 def reopen_expired(req: Request, window_days: int, now: datetime | None = None) -> bool:
@@ -120,10 +129,54 @@ def reopen_expired(req: Request, window_days: int, now: datetime | None = None) 
 def can_reopen(
     actor: Actor | None, req: Request, window_days: int | None = None, now: datetime | None = None
 ) -> bool:
-    """``window_days`` given: also within the reopening window."""
+    """Resolved or confirmed, by the submitter; ``window_days`` given: also within the
+    reopening window, which a confirmation does not extend nor close."""
     if req.status not in DONE_STATUSES or not is_submitter(actor, req):
         return False
     return window_days is None or not reopen_expired(req, window_days, now)
+
+
+def confirm_refusal(
+    actor: Actor | None, req: Request, window_days: int | None = None
+) -> DomainError | None:
+    """Why this caller may not confirm ``req`` now (``None``: they may). A request is
+    confirmed once; with ``window_days`` the refusal of a second confirmation says until
+    when it may still be reopened."""
+    if not is_submitter(actor, req):
+        return PermissionDenied("只有提出诉求的群众可以确认")
+    if req.status == RequestStatus.CONFIRMED.value:
+        hint = ""
+        deadline = None if window_days is None else reopen_deadline(req, window_days)
+        if deadline is not None and window_days is not None:
+            if reopen_expired(req, window_days):
+                hint = f"；办结已超过 {window_days} 天，问题如果又出现了，请重新反映"
+            else:
+                hint = (
+                    f"；问题如果又出现了，{local_text(deadline)} 前"
+                    f"（办结后 {window_days} 天内）还可以重新打开"
+                )
+        return Conflict(f"诉求 {req.number} 您已经确认解决了，不用再确认{hint}")
+    if req.status != RequestStatus.RESOLVED.value:
+        return Conflict("诉求还在办理中，办结后才能确认")
+    return None
+
+
+def reopen_refusal(actor: Actor | None, req: Request, window_days: int) -> DomainError | None:
+    """Why this caller may not reopen ``req`` now (``None``: they may): a resolved request —
+    also one the submitter confirmed — reopens within ``window_days`` of its resolution
+    (``requests.reopen_window_days``); later, the refusal says when it was resolved."""
+    if not is_submitter(actor, req):
+        return PermissionDenied("只有提出诉求的群众可以重新打开")
+    if req.status not in DONE_STATUSES:
+        return Conflict("诉求还在办理中，不需要重新打开")
+    if reopen_expired(req, window_days):
+        confirmed = "您已确认解决，且" if req.status == RequestStatus.CONFIRMED.value else ""
+        return Conflict(
+            f"诉求 {req.number} {confirmed}办结已超过 {window_days} 天"
+            f"（{local_text(req.resolved_at, '%Y-%m-%d')} 办结），不能重新打开；"
+            "问题如果又出现了，请重新反映"
+        )
+    return None
 
 
 def can_rate(actor: Actor | None, req: Request) -> bool:

@@ -38,9 +38,10 @@ from services.requests.access import (
     OPEN_STATUSES,
     can_handle,
     claimed_by_other,
+    confirm_refusal,
     is_submitter,
     may_claim,
-    reopen_expired,
+    reopen_refusal,
 )
 from services.text import as_written
 
@@ -307,11 +308,13 @@ def resolve(
     return req
 
 
-def confirm(session: Session, actor: Actor, req: Request) -> Request:
-    if not is_submitter(actor, req):
-        raise PermissionDenied("只有提出诉求的群众可以确认")
-    if req.status != RequestStatus.RESOLVED.value:
-        raise Conflict("诉求办结后才能确认")
+def confirm(
+    session: Session, actor: Actor, req: Request, window_days: int | None = None
+) -> Request:
+    """The submitter confirms a resolved request, once (refusals: ``confirm_refusal``)."""
+    refusal = confirm_refusal(actor, req, window_days)
+    if refusal is not None:
+        raise refusal
     before = req.status
     req.status = RequestStatus.CONFIRMED.value
     req.confirmed_at = now_utc()
@@ -322,12 +325,10 @@ def confirm(session: Session, actor: Actor, req: Request) -> Request:
 
 
 def reopen(session: Session, actor: Actor, req: Request, reason: str, window_days: int) -> Request:
-    if not is_submitter(actor, req):
-        raise PermissionDenied("只有提出诉求的群众可以重新打开")
-    if req.status not in DONE_STATUSES:
-        raise Conflict("诉求还在办理中，不需要重新打开")
-    if reopen_expired(req, window_days):
-        raise Conflict(f"办结超过 {window_days} 天，不能重新打开，请重新反映")
+    """Also after a confirmation, within the window (refusals: ``reopen_refusal``)."""
+    refusal = reopen_refusal(actor, req, window_days)
+    if refusal is not None:
+        raise refusal
     reason = as_written(reason)
     if len(reason) < 2:
         raise ValidationError("reason", "请说明为什么没有解决")

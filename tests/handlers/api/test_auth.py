@@ -129,3 +129,26 @@ def test_missing_bad_and_expired_tokens_are_401(api_app: Flask) -> None:
 
     forged = auth.issue_token("another-secret", world.author_account, 1).token
     assert api.get("/api/v1/me", headers={"Authorization": f"Bearer {forged}"}).status_code == 401
+
+
+def test_demo_resident_login_stays_a_resident_after_a_bind(api_app: Flask) -> None:
+    world = make_world(api_app)
+    with api_app.extensions["db"].session() as s:
+        from models import Member, Organisation
+        from tests import factories as f
+
+        fresh = f.member(s, s.get(Organisation, world.branch.id), "郑春梅")
+        code = bindcodes.issue(s, s.get(Member, fresh.id)).code
+    api = api_app.test_client()
+    first = api.post("/api/v1/auth/demo-login", json={"role": "resident"}).get_json()
+    assert first["account"]["member"] is None
+    headers = {"Authorization": f"Bearer {first['token']}"}
+    r = api.post("/api/v1/me/bind", json={"bind_code": code}, headers=headers)
+    assert r.status_code == 200 and r.get_json()["member"]["name"] == "郑春梅"
+    # the bound account stays bound; every later demo resident is a resident again
+    for _ in range(2):
+        again = api.post("/api/v1/auth/demo-login", json={"role": "resident"}).get_json()
+        assert again["account"]["member"] is None and again["account"]["roles"] == []
+        assert again["account"]["id"] != first["account"]["id"]
+    me = api.get("/api/v1/me", headers=headers).get_json()
+    assert me["member"]["name"] == "郑春梅"
