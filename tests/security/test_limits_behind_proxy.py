@@ -32,9 +32,7 @@ def proxied(db_url: str, tmp_path: Path, fake_wechat: FakeWechat) -> Iterator[Fl
 def _via_proxy(app: Flask, client_ip: str) -> FlaskClient:
     """A client whose requests arrive from the proxy (127.0.0.1) with the proxy's header."""
     client = app.test_client()
-    client.environ_base.update(
-        {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": client_ip}
-    )
+    client.environ_base.update({"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": client_ip})
     return client
 
 
@@ -50,9 +48,7 @@ def test_anonymous_limits_key_on_the_client_behind_the_proxy(proxied: Flask) -> 
     assert two.post("/api/v1/requests", json=BODY).status_code == 401
 
 
-def test_without_trusted_proxies_a_forwarded_header_is_ignored(
-    db_url: str, tmp_path: Path
-) -> None:
+def test_without_trusted_proxies_a_forwarded_header_is_ignored(db_url: str, tmp_path: Path) -> None:
     app = build_app(db_url, tmp_path, api={"write_rate_limit": "2 per minute"})
     spoofers = [_via_proxy(app, f"192.0.2.{i}") for i in range(3)]
     statuses = [c.post("/api/v1/requests", json=BODY).status_code for c in spoofers]
