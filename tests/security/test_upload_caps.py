@@ -7,7 +7,6 @@ import io
 import time
 from pathlib import Path
 
-from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
 
