@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from infra import clock
+from infra import clock, redact
 from infra.config import Settings, load_settings
 from infra.paths import ROOT
 from models.db import Database
@@ -26,6 +27,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config["JSON_AS_ASCII"] = False
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     _configure_logging(settings)
+    if settings.app.trusted_proxies:
+        # The client address and scheme as the nearest N proxies saw them (X-Forwarded-For,
+        # X-Forwarded-Proto); the rate limits key on that address.
+        n = settings.app.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
     clock.configure(settings.scheduler.timezone)
     from services import content
 
@@ -48,4 +54,5 @@ def _configure_logging(settings: Settings) -> None:
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         )
     logging.getLogger("jiannuo").setLevel(settings.app.log_level)
+    redact.install(root)  # secrets and tokens are masked in every record written out
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

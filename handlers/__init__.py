@@ -13,6 +13,7 @@ from werkzeug.routing import IntegerConverter, Map
 MODULES = (
     "handlers.context",
     "handlers.errors",
+    "handlers.health",
     "handlers.cli.core",
     "handlers.cli.ops",
     "handlers.cli.roster",

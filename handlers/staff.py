@@ -1,8 +1,9 @@
 """街镇管理员后台: a small server-rendered console for township staff at a PC.
 
 Login is a one-time signed link printed by ``flask staff link --account ID`` (no WeChat web
-login); the console keeps a signed Flask session cookie. Every page re-checks that the
-account still holds ``township_admin``; every POST form carries a session-bound CSRF token.
+login); the console session is a ``staff_session`` row (the signed cookie holds only its
+random id), so logout ends it at once. Every page re-checks the row and that the account still
+holds ``township_admin`` (a session that lost the role is ended for good); every POST form carries a session-bound CSRF token.
 The rules live in ``services.staff``; the work in the existing services.
 """
 
@@ -56,7 +57,7 @@ from services.org import roster, staff
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 staff_cli = AppGroup("staff", help="街镇管理员后台：登录链接")
 
-SESSION_ACCOUNT = "staff_account"
+SESSION_ID = "staff_session"
 SESSION_NONCE = "staff_nonce"
 ROSTER_KINDS = {"members": "党员花名册", "households": "户信息"}
 # A file whose import needs confirmation comes back in the confirm form (base64, inside the
@@ -79,11 +80,21 @@ def _db() -> Session:
     return s
 
 
-def _start_session(account_id: int) -> None:
+def _start_session(db: Session, account_id: int) -> None:
+    token = staff.open_session(db, account_id)
+    db.commit()
     session.clear()
-    session.permanent = True  # PERMANENT_SESSION_LIFETIME: 8 hours
-    session[SESSION_ACCOUNT] = account_id
+    session.permanent = True  # PERMANENT_SESSION_LIFETIME: 8 hours (the row expires too)
+    session[SESSION_ID] = token
     session[SESSION_NONCE] = secrets.token_urlsafe(16)
+
+
+def _end_session(token: str | None) -> None:
+    session.clear()
+    if token:
+        db = db_session()
+        staff.end_session(db, token)
+        db.commit()
 
 
 def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -93,9 +104,11 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         write = request.method == "POST"
         db = db_session() if write else read_session()
-        actor = staff.staff_actor(db, session.get(SESSION_ACCOUNT))
+        token = session.get(SESSION_ID)
+        actor = staff.session_actor(db, token)
         if actor is None:
-            session.clear()
+            db.rollback()  # end the read before writing (SQLite)
+            _end_session(token)
             return redirect(url_for("staff.need_login"))
         if write and not staff.csrf_ok(
             _secret(), session.get(SESSION_NONCE), request.form.get("csrf_token")
@@ -133,9 +146,8 @@ def login() -> Response:
         return Response(
             render_template("staff/need_login.html", message=exc.message), status=exc.status
         )
-    db.commit()
     assert actor.account_id is not None
-    _start_session(actor.account_id)
+    _start_session(db, actor.account_id)
     return redirect(url_for("staff.dashboard"), code=303)  # type: ignore[return-value]
 
 
@@ -152,13 +164,15 @@ def demo_login() -> Response:
             ),
             status=404,
         )
-    _start_session(account.id)
+    account_id = account.id
+    db.rollback()
+    _start_session(db_session(), account_id)
     return redirect(url_for("staff.dashboard"), code=303)  # type: ignore[return-value]
 
 
 @bp.route("/logout", methods=["GET", "POST"])
 def logout() -> Response:
-    session.clear()
+    _end_session(session.get(SESSION_ID))
     return Response(render_template("staff/need_login.html", message="已退出后台。"), status=200)
 
 

@@ -41,6 +41,9 @@ class AppSection(Section):
     base_url: str = "http://127.0.0.1:5000"
     secret_key: str = ""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # How many reverse proxies (nginx, a load balancer) stand in front of the app and set
+    # X-Forwarded-For / X-Forwarded-Proto; 0 = none (the peer address is the client).
+    trusted_proxies: int = Field(default=0, ge=0, le=5)
 
 
 class DatabaseSection(Section):
@@ -124,6 +127,11 @@ class RequestsSection(Section):
 class UploadsSection(Section):
     dir: str = "instance/uploads"
     max_bytes: int = 5 * 1024 * 1024
+    # Decoded size caps, checked from the file header before any decoding: larger images are
+    # refused (JPEGs are first reduced while decoding, so big phone photos still fit).
+    max_pixels: int = Field(default=16_000_000, ge=1)
+    max_side: int = Field(default=4096, ge=16)
+    max_per_day: int = Field(default=100, ge=1)  # uploads per user per local day
 
 
 class ApiSection(Section):

@@ -37,7 +37,7 @@ from .outbox import (
     WechatToken,
 )
 from .request import Rating, Request, RequestKind, RequestStatus, Resolution
-from .staff import StaffLogin
+from .staff import StaffLogin, StaffSession
 from .timeline import TimelineEntry
 
 __all__ = [
@@ -78,6 +78,7 @@ __all__ = [
     "Role",
     "RoleGrant",
     "StaffLogin",
+    "StaffSession",
     "StrEnum",
     "TargetKind",
     "TimelineEntry",

@@ -2,7 +2,9 @@
 
 flask-smorest generates the OpenAPI document at ``/api/v1/openapi.json`` from the
 marshmallow schemas; every error has the ``{"error": {"code", "message", "fields"}}`` shape
-(rendered by ``handlers.errors``); writes are rate-limited per user with Flask-Limiter.
+(rendered by ``handlers.errors``); writes are rate-limited per user with Flask-Limiter
+(anonymous callers per client address, as ``app.trusted_proxies`` lets ProxyFix see it;
+logins per openid after the code exchange). A 429 carries ``Retry-After``.
 Each resource module follows the rhythm load-or-404 → check access → change → commit →
 serialize.
 """
@@ -50,6 +52,17 @@ def rate_limit_key() -> str:
     return f"ip:{get_remote_address()}"
 
 
+def client_address_key() -> str:
+    return f"ip:{get_remote_address()}"
+
+
+def _is_login() -> bool:
+    return request.endpoint == LOGIN_ENDPOINT
+
+
+LOGIN_ENDPOINT = "auth.login"
+
+
 def _init_limiter(app: Flask) -> Limiter:
     s = app.config["SETTINGS"]
     limiter = Limiter(
@@ -59,13 +72,26 @@ def _init_limiter(app: Flask) -> Limiter:
         strategy="fixed-window",
         key_prefix="jiannuo-api",
         default_limits=[],
+        headers_enabled=True,  # X-RateLimit-* and, on a 429, Retry-After
         swallow_errors=True,  # a Redis outage must not take the API down
     )
     write_limit = limiter.shared_limit(
-        s.api.write_rate_limit, scope="api-write", methods=WRITE_METHODS, key_func=rate_limit_key
+        s.api.write_rate_limit,
+        scope="api-write",
+        methods=WRITE_METHODS,
+        key_func=rate_limit_key,
+        exempt_when=_is_login,  # logins count per openid (handlers.api.limits) instead
     )
     for bp in BLUEPRINTS:
         write_limit(bp)
+    # Codes WeChat refuses (and malformed bodies) count per client address; a good code does
+    # not, so residents behind one carrier NAT are not locked out by somebody's bogus codes.
+    app.view_functions[LOGIN_ENDPOINT] = limiter.limit(
+        s.api.write_rate_limit,
+        key_func=client_address_key,
+        scope="api-login-refused",
+        deduct_when=lambda response: response.status_code == 400,
+    )(app.view_functions[LOGIN_ENDPOINT])
     app.extensions["jiannuo.api.limiter"] = limiter
     return limiter
 

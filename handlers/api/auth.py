@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.api import serialize, wx
+from handlers.api import limits, serialize, wx
 from handlers.api.base import Blueprint, secret_key
 from handlers.api.schemas import DemoLoginIn, LoginIn, TokenSchema
 from handlers.context import db_session, settings
@@ -32,6 +32,7 @@ def token_body(account: Any) -> dict[str, Any]:
 def login(args: dict[str, Any]) -> dict[str, Any]:
     """用 wx.login 的 code 登录，得到令牌（jscode2session）。"""
     data = wx.code2session(args["code"])  # before any write (see handlers.api.wx)
+    limits.count_login(str(data["openid"]))
     session = db_session()
     account = auth.account_for_openid(session, str(data["openid"]), data.get("unionid"))
     body = token_body(account)

@@ -33,10 +33,19 @@ def upload(files: dict[str, Any]) -> dict[str, Any]:
     storage = files["file"]
     if not hasattr(storage, "read"):
         raise ValidationError("file", "请选择要上传的图片")
-    max_bytes = settings().uploads.max_bytes
-    data = storage.read(max_bytes + 1)
+    limits = settings().uploads
+    data = storage.read(limits.max_bytes + 1)
     session = db_session()
-    photo = upload_service.store_image(session, actor, data, upload_dir(), max_bytes)
+    photo = upload_service.store_image(
+        session,
+        actor,
+        data,
+        upload_dir(),
+        limits.max_bytes,
+        max_pixels=limits.max_pixels,
+        max_side=limits.max_side,
+        max_per_day=limits.max_per_day,
+    )
     body = {"id": photo.id, "url": upload_service.photo_url(photo)}
     session.commit()
     return body

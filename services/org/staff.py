@@ -3,15 +3,20 @@ township admin's organisations. No Flask here: handlers pass the secret and the 
 
 A login link carries ``account_id.token_id.expires`` signed with the app secret; opening it
 records ``token_id`` in ``staff_login`` (unique), so a link logs in at most once.
+
+A console session is a ``staff_session`` row; the browser's cookie holds only its random id
+(the table keeps a SHA-256 of it). Logging out deletes the row, and a session whose account no
+longer holds ``township_admin`` is ended on its next request, so neither can come back.
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -21,6 +26,7 @@ from models import (
     Organisation,
     Role,
     StaffLogin,
+    StaffSession,
 )
 from services import privacy
 from services.actors import Actor, actor_for_account
@@ -113,6 +119,51 @@ def consume_link(
         session.rollback()
         raise LoginRefused(f"这个登录链接已经用过，不能再用。{NEED_LINK}") from None
     return actor
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_session(session: Session, account_id: int, now: datetime | None = None) -> str:
+    """Start a console session for ``account_id``; returns the id for the cookie (the caller
+    commits). Expired sessions are tidied away on the way."""
+    now = now or now_utc()
+    session.execute(delete(StaffSession).where(StaffSession.expires_at <= now))
+    token = secrets.token_urlsafe(32)
+    session.add(
+        StaffSession(
+            token_hash=_digest(token),
+            account_id=account_id,
+            created_at=now,
+            expires_at=now + timedelta(hours=SESSION_HOURS),
+        )
+    )
+    session.flush()
+    return token
+
+
+def session_actor(session: Session, token: str | None, now: datetime | None = None) -> Actor | None:
+    """The actor behind a live console session: the row exists, has not expired, and its
+    account still holds township admin. ``None`` otherwise."""
+    if not token:
+        return None
+    row = session.scalar(select(StaffSession).where(StaffSession.token_hash == _digest(token)))
+    if row is None or row.expires_at <= (now or now_utc()):
+        return None
+    return staff_actor(session, row.account_id)
+
+
+def end_session(session: Session, token: str | None) -> None:
+    """Log out: the session is gone for good (the caller commits)."""
+    if token:
+        session.execute(delete(StaffSession).where(StaffSession.token_hash == _digest(token)))
+
+
+def end_sessions_of(session: Session, account_id: int) -> int:
+    """End every console session of an account (e.g. when its role is taken away)."""
+    result = session.execute(delete(StaffSession).where(StaffSession.account_id == account_id))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def demo_admin(session: Session) -> Account | None:
