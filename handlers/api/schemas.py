@@ -388,6 +388,15 @@ class RequestIn(Schema):
     )
 
 
+class TransferIn(Schema):
+    member_id = an_id(
+        allow_none=True,
+        required=True,
+        metadata={"description": "接手的本支部党员；null 表示转回支部需求清单，由党员认领"},
+    )
+    reason = text_field(500, load_default="")
+
+
 class ReplyIn(Schema):
     text = text_field(1000, required=True, min_len=2)
 
