@@ -28,7 +28,7 @@ from models import (
     Request,
     Role,
 )
-from services import requests
+from services import requests, unique
 from services.actors import Actor
 from services.commitments import quantify
 from services.errors import PermissionDenied, ValidationError
@@ -146,7 +146,7 @@ def _upsert(session: Session, kind: str, period: str, **key: int | None) -> Eval
     found = session.scalar(q)
     if found is None:
         found = Evaluation(kind=kind, period=period, created_at=now_utc(), rating="", **key)
-        session.add(found)
+        unique.insert_once(session, found, "这项评价刚刚已有人提交，请刷新后查看或修改")
     return found
 
 
