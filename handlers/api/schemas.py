@@ -285,6 +285,7 @@ class Body(Schema):
             raise ma.ValidationError(EMPTY_BODY, "_schema")
         return data
 
+
 FREQUENCIES = ("daily", "weekly", "monthly", "quarterly", "yearly")
 
 
