@@ -112,6 +112,8 @@ class CommitmentRequest(Base):
 
 class Review(Base):
     __tablename__ = "review"
+    # One decision per level of each revision: two simultaneous approvals cannot both land.
+    __table_args__ = (UniqueConstraint("commitment_id", "revision", "level"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     commitment_id: Mapped[int] = mapped_column(ForeignKey("commitment.id"), index=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, StrEnum, utcnow
@@ -17,8 +17,24 @@ class EvaluationKind(StrEnum):
     MUTUAL = "mutual"  # members' half-year mutual evaluation
 
 
+def _one_per(name: str, kind: str, *columns: str) -> Index:
+    """At most one evaluation of ``kind`` per key (a partial unique index: the other kinds
+    leave these columns empty, and NULLs never collide)."""
+    where = text(f"kind = '{kind}'")
+    return Index(name, *columns, unique=True, sqlite_where=where, postgresql_where=where)
+
+
 class Evaluation(Base):
     __tablename__ = "evaluation"
+    # One year-end grade per member / branch, one mutual vote per (voter, subject, half year):
+    # a second simultaneous POST is refused by the database, not stored twice.
+    __table_args__ = (
+        _one_per("uq_evaluation_branch_grade", "branch_grade", "period", "subject_member_id"),
+        _one_per("uq_evaluation_township_grade", "township_grade", "period", "subject_org_id"),
+        _one_per(
+            "uq_evaluation_mutual", "mutual", "period", "subject_member_id", "evaluator_member_id"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))

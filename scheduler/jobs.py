@@ -24,7 +24,7 @@ from infra.config import Settings
 from models.db import Database
 from scheduler import pushes
 from services import requests
-from services.reads import summaries
+from services.reads import periods, summaries
 
 log = logging.getLogger("jiannuo.scheduler")
 
@@ -79,6 +79,17 @@ def default_period(name: str, today: date) -> str:
     return today.isoformat()
 
 
+def normalise_period(name: str, code: str) -> str:
+    """The one spelling of ``code`` for job ``name`` (raises ``ValidationError`` in Chinese)."""
+    if name in ("monthly_summary", "party_day_reminder"):
+        return periods.month(code).code
+    if name == "quarterly_review":
+        return periods.quarter(code).code
+    if name == "halfyear_checkoff":
+        return periods.half_year(code).code
+    return periods.day(code).isoformat()
+
+
 def run_job(
     db: Database,
     settings: Settings,
@@ -97,26 +108,24 @@ def run_job(
     if name == "dispatch":
         d = dispatcher or Dispatcher.from_settings(db.session_factory, settings, clock=clock)
         return d.run_once()
-    period = period or default_period(name, today)
+    # The period is parsed and normalised before anything uses it as a key: `` 2025-12`` and
+    # ``2025-12`` are one run, ``2025-011`` is refused (services.reads.periods).
+    period = normalise_period(name, period or default_period(name, today))
     base = settings.app.base_url
     work: Callable[[Any], str]
     if name == "monthly_summary":
-        summaries.month(period)  # validate before recording anything
 
         def work(s: Any) -> str:
             return pushes.monthly_summary(s, period, base)
     elif name == "quarterly_review":
-        summaries.quarter(period)
 
         def work(s: Any) -> str:
             return pushes.quarterly_review(s, period, base)
     elif name == "halfyear_checkoff":
-        summaries.half_year(period)
 
         def work(s: Any) -> str:
             return pushes.halfyear_checkoff(s, period, base, settings.scheduler.checkoff_threshold)
     elif name == "party_day_reminder":
-        summaries.month(period)
 
         def work(s: Any) -> str:
             return pushes.party_day_reminder(s, period, today, base)

@@ -24,6 +24,7 @@ ACTION_LABELS = {
     "withdrawn": "撤回",
     "assigned": "分派",
     "claimed": "认领",
+    "transferred": "转交",
     "replied": "答复",
     "resolved": "办结",
     "confirmed": "群众确认",

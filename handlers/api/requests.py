@@ -28,6 +28,7 @@ from handlers.api.schemas import (
     RequestIn,
     RequestSchema,
     ResolveIn,
+    TransferIn,
 )
 from handlers.context import db_session, read_session, settings
 from models import (
@@ -165,6 +166,21 @@ def claim(request_id: int) -> dict[str, Any]:
     _, actor = current_actor(session)
     req = _load(session, actor, request_id, for_claim=True)
     request_service.claim(session, actor, req)
+    body = _one(session, actor, req)
+    session.commit()
+    return body
+
+
+@bp.route("/requests/<int:request_id>/transfer", methods=["POST"])
+@bp.doc(**SECURED)
+@bp.arguments(TransferIn)
+@bp.response(200, RequestSchema)
+def transfer(args: dict[str, Any], request_id: int) -> dict[str, Any]:
+    """转交：负责的党员、支部书记或街镇管理员把诉求交给本支部另一名党员，或转回支部需求清单。"""
+    session = db_session()
+    _, actor = current_actor(session)
+    req = _load(session, actor, request_id)
+    request_service.transfer(session, actor, req, args["member_id"], args.get("reason") or "")
     body = _one(session, actor, req)
     session.commit()
     return body

@@ -274,6 +274,20 @@ class CardSchema(ma.Schema):
 
 # -- input ----------------------------------------------------------------------------
 
+EMPTY_BODY = "请求内容不能为空，请至少填写一项"
+
+
+class Body(Schema):
+    """A JSON body that must say something: none at all, or ``{}``, is a 400 (a log of
+    "quantity 1" or an edit of nothing is never assumed)."""
+
+    @ma.pre_load
+    def _not_empty(self, data: object, **_kw: object) -> object:
+        if data is None or data == {}:
+            raise ma.ValidationError(EMPTY_BODY, "_schema")
+        return data
+
+
 FREQUENCIES = tuple(f.value for f in Frequency)
 
 
@@ -328,7 +342,7 @@ class CommitmentIn(Schema):
     request_ids = F.List(an_id(), validate=ma.validate.Length(max=50, error="最多关联 50 条需求"))
 
 
-class CommitmentPatch(CommitmentIn):
+class CommitmentPatch(CommitmentIn, Body):
     title = text_field(100, min_len=1)
 
 
@@ -348,7 +362,7 @@ class ContentDecisionIn(Schema):
     reason = text_field(500, load_default="")
 
 
-class LogEditIn(Schema):
+class LogEditIn(Body):
     quantity = F.Integer(
         strict=True,
         validate=ma.validate.Range(1, 10_000, error="数量应为 1 到 10000 之间的整数"),
@@ -357,7 +371,7 @@ class LogEditIn(Schema):
     note = text_field(1000)
 
 
-class LogIn(Schema):
+class LogIn(Body):
     quantity = F.Integer(
         strict=True,
         load_default=1,
@@ -388,6 +402,15 @@ class RequestIn(Schema):
     branch_id = an_id(
         allow_none=True, metadata={"description": "群众选择的村（社区）党支部，来自 GET /orgs"}
     )
+
+
+class TransferIn(Schema):
+    member_id = an_id(
+        allow_none=True,
+        required=True,
+        metadata={"description": "接手的本支部党员；null 表示转回支部需求清单，由党员认领"},
+    )
+    reason = text_field(500, load_default="")
 
 
 class ReplyIn(Schema):
@@ -432,5 +455,7 @@ class VerificationQueueArgs(PageArgs):
     )
 
 
-class UploadIn(ma.Schema):
+class UploadIn(Schema):
+    """multipart/form-data with exactly one part, ``file``: any other field is refused."""
+
     file = F.Raw(required=True, metadata={"type": "string", "format": "binary"})

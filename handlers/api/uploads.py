@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, send_file
+from flask import Flask, Response, request, send_file
 
-from handlers.api.base import SECURED, Blueprint, current_actor
+from handlers.api.base import SECURED, Blueprint, current_actor, validation_error
 from handlers.api.schemas import UploadedSchema, UploadIn
 from handlers.context import db_session, read_session, settings
 from services.errors import NotFound, ValidationError
@@ -25,11 +25,14 @@ def upload_dir() -> Path:
 
 @bp.route("", methods=["POST"])
 @bp.doc(**SECURED)
-@bp.arguments(UploadIn, location="files")
+@bp.arguments(UploadIn, location="files", unknown="raise")
 @bp.response(201, UploadedSchema)
 def upload(files: dict[str, Any]) -> dict[str, Any]:
     """上传一张图片（multipart 字段 file），按内容检查是否为图片，限制大小。"""
     _, actor = current_actor(read_session())
+    extra = [name for name in request.form] + [n for n in request.files if n != "file"]
+    if extra:
+        raise validation_error({name: ["Unknown field."] for name in extra})
     storage = files["file"]
     if not hasattr(storage, "read"):
         raise ValidationError("file", "请选择要上传的图片")

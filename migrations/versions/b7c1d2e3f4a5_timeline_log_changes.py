@@ -1,7 +1,7 @@
 """timeline entries for fulfilment-log changes: log_id, state_before, state_after
 
 Revision ID: b7c1d2e3f4a5
-Revises: 39968b0551b8
+Revises: c4f1e2a9b7d3
 Create Date: 2026-12-02 10:00:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "b7c1d2e3f4a5"
-down_revision: str | None = "39968b0551b8"
+down_revision: str | None = "c4f1e2a9b7d3"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """staff console sessions kept server-side
 
 Revision ID: b7d41e0c2a95
-Revises: 39968b0551b8
+Revises: b7c1d2e3f4a5
 Create Date: 2026-12-01 09:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import models.base
 
 revision: str = "b7d41e0c2a95"
-down_revision: str | None = "39968b0551b8"
+down_revision: str | None = "b7c1d2e3f4a5"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -24,7 +24,7 @@ from models import (
     Role,
     RoleGrant,
 )
-from services import content, timeline
+from services import content, timeline, unique
 from services.actors import Actor
 from services.commitments import quantify
 from services.commitments.access import (
@@ -291,7 +291,8 @@ def review(
         raise ValidationError("reason", "退回时请写明理由，告诉党员需要怎样修改")
     if len(reason) > 500:
         raise ValidationError("reason", "理由太长，最多 500 个字")
-    session.add(
+    unique.insert_once(
+        session,
         Review(
             commitment_id=c.id,
             revision=c.revision,
@@ -301,7 +302,8 @@ def review(
             decision="approved" if decision == "approve" else "rejected",
             reason=reason,
             created_at=now_utc(),
-        )
+        ),
+        f"这条承诺的{LEVEL_LABELS[level]}刚刚已有人处理，请刷新后查看",
     )
     before = c.status
     if decision == "reject":

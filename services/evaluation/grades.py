@@ -28,7 +28,7 @@ from models import (
     Request,
     Role,
 )
-from services import requests, timeline
+from services import requests, timeline, unique
 from services.actors import Actor
 from services.errors import PermissionDenied, ValidationError
 from services.evaluation import points
@@ -167,7 +167,7 @@ def _upsert(session: Session, kind: str, period: str, **key: int | None) -> Eval
     found = session.scalar(q)
     if found is None:
         found = Evaluation(kind=kind, period=period, created_at=now_utc(), rating="", **key)
-        session.add(found)
+        unique.insert_once(session, found, "这项评价刚刚已有人提交，请刷新后查看或修改")
     return found
 
 

@@ -14,6 +14,7 @@ from .access import (
     can_reopen,
     can_reply,
     can_resolve,
+    can_transfer,
     can_view,
     capabilities,
     in_branch,
@@ -33,7 +34,6 @@ from .cycle import (
     STATUS_LABELS,
     answerer_label,
     by_number,
-    claim,
     confirm,
     default_org,
     rate,
@@ -43,6 +43,7 @@ from .cycle import (
     submit,
 )
 from .escalation import escalate_overdue
+from .handover import claim, transfer
 
 __all__ = [
     "DONE_STATUSES",
@@ -63,6 +64,7 @@ __all__ = [
     "can_reopen",
     "can_reply",
     "can_resolve",
+    "can_transfer",
     "can_view",
     "capabilities",
     "claim",
@@ -79,6 +81,7 @@ __all__ = [
     "reply",
     "resolve",
     "submit",
+    "transfer",
     "visible",
     "visible_to",
 ]

@@ -85,17 +85,36 @@ def may_claim(
     return in_branch(session, actor, req, member) or actor.manages(_org(session, req))
 
 
-def claimed_by_other(actor: Actor | None, req: Request) -> bool:
+def held_by_other(actor: Actor | None, req: Request) -> bool:
+    """Someone else is responsible for it (assigned to them, claimed or in progress with them).
+
+    Only an unassigned request — on the branch's list, or handed back there by a transfer —
+    can be claimed; a held one changes hands only by ``transfer``."""
     mine = actor.member_id if actor is not None else None
-    return req.status == RequestStatus.CLAIMED and req.assignee_member_id not in (None, mine)
+    return req.assignee_member_id is not None and req.assignee_member_id != mine
+
+
+CLAIMABLE_STATUSES = (RequestStatus.SUBMITTED.value, RequestStatus.ASSIGNED.value)
 
 
 def can_claim(
     session: Session, actor: Actor | None, req: Request, member: Member | None = None
 ) -> bool:
+    """Unassigned and not yet taken (or assigned to the caller, not yet claimed), by a member
+    of the request's branch or one who manages it."""
     return (
-        is_open(req) and not claimed_by_other(actor, req) and may_claim(session, actor, req, member)
+        req.status in CLAIMABLE_STATUSES
+        and not held_by_other(actor, req)
+        and may_claim(session, actor, req, member)
     )
+
+
+def can_transfer(session: Session, actor: Actor | None, req: Request) -> bool:
+    """Hand an open request to another member of its branch, or back to the branch's list:
+    the member responsible for it, the branch's secretary or the township."""
+    if actor is None or not is_open(req):
+        return False
+    return is_assignee(actor, req) or actor.manages(_org(session, req))
 
 
 def can_reply(session: Session, actor: Actor | None, req: Request) -> bool:

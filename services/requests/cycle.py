@@ -1,5 +1,5 @@
 """Residents' requests (诉求): submitted → assigned → claimed → answered → resolved →
-confirmed by the resident, or reopened. Every request gets an answer (件件有回音)."""
+confirmed by the resident, or reopened (claim and transfer: ``handover``). Every request gets an answer (件件有回音)."""
 
 from __future__ import annotations
 
@@ -37,10 +37,8 @@ from services.requests.access import (
     DONE_STATUSES,
     OPEN_STATUSES,
     can_handle,
-    claimed_by_other,
     confirm_refusal,
     is_submitter,
-    may_claim,
     reopen_refusal,
 )
 from services.text import as_written
@@ -230,22 +228,6 @@ def assign(
 def _require_open(req: Request) -> None:
     if req.status not in OPEN_STATUSES:
         raise Conflict(f"这条诉求当前“{STATUS_LABELS[req.status]}”，不能再办理")
-
-
-def claim(session: Session, actor: Actor, req: Request) -> Request:
-    if actor.member_id is None:
-        raise PermissionDenied("只有党员可以认领诉求")
-    member = session.get_one(Member, actor.member_id)
-    if not may_claim(session, actor, req, member):
-        raise PermissionDenied("只能认领本支部的诉求")
-    _require_open(req)
-    if claimed_by_other(actor, req):
-        raise Conflict("这条诉求已被其他党员认领")
-    before = req.status
-    req.assignee_member_id = member.id
-    req.status = RequestStatus.CLAIMED.value
-    timeline.record(session, req, actor, "claimed", before, req.status, f"{member.name}认领")
-    return req
 
 
 def reply(session: Session, actor: Actor, req: Request, text: str) -> Request:

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from infra.clock import now_utc
 from models import Commitment, FulfilmentLog, Request
-from services import commitments, fulfilment, requests
+from services import commitments, fulfilment, requests, timeline
 from services.actors import Actor
-from services.errors import NotFound
+from services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from tests import factories as f
 
 WHO = ("owner", "other", "leader", "secretary", "admin", "resident", "anonymous")
@@ -171,16 +171,71 @@ def test_who_handles_an_open_request(session: Session, w: World) -> None:
     assert _who(w, lambda a, r: requests.can_handle(session, a, r), req) == handlers
     assert _who(w, lambda a, r: requests.can_reply(session, a, r), req) == handlers
     assert _who(w, lambda a, r: requests.can_resolve(session, a, r), req) == handlers
-    # the township admin here has no member identity: they assign, they do not claim
-    claimers = {"owner", "other", "leader", "secretary"}
-    assert _who(w, lambda a, r: requests.can_claim(session, a, r), req) == claimers
+    # assigned to "owner": only they may claim it (anyone else needs a transfer)
+    assert _who(w, lambda a, r: requests.can_claim(session, a, r), req) == {"owner"}
+    assert _who(w, lambda a, r: requests.can_transfer(session, a, r), req) == handlers
     for rule in (requests.can_confirm, requests.can_reopen, requests.can_rate):
         assert _who(w, rule, req) == set()
 
 
-def test_a_claimed_request_is_claimable_only_by_its_claimer(session: Session, w: World) -> None:
-    req = _request(session, w, "claimed")
-    assert _who(w, lambda a, r: requests.can_claim(session, a, r), req) == {"owner"}
+def test_an_unassigned_request_is_claimable_by_the_branch(session: Session, w: World) -> None:
+    req = _request(session, w)
+    req.assignee_member_id = None
+    # the township admin here has no member identity: they assign, they do not claim
+    claimers = {"owner", "other", "leader", "secretary"}
+    assert _who(w, lambda a, r: requests.can_claim(session, a, r), req) == claimers
+
+
+@pytest.mark.parametrize("status", ["claimed", "in_progress"])
+def test_a_held_request_is_claimable_by_nobody(session: Session, w: World, status: str) -> None:
+    """Issue 12: a request in progress with someone else cannot be taken over by a claim."""
+    req = _request(session, w, status)
+    assert _who(w, lambda a, r: requests.can_claim(session, a, r), req) == set()
+    for name in ("other", "leader", "secretary"):
+        with pytest.raises(Conflict) as err:
+            requests.claim(session, w.actors[name], req)
+        assert "不能认领" in err.value.message and "转交" in err.value.message
+        assert req.assignee_member_id == w.members["owner"].id and req.status == status
+
+
+def test_a_request_held_by_the_secretary_is_not_claimable(session: Session, w: World) -> None:
+    req = _request(session, w)
+    requests.transfer(session, w.actors["owner"], req, w.members["secretary"].id, "书记来办")
+    requests.claim(session, w.actors["secretary"], req)
+    assert _who(w, lambda a, r: requests.can_claim(session, a, r), req) == set()
+    with pytest.raises(Conflict):
+        requests.claim(session, w.actors["other"], req)
+
+
+def test_transfer_is_for_the_holder_the_secretary_and_the_township(
+    session: Session, w: World
+) -> None:
+    req = _request(session, w, "in_progress")
+    for name in ("other", "leader", "resident"):
+        with pytest.raises(PermissionDenied):
+            requests.transfer(session, w.actors[name], req, None)
+    # the holder hands it back to the branch's list; then any member may claim it
+    requests.transfer(session, w.actors["owner"], req, None, "这几天不在村里")
+    assert req.assignee_member_id is None and req.status == "assigned"
+    claimers = {"owner", "other", "leader", "secretary"}
+    assert _who(w, lambda a, r: requests.can_claim(session, a, r), req) == claimers
+    requests.claim(session, w.actors["other"], req)
+    assert req.assignee_member_id == w.members["other"].id
+    # the township gives it to the leader directly
+    requests.transfer(session, w.actors["admin"], req, w.members["leader"].id)
+    assert req.assignee_member_id == w.members["leader"].id
+    with pytest.raises(ValidationError):
+        requests.transfer(session, w.actors["secretary"], req, 10_000)
+    notes = [
+        (e.action, e.note)
+        for e in timeline.entries_for(session, req)
+        if e.action in ("transferred", "claimed")
+    ]
+    assert notes == [
+        ("transferred", "由党员王建国转回东村党支部，本支部党员均可认领：这几天不在村里"),
+        ("claimed", "钱二认领"),
+        ("transferred", "由党员钱二转交给党员李小组"),
+    ]
 
 
 def test_only_the_submitter_confirms_reopens_and_rates(session: Session, w: World) -> None:

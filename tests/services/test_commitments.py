@@ -149,7 +149,9 @@ def test_full_review_chain_with_rejection_and_timeline(session, people):
         "approved",
         "published",
     ]
-    reviews = session.scalars(select(Review).where(Review.commitment_id == c.id)).all()
+    reviews = session.scalars(
+        select(Review).where(Review.commitment_id == c.id).order_by(Review.id)
+    ).all()
     assert [(r.revision, r.level, r.decision) for r in reviews] == [
         (1, "group", "approved"),
         (1, "branch", "rejected"),

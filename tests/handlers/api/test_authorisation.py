@@ -213,8 +213,13 @@ def test_demand_list_hides_residents_and_is_for_the_branch(
         ).status_code
         == 403
     )
-    # another member of the branch may claim it from the list, then answer it
+    # it is the author's: another member of the branch may not claim it away from them …
     leader = token_for(api_app, world.leader_account)
+    assert api.post(f"/api/v1/requests/{rid}/claim", headers=leader).status_code == 409
+    # … until the author hands it back to the branch's list; then they claim and answer it
+    author = token_for(api_app, world.author_account)
+    r = api.post(f"/api/v1/requests/{rid}/transfer", json={"member_id": None}, headers=author)
+    assert r.status_code == 200, r.get_json()
     r = api.post(f"/api/v1/requests/{rid}/claim", headers=leader)
     assert r.status_code == 200 and r.get_json()["status"] == "claimed"
     r = api.post(f"/api/v1/requests/{rid}/resolve", json={"resolution": "done"}, headers=leader)

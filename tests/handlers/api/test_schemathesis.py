@@ -1,8 +1,10 @@
 """Property-based run of schemathesis against /api/v1/openapi.json (WSGI, in-process).
 
 Bounded and deterministic: a fixed number of examples per operation, derandomized. Checks:
-no 5xx, every status code documented, every body and content type as the schema says.
-Calls are made as a bound member (demo-style token) so that authorised code paths run.
+no 5xx, every status code documented, every body and content type as the schema says; and,
+with data generated to violate the document (negative mode), that every invalid input is
+refused (no accepted invalid bodies). Calls are made as a bound member (the author), a
+resident and the branch secretary, so that every kind of caller's code paths run.
 """
 
 from __future__ import annotations
@@ -15,9 +17,12 @@ import pytest
 import schemathesis
 from flask import Flask
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    negative_data_rejection,
     response_schema_conformance,
     status_code_conformance,
 )
@@ -27,12 +32,20 @@ from tests import factories as f
 
 from .conftest import build_app, make_world, token_for
 
-MAX_EXAMPLES = 12
+# Bounded so that all runs together stay well under a minute in CI.
+MAX_EXAMPLES = {"author": 6, "resident": 3, "secretary": 3}
+NEGATIVE_EXAMPLES = 3
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
     content_type_conformance,
     response_schema_conformance,
+]
+NEGATIVE_CHECKS = [
+    not_a_server_error,
+    content_type_conformance,
+    response_schema_conformance,
+    negative_data_rejection,
 ]
 
 
@@ -43,14 +56,20 @@ def fuzz_app(db_url: str, tmp_path: Path) -> Iterator[Flask]:
     with app.extensions["db"].session() as s:
         author = s.get(Member, world.author.id)
         f.published(s, author)
-    app.config["FUZZ_HEADERS"] = token_for(app, world.author_account)
+    app.config["FUZZ_HEADERS"] = {
+        "author": token_for(app, world.author_account),
+        "resident": token_for(app, world.resident_a),
+        "secretary": token_for(app, world.secretary_account),
+    }
     yield app
     app.extensions["db"].dispose()
 
 
-def test_api_conforms_to_its_openapi_document(fuzz_app: Flask) -> None:
-    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", fuzz_app)
-    headers = dict(fuzz_app.config["FUZZ_HEADERS"])
+def _run(
+    app: Flask, who: str, mode: GenerationMode, examples: int, checks: list[Any]
+) -> tuple[int, dict[int, int], list[str]]:
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    headers = dict(app.config["FUZZ_HEADERS"][who])
     failures: list[str] = []
     statuses: dict[int, int] = {}
     operations = 0
@@ -58,9 +77,9 @@ def test_api_conforms_to_its_openapi_document(fuzz_app: Flask) -> None:
         operation = result.ok()
         operations += 1
 
-        @given(case=operation.as_strategy())
+        @given(case=operation.as_strategy(generation_mode=mode))
         @settings(
-            max_examples=MAX_EXAMPLES,
+            max_examples=examples,
             derandomize=True,
             deadline=None,
             database=None,
@@ -68,16 +87,40 @@ def test_api_conforms_to_its_openapi_document(fuzz_app: Flask) -> None:
             phases=[Phase.explicit, Phase.generate],
         )
         def run(case: Any) -> None:
-            response = case.call_and_validate(headers=headers, checks=CHECKS)
+            response = case.call_and_validate(headers=headers, checks=checks)
             statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
 
         try:
             run()
+        except Unsatisfiable:
+            # nothing can be generated that breaks this operation's document (a lone free
+            # string path parameter): there is no invalid input to refuse
+            continue
         except Exception as exc:  # collect every operation's failure, then report them all
-            failures.append(f"{operation.label}: {exc}")
+            failures.append(f"{who} {mode.value} {operation.label}: {exc}")
+    return operations, statuses, failures
+
+
+@pytest.mark.parametrize("who", ["author", "resident", "secretary"])
+def test_api_conforms_to_its_openapi_document(fuzz_app: Flask, who: str) -> None:
+    operations, statuses, failures = _run(
+        fuzz_app, who, GenerationMode.POSITIVE, MAX_EXAMPLES[who], CHECKS
+    )
     assert operations >= 25
     # the run really exercised the API, including successful authorised calls
     assert sum(statuses.values()) >= operations * 3, statuses
-    assert statuses.get(200, 0) + statuses.get(201, 0) >= operations, statuses
-    print("schemathesis statuses:", dict(sorted(statuses.items())))
+    assert statuses.get(200, 0) + statuses.get(201, 0) >= operations // 2, statuses
+    print(who, "schemathesis statuses:", dict(sorted(statuses.items())))
+    assert not failures, "\n\n".join(failures)
+
+
+@pytest.mark.parametrize("who", ["resident", "secretary"])
+def test_api_refuses_what_its_document_forbids(fuzz_app: Flask, who: str) -> None:
+    """Negative mode: bodies and parameters that break the document are all refused (4xx),
+    none is accepted and none breaks the server."""
+    operations, statuses, failures = _run(
+        fuzz_app, who, GenerationMode.NEGATIVE, NEGATIVE_EXAMPLES, NEGATIVE_CHECKS
+    )
+    assert operations >= 25 and sum(statuses.values()) >= operations, statuses
+    print(who, "negative statuses:", dict(sorted(statuses.items())))
     assert not failures, "\n\n".join(failures)

@@ -1,0 +1,108 @@
+"""Who takes a request: claiming an unassigned one, and transferring a held one.
+
+A request held by a member (assigned to them, claimed or in progress) never changes hands by
+a claim: the member responsible, the branch's secretary or the township transfers it, to
+another member or back to the branch's list, and the transfer is on the timeline.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, update
+from sqlalchemy.orm import Session
+
+from models import Member, OrgKind, Request, RequestStatus
+from services import timeline
+from services.actors import Actor
+from services.commitments import quantify
+from services.errors import Conflict, PermissionDenied, ValidationError
+from services.requests.access import (
+    CLAIMABLE_STATUSES,
+    held_by_other,
+    is_assignee,
+    may_claim,
+)
+from services.requests.cycle import _org, _require_open, answerer_label
+
+
+def _refuse_claim(session: Session, actor: Actor, req: Request) -> None:
+    """Why a claim cannot go ahead now (the request as it is in the database)."""
+    _require_open(req)
+    if held_by_other(actor, req):
+        raise Conflict(
+            f"这条诉求已由{answerer_label(session, req)}负责，不能认领；"
+            "如需换人，请由负责的党员、支部书记或街镇管理员转交"
+        )
+    if req.status not in CLAIMABLE_STATUSES:
+        raise Conflict("您已认领这条诉求，不用再认领")
+
+
+def claim(session: Session, actor: Actor, req: Request) -> Request:
+    """Take an unassigned request (or one assigned to the caller). One conditional UPDATE
+    decides between simultaneous claims: the others get ``Conflict``, never a second claim."""
+    if actor.member_id is None:
+        raise PermissionDenied("只有党员可以认领诉求")
+    member = session.get_one(Member, actor.member_id)
+    if not may_claim(session, actor, req, member):
+        raise PermissionDenied("只能认领本支部的诉求")
+    _refuse_claim(session, actor, req)
+    before = req.status
+    taken = session.execute(
+        update(Request)
+        .where(
+            Request.id == req.id,
+            Request.status.in_(CLAIMABLE_STATUSES),
+            or_(Request.assignee_member_id.is_(None), Request.assignee_member_id == member.id),
+        )
+        .values(assignee_member_id=member.id, status=RequestStatus.CLAIMED.value)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(req)
+    if getattr(taken, "rowcount", 0) != 1:
+        _refuse_claim(session, actor, req)
+        raise Conflict("这条诉求刚刚有了变化，请刷新后再试")
+    timeline.record(session, req, actor, "claimed", before, req.status, f"{member.name}认领")
+    return req
+
+
+def transfer(
+    session: Session, actor: Actor, req: Request, member_id: int | None, reason: str = ""
+) -> Request:
+    """Hand an open request to another member of its branch (``member_id``), or back to the
+    branch's list (``None``) where any member of the branch may claim it. The member
+    responsible, the branch's secretary or the township may; it is on the timeline."""
+    if not (is_assignee(actor, req) or actor.manages(_org(session, req))):
+        raise PermissionDenied("只有负责的党员、支部书记或街镇管理员可以转交诉求")
+    _require_open(req)
+    reason = quantify.normalise(reason)
+    if len(reason) > 500:
+        raise ValidationError("reason", "转交说明最多 500 个字")
+    before, previous = req.status, answerer_label(session, req)
+    org = _org(session, req)
+    if member_id is not None:
+        member = session.get(Member, member_id)
+        if member is None or member.org_id != req.org_id or not member.active:
+            raise ValidationError("member_id", "只能转交给本支部的党员")
+        if member.id == req.assignee_member_id:
+            raise Conflict(f"这条诉求已由党员{member.name}负责")
+        req.assignee_member_id = member.id
+        note = f"由{previous}转交给党员{member.name}"
+    else:
+        if req.assignee_member_id is None:
+            raise Conflict("这条诉求还没有人负责，本支部党员可以直接认领")
+        req.assignee_member_id = None
+        note = f"由{previous}转回{org.name}，本支部党员均可认领"
+    req.status = (
+        RequestStatus.ASSIGNED.value
+        if org.kind == OrgKind.BRANCH.value or req.assignee_member_id
+        else RequestStatus.SUBMITTED.value
+    )
+    timeline.record(
+        session,
+        req,
+        actor,
+        "transferred",
+        before,
+        req.status,
+        note + (f"：{reason}" if reason else ""),
+    )
+    return req
