@@ -10,8 +10,8 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import bindparam, delete, event, select, text
 from sqlalchemy.orm import Session
@@ -192,7 +192,7 @@ def test_demo_township_october_numbers_match_direct_sql(session: Session) -> Non
             o=oid,
         )
         idle = set()
-        for mid, name, cid, kind, qty, start, end_, freq in candidates:
+        for _mid, name, cid, kind, qty, start, end_, freq in candidates:
             logs = sql(
                 "SELECT l.happened_on, sum(l.quantity) FROM fulfilment_log l WHERE "
                 f"l.commitment_id=:c AND {recorded} GROUP BY l.happened_on",
