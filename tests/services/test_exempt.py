@@ -42,6 +42,11 @@ def test_exempt_members_are_out_of_the_headcount_and_the_ratio(session: Session)
     assert b.exempt == t.exempt == 2
     text = pushes.render_branch(b, figures.period, "http://x")
     assert "党员 3 人，作出承诺 2 人（另有免于承诺 2 人）" in text
+    # the township overview (pages and JSON) counts the same members
+    (stat,) = public.branch_stats(
+        session, tree["township"], local_date(), red_count=1, yellow_below=50
+    )
+    assert stat.members == 3
 
 
 def test_exempt_members_are_not_ranked(session: Session) -> None:
