@@ -48,6 +48,7 @@ SEED = 20260101
 YEAR = 2026
 DEFAULT_LEVELS = ("group", "branch", "township")
 PUBLIC_CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+ROSTER_IMPORTED = datetime(YEAR, 1, 2, 1, tzinfo=UTC)  # 2 January, 9:00 local
 
 # -- the township ---------------------------------------------------------------------------
 
@@ -652,6 +653,7 @@ class _Loader:
                         card_contact="有事请打电话或在公众号留言" if person.duties else "",
                         exempt=bool(person.exempt_reason),
                         exempt_reason=person.exempt_reason,
+                        created_at=ROSTER_IMPORTED,  # on the roster before the year's commitments
                     )
                     s.add(member)
                     s.flush()

@@ -65,6 +65,10 @@ def _requests_text(s: BranchSummary) -> str:
     return text
 
 
+def _exempt_text(s: BranchSummary) -> str:
+    return f"（另有免于承诺 {s.exempt} 人）" if s.exempt else ""
+
+
 def board_url(base_url: str, code: str) -> str:
     return f"{base_url.rstrip('/')}/o/{code}/board"
 
@@ -74,7 +78,7 @@ def render_branch(
 ) -> str:
     lines = [
         f"## {s.name} {period.label}{title}",
-        f"> 党员 {s.members} 人，作出承诺 {s.members_committed} 人",
+        f"> 党员 {s.members} 人，作出承诺 {s.members_committed} 人{_exempt_text(s)}",
         f"**承诺情况**：{_status_text(s.by_status)}",
         f"**本期践诺**：{s.logs} 条记录",
         f"**完成率**：{_pct(s.completion)}{_change_text(s.change)}",
@@ -97,7 +101,8 @@ def render_township(
 ) -> str:
     lines = [
         f"## {t.name} {period.label}{title}",
-        f"> {len(t.branches)} 个党支部，党员 {t.members} 人，作出承诺 {t.members_committed} 人",
+        f"> {len(t.branches)} 个党支部，党员 {t.members} 人，作出承诺 {t.members_committed} 人"
+        f"{_exempt_text(t)}",
         f"**承诺情况**：{_status_text(t.by_status)}",
         f"**本期践诺**：{t.logs} 条记录",
         f"**全镇完成率**：{_pct(t.completion)}{_change_text(t.change)}",

@@ -140,6 +140,8 @@ def board(org_id: int) -> dict[str, Any]:
                 "completed": r.flags,
                 "next_due": r.next_due_on,
                 "commitments": len(r.items),
+                "exempt": r.exempt,
+                "exempt_reason": r.exempt_reason or None,
             }
             for r in view.member_rows
         ],

@@ -226,6 +226,12 @@ class BoardRowSchema(ma.Schema):
     completed = F.Integer(required=True, metadata={"description": "已兑现（完成）的承诺项数"})
     next_due = F.Date(allow_none=True, required=True)
     commitments = F.Integer(required=True)
+    exempt = F.Boolean(required=True, metadata={"description": "免于承诺"})
+    exempt_reason = F.String(
+        allow_none=True,
+        required=True,
+        metadata={"description": "免于承诺的原因类别：高龄、身体原因、外出务工、其他原因"},
+    )
 
 
 FLAG = {"enum": ["red", "yellow", None], "description": "本月红旗/黄旗（只评支部）"}

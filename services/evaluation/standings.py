@@ -55,7 +55,7 @@ class Ranked:
 
 def ranking(session: Session, org: Organisation, year: int | None = None) -> list[Ranked]:
     """Active members of ``org``'s subtree by index (ledger sum), highest first; ties share a
-    rank and are listed by name."""
+    rank and are listed by name. Exempt members (免于承诺) are not ranked."""
     join_cond = [PointsEntry.member_id == Member.id]
     if year is not None:
         join_cond.extend(points.year_bounds(year))  # type: ignore[arg-type]
@@ -64,7 +64,11 @@ def ranking(session: Session, org: Organisation, year: int | None = None) -> lis
         select(Member.id, Member.name, Member.org_id, total)
         .join(Organisation, Organisation.id == Member.org_id)
         .outerjoin(PointsEntry, and_(*join_cond))  # type: ignore[arg-type]
-        .where(Organisation.path.startswith(org.path), Member.active.is_(True))
+        .where(
+            Organisation.path.startswith(org.path),
+            Member.active.is_(True),
+            Member.exempt.is_(False),
+        )
         .group_by(Member.id, Member.name, Member.org_id)
         .order_by(total.desc(), Member.name, Member.id)
     ).all()

@@ -1,5 +1,6 @@
-"""Who a push goes to: the enabled group robots, the members who have not logged this month,
-the members whose period or deadline is about to be missed. Facts for ``scheduler/pushes.py``."""
+"""Who a push goes to: the enabled group robots, the members who have not logged this month
+(not the exempt, nor those whose commitments are all done), the members whose period or
+deadline is about to be missed. Facts for ``scheduler/pushes.py``."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from models import (
     Account,
@@ -22,8 +24,26 @@ from models import (
     OwnerKind,
 )
 from services import progress
+from services.reads.items import DONE_STATES
 from services.reads.periods import Period
-from services.reads.summaries import published_daily_sums
+
+
+def published_daily_sums(
+    session: Session, *conditions: ColumnElement[bool]
+) -> dict[int, list[tuple[date, int]]]:
+    """Logged quantity per (published commitment, day), in one grouped query."""
+    sums: dict[int, list[tuple[date, int]]] = defaultdict(list)
+    parse_day = progress.DayParser()
+    for cid, day, qty in session.execute(
+        select(
+            FulfilmentLog.commitment_id, progress.raw_day_column(), func.sum(FulfilmentLog.quantity)
+        )
+        .join(Commitment, Commitment.id == FulfilmentLog.commitment_id)
+        .where(Commitment.status == CommitmentStatus.PUBLISHED.value, *conditions)
+        .group_by(FulfilmentLog.commitment_id, FulfilmentLog.happened_on)
+    ):
+        sums[cid].append((parse_day(day), int(qty)))
+    return sums
 
 
 @dataclass(frozen=True)
@@ -47,7 +67,8 @@ def robots(session: Session) -> list[Robot]:
 
 
 def not_logged_this_month(session: Session, period: Period, today: date) -> dict[int, list[str]]:
-    """Per branch: members with a published commitment who have logged nothing this month."""
+    """Per branch: members with a started, unfinished published commitment who have logged
+    nothing this month. The exempt and those whose commitments are all done are not asked."""
     end = min(period.end, today)
     logged = {
         int(m or 0)
@@ -61,22 +82,45 @@ def not_logged_this_month(session: Session, period: Period, today: date) -> dict
             .distinct()
         )
     }
-    pending: dict[int, list[str]] = defaultdict(list)
-    for mid, name, org_id in session.execute(
-        select(Member.id, Member.name, Member.org_id)
+    rows = session.execute(
+        select(
+            Commitment.id,
+            Commitment.member_id,
+            Member.name,
+            Member.org_id,
+            Commitment.target_kind,
+            Commitment.target_quantity,
+            Commitment.start_date,
+            Commitment.end_date,
+            Commitment.frequency,
+        )
+        .join(Member, Member.id == Commitment.member_id)
         .where(
+            Commitment.status == CommitmentStatus.PUBLISHED.value,
+            Commitment.owner_kind == OwnerKind.MEMBER.value,
+            Commitment.start_date <= end,
             Member.active.is_(True),
             Member.exempt.is_(False),
-            Member.id.in_(
-                select(Commitment.member_id).where(
-                    Commitment.status == CommitmentStatus.PUBLISHED.value
-                )
-            ),
         )
-        .order_by(Member.id)
-    ):
-        if mid not in logged:
-            pending[org_id].append(name)
+    ).all()
+    sums = published_daily_sums(
+        session,
+        Commitment.owner_kind == OwnerKind.MEMBER.value,
+        FulfilmentLog.happened_on <= end,
+    )
+    unfinished: dict[int, tuple[str, int]] = {}
+    for c in rows:
+        if c.member_id in logged or c.member_id in unfinished:
+            continue
+        target = progress.Target(
+            c.target_kind, c.target_quantity, c.start_date, c.end_date, c.frequency
+        )
+        if progress.compute(target, sums.get(c.id, []), end).state not in DONE_STATES:
+            unfinished[c.member_id] = (c.name, c.org_id)
+    pending: dict[int, list[str]] = defaultdict(list)
+    for mid in sorted(unfinished):
+        name, org_id = unfinished[mid]
+        pending[org_id].append(name)
     return pending
 
 
@@ -126,7 +170,7 @@ def reminders_due(session: Session, today: date, days_ahead: int) -> list[Due]:
             c.target_kind, c.target_quantity, c.start_date, c.end_date, c.frequency
         )
         p = progress.compute(target, sums.get(c.id, []), today)
-        if p.state in (progress.State.COMPLETED, progress.State.COMPLETED_LATE):
+        if p.state in DONE_STATES:
             continue
         if p.next_due is None or not today <= p.next_due <= today + timedelta(days=days_ahead):
             continue

@@ -4,6 +4,7 @@ can show a resident's phone number in full."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -25,6 +26,21 @@ BAR_CLASS = {
     State.COMPLETED_LATE: "completed",
 }
 DONE_STATES = (State.COMPLETED, State.COMPLETED_LATE)
+
+# What the public sees of why a member is exempt (免于承诺): a category, never the roster's own
+# words, which may name an illness.
+EXEMPT_CATEGORIES = (
+    ("高龄", re.compile(r"\d+\s*周?岁|高龄|年迈|年老|老龄|年事已高")),
+    ("身体原因", re.compile(r"病|残|伤|卧床|住院|体弱|身体|失能|失智|瘫")),
+    ("外出务工", re.compile(r"外出|务工|在外|外地|异地|流动|出国")),
+)
+
+
+def exempt_category(reason: str) -> str:
+    """The category of a 免诺原因 shown in public: 高龄, 身体原因, 外出务工 or 其他原因."""
+    return next(
+        (label for label, pattern in EXEMPT_CATEGORIES if pattern.search(reason)), "其他原因"
+    )
 
 
 @dataclass(frozen=True)

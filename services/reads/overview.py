@@ -57,7 +57,7 @@ def branch_stats(
     members: dict[int, int] = dict(
         session.execute(  # type: ignore[arg-type]
             select(Member.org_id, func.count(Member.id))
-            .where(Member.org_id.in_(ids), Member.active.is_(True))
+            .where(Member.org_id.in_(ids), Member.active.is_(True), Member.exempt.is_(False))
             .group_by(Member.org_id)
         ).all()
     )

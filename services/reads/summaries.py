@@ -6,7 +6,9 @@ quarterly review and the half-year check-off. Facts only: the wording lives with
 the number of branches (a district has 1,300). The completion rate is the mean
 ``progress.compute`` percentage of the published commitments that had started by the end of the
 range, evaluated at that date; the change is against the same figure at the end of the previous
-range.
+range. Every figure is as of the end of the range: members on the roster then, commitments with
+the status they had then (``as_of``), logs and requests recorded by then; a past period computed
+later gives the same numbers as on its last day.
 """
 
 from __future__ import annotations
@@ -14,12 +16,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
 
 from models import (
     Account,
@@ -33,6 +34,8 @@ from models import (
     Request,
 )
 from services import progress
+from services.reads import as_of
+from services.reads.items import DONE_STATES
 from services.reads.periods import (
     Period,
     half_year,
@@ -49,8 +52,10 @@ __all__ = [
     "Period",
     "TownshipSummary",
     "compute",
+    "daily_sums_as_of",
     "half_year",
     "month",
+    "needs_logging",
     "previous_half",
     "previous_month",
     "previous_quarter",
@@ -76,8 +81,9 @@ class BranchSummary:
     name: str
     code: str
     township_id: int | None
-    members: int = 0
+    members: int = 0  # on the roster at the end of the period, not exempt
     members_committed: int = 0
+    exempt: int = 0  # 免于承诺: on the roster, not counted in ``members``
     by_status: dict[str, int] = field(default_factory=dict)
     logs: int = 0
     log_quantity: int = 0
@@ -124,27 +130,44 @@ class Figures:
     townships: dict[int, TownshipSummary]
 
 
-def published_daily_sums(
-    session: Session, *conditions: ColumnElement[bool]
-) -> dict[int, list[tuple[date, int]]]:
-    """Logged quantity per (published commitment, day), in one grouped query."""
-    sums: dict[int, list[tuple[date, int]]] = defaultdict(list)
+def daily_sums_as_of(
+    session: Session, end: date, moment: datetime, earlier: datetime
+) -> tuple[dict[int, list[tuple[date, int]]], dict[int, list[tuple[date, int]]]]:
+    """Logged quantity per (commitment, day) up to ``end`` as recorded before ``moment``, and
+    the same as recorded before ``earlier`` (the previous period's end), in one grouped query."""
+    now: dict[int, list[tuple[date, int]]] = defaultdict(list)
+    before: dict[int, list[tuple[date, int]]] = defaultdict(list)
     parse_day = progress.DayParser()
-    for cid, day, qty in session.execute(
+    early_qty = case((FulfilmentLog.created_at < earlier, FulfilmentLog.quantity), else_=0)
+    for cid, day, qty, early in session.execute(
         select(
-            FulfilmentLog.commitment_id, progress.raw_day_column(), func.sum(FulfilmentLog.quantity)
+            FulfilmentLog.commitment_id,
+            progress.raw_day_column(),
+            func.sum(FulfilmentLog.quantity),
+            func.sum(early_qty),
         )
-        .join(Commitment, Commitment.id == FulfilmentLog.commitment_id)
-        .where(Commitment.status == CommitmentStatus.PUBLISHED.value, *conditions)
+        .where(FulfilmentLog.happened_on <= end, FulfilmentLog.created_at < moment)
         .group_by(FulfilmentLog.commitment_id, FulfilmentLog.happened_on)
     ):
-        sums[cid].append((parse_day(day), int(qty)))
-    return sums
+        d = parse_day(day)
+        now[cid].append((d, int(qty)))
+        if early:
+            before[cid].append((d, int(early)))
+    return now, before
+
+
+def needs_logging(p: progress.Progress) -> bool:
+    """A commitment still asks for logs unless it is completed or every period so far is met:
+    a member whose commitments are all done is not idle."""
+    return p.state not in DONE_STATES and p.percent < 100
 
 
 def compute(session: Session, period: Period, org_ids: Iterable[int] | None = None) -> Figures:
-    """Every branch's and township's figures for ``period`` in a fixed number of queries."""
-    lo, hi = period.utc_bounds()
+    """Every branch's and township's figures for ``period`` in a fixed number of queries, as
+    they stood at the end of the period: members on the roster then, commitments with the
+    status they had then (``as_of``), logs and requests recorded by then. Exempt members
+    (免于承诺) are counted apart, not in the headcount nor among those who must commit."""
+    lo, hi = period.utc_bounds()  # hi: the end of the period; lo: the end of the previous one
     end = period.end
     prev_end = period.previous_end
     silent_since = (end.replace(day=1) - timedelta(days=1)).replace(day=1)  # two months back
@@ -170,16 +193,23 @@ def compute(session: Session, period: Period, org_ids: Iterable[int] | None = No
         if kind == OrgKind.BRANCH.value and (wanted is None or oid in wanted or parent in wanted):
             branches[oid] = BranchSummary(oid, name, code, parent if parent in townships else None)
 
-    # members and their bindings
+    # members on the roster at the end of the period; the exempt are counted apart
     members = session.execute(
-        select(Member.id, Member.name, Member.org_id, Member.exempt).where(Member.active.is_(True))
+        select(Member.id, Member.name, Member.org_id, Member.exempt).where(
+            Member.active.is_(True), Member.created_at < hi
+        )
     ).all()
     member_org = {m.id: m.org_id for m in members}
     member_name = {m.id: m.name for m in members}
-    exempt = {m.id for m in members if m.exempt}
+    counted: set[int] = set()  # on the roster, in a wanted branch, not exempt
     for m in members:
-        if m.org_id in branches:
+        if m.org_id not in branches:
+            continue
+        if m.exempt:
+            branches[m.org_id].exempt += 1
+        else:
             branches[m.org_id].members += 1
+            counted.add(m.id)
     bound = set(
         session.scalars(
             select(Account.member_id).where(
@@ -189,27 +219,71 @@ def compute(session: Session, period: Period, org_ids: Iterable[int] | None = No
         )
     )
 
-    # commitments by status, and who committed
-    for org_id, status, n in session.execute(
-        select(Commitment.org_id, Commitment.status, func.count(Commitment.id)).group_by(
-            Commitment.org_id, Commitment.status
+    # every commitment that existed at the end of the period, with its status then; progress
+    # of the published ones at the end of this period and of the previous one
+    status_now = as_of.StatusesAt(session, hi)
+    status_before = as_of.StatusesAt(session, lo)
+    rows = session.execute(
+        select(
+            Commitment.id,
+            Commitment.org_id,
+            Commitment.member_id,
+            Commitment.owner_kind,
+            Commitment.status,
+            Commitment.created_at,
+            Commitment.target_kind,
+            Commitment.target_quantity,
+            Commitment.start_date,
+            Commitment.end_date,
+            Commitment.frequency,
+        ).where(Commitment.created_at < hi)
+    ).all()
+    sums, sums_before = daily_sums_as_of(session, end, hi, lo)
+    committed: dict[int, set[int]] = defaultdict(set)  # branch → members who committed
+    lagging: set[int] = set()
+    open_since: set[int] = set()  # members with unfinished work open since ``silent_since``
+    for c in rows:
+        if c.org_id not in branches:
+            continue
+        b = branches[c.org_id]
+        status = status_now.status(c.id, c.created_at, c.status)
+        if status is None:
+            continue
+        b.by_status[status] = b.by_status.get(status, 0) + 1
+        mid = c.member_id if c.owner_kind == OwnerKind.MEMBER.value else None
+        if mid in counted and status in COMMITTED_STATUSES:
+            committed[member_org[mid]].add(mid)
+        if status != CommitmentStatus.PUBLISHED.value or c.start_date > end:
+            continue
+        target = progress.Target(
+            c.target_kind, c.target_quantity, c.start_date, c.end_date, c.frequency
         )
-    ):
-        if org_id in branches:
-            branches[org_id].by_status[status] = int(n)
-    for org_id, n in session.execute(
-        select(Commitment.org_id, func.count(func.distinct(Commitment.member_id)))
-        .where(
-            Commitment.owner_kind == OwnerKind.MEMBER.value,
-            Commitment.status.in_(COMMITTED_STATUSES),
-        )
-        .group_by(Commitment.org_id)
-    ):
-        if org_id in branches:
-            branches[org_id].members_committed = int(n)
+        now_p = progress.compute(target, sums.get(c.id, []), end)
+        b.percent_sum += now_p.percent
+        b.percent_n += 1
+        if now_p.state in DONE_STATES:
+            b.completed += 1
+        if (
+            c.start_date <= prev_end
+            and status_before.status(c.id, c.created_at, c.status)
+            == CommitmentStatus.PUBLISHED.value
+        ):
+            b.previous_sum += progress.compute(target, sums_before.get(c.id, []), prev_end).percent
+            b.previous_n += 1
+        if mid in counted:
+            if now_p.state in LAGGING_STATES:
+                lagging.add(mid)
+            if c.start_date <= silent_since and needs_logging(now_p):
+                open_since.add(mid)
+    for branch_id, who in committed.items():
+        if branch_id in branches:
+            branches[branch_id].members_committed = len(who)
 
-    # logs in the period, per branch and per member
-    in_period = and_(FulfilmentLog.happened_on >= period.start, FulfilmentLog.happened_on <= end)
+    # logs in the period (recorded by its end), per branch and per member
+    recorded = FulfilmentLog.created_at < hi
+    in_period = and_(
+        FulfilmentLog.happened_on >= period.start, FulfilmentLog.happened_on <= end, recorded
+    )
     for org_id, n, qty in session.execute(
         select(Commitment.org_id, func.count(FulfilmentLog.id), func.sum(FulfilmentLog.quantity))
         .join(Commitment, Commitment.id == FulfilmentLog.commitment_id)
@@ -228,65 +302,24 @@ def compute(session: Session, period: Period, org_ids: Iterable[int] | None = No
         org_id = member_org.get(member_id)
         if org_id in branches:
             per_member[org_id].append((int(n), member_name[member_id]))
-    for org_id, rows in per_member.items():
-        rows.sort(key=lambda r: (-r[0], r[1]))
-        branches[org_id].top = [(name, n) for n, name in rows[:TOP_MEMBERS]]
+    for org_id, top_rows in per_member.items():
+        top_rows.sort(key=lambda r: (-r[0], r[1]))
+        branches[org_id].top = [(name, n) for n, name in top_rows[:TOP_MEMBERS]]
 
-    # progress of every published commitment at the end of this period and of the last one
-    published = session.execute(
-        select(
-            Commitment.id,
-            Commitment.org_id,
-            Commitment.member_id,
-            Commitment.owner_kind,
-            Commitment.target_kind,
-            Commitment.target_quantity,
-            Commitment.start_date,
-            Commitment.end_date,
-            Commitment.frequency,
-        ).where(Commitment.status == CommitmentStatus.PUBLISHED.value, Commitment.start_date <= end)
-    ).all()
-    sums = published_daily_sums(session, FulfilmentLog.happened_on <= end)
-    committed_members: dict[int, date] = {}  # member → earliest start of a published commitment
-    lagging: set[int] = set()
-    for c in published:
-        if c.org_id not in branches:
-            continue
-        b = branches[c.org_id]
-        target = progress.Target(
-            c.target_kind, c.target_quantity, c.start_date, c.end_date, c.frequency
-        )
-        now_p = progress.compute(target, sums.get(c.id, []), end)
-        b.percent_sum += now_p.percent
-        b.percent_n += 1
-        if now_p.state in (progress.State.COMPLETED, progress.State.COMPLETED_LATE):
-            b.completed += 1
-        if c.start_date <= prev_end:
-            b.previous_sum += progress.compute(target, sums.get(c.id, []), prev_end).percent
-            b.previous_n += 1
-        if c.owner_kind == OwnerKind.MEMBER.value and c.member_id is not None:
-            first = committed_members.get(c.member_id)
-            committed_members[c.member_id] = min(first, c.start_date) if first else c.start_date
-            if now_p.state in LAGGING_STATES:
-                lagging.add(c.member_id)
-
-    # members with nothing logged for two months or more
+    # idle: unfinished work open for two months or more and nothing logged in that time
     last_log: dict[Any, Any] = dict(
         session.execute(  # type: ignore[arg-type]
             select(FulfilmentLog.member_id, func.max(FulfilmentLog.happened_on))
-            .where(FulfilmentLog.member_id.is_not(None), FulfilmentLog.happened_on <= end)
+            .where(FulfilmentLog.member_id.is_not(None), FulfilmentLog.happened_on <= end, recorded)
             .group_by(FulfilmentLog.member_id)
         ).all()
     )
-    for member_id, first_start in sorted(committed_members.items()):
-        org_id = member_org.get(member_id)
-        if org_id not in branches or member_id in exempt or first_start > silent_since:
-            continue
+    for member_id in sorted(open_since):
         last = last_log.get(member_id)
         if last is None or last < silent_since:
-            branches[org_id].silent.append(member_name[member_id])
-        if member_id in lagging and member_id not in bound:
-            branches[org_id].unbound_lagging.append(member_name[member_id])
+            branches[member_org[member_id]].silent.append(member_name[member_id])
+    for member_id in sorted(lagging - bound):
+        branches[member_org[member_id]].unbound_lagging.append(member_name[member_id])
 
     # requests received / answered / resolved in the period
     req_rows = session.execute(
@@ -324,6 +357,7 @@ def _roll_up(branches: dict[int, BranchSummary], townships: dict[int, TownshipSu
         t.branches.append(b)
         t.members += b.members
         t.members_committed += b.members_committed
+        t.exempt += b.exempt
         for status, n in b.by_status.items():
             t.by_status[status] = t.by_status.get(status, 0) + n
         t.logs += b.logs

@@ -1,5 +1,6 @@
 """The commitment wall and the progress board of one branch: its own pledges and each active
-member's public commitments with progress (``services.progress``), branch pledges first."""
+member's public commitments with progress (``services.progress``), branch pledges first; an
+exempt member's row says so (免于承诺, with the category of the reason)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from models import Commitment, Organisation, OwnerKind
 from services import progress, visibility
 from services.commitments import quantify
 
-from .items import Item, item_of
+from .items import Item, exempt_category, item_of
 from .lookup import active_members, branch_of
 
 
@@ -41,6 +42,8 @@ class Row:
     group: str
     duties: str = ""
     items: list[Item] = field(default_factory=list)
+    exempt: bool = False  # 免于承诺
+    exempt_reason: str = ""  # its category (``items.exempt_category``), empty if not exempt
 
     @property
     def percent(self) -> int:
@@ -123,6 +126,8 @@ def branch_view(
             m.photo_key,
             groups.get(m.group_id or 0, "支部党员"),
             m.duties,
+            exempt=m.exempt,
+            exempt_reason=exempt_category(m.exempt_reason) if m.exempt else "",
         )
     q = quantify.normalise(query).lower()
     for c in commitments:

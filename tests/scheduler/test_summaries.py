@@ -11,8 +11,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import delete, event, select, text
+from sqlalchemy import bindparam, delete, event, select, text
 from sqlalchemy.orm import Session
 
 from demo import township as demo
@@ -25,13 +26,16 @@ from models import (
     OutboundMessage,
     Request,
 )
+from models.base import UTCDateTime
 from models.db import Database
 from scheduler import pushes
+from services import progress
 from services.reads import summaries
 from tests import factories
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = "http://jiannuo.test"
+JANUARY = datetime(2026, 1, 2, tzinfo=UTC)  # roster and commitments in place since January
 
 
 @contextmanager
@@ -62,8 +66,8 @@ def _district(
         branch = factories.org(session, "branch", f"第{b + 1}党支部", township)
         session.add(GroupRobot(org_id=branch.id, name=f"支部群{b}", webhook_env=f"R_{b}"))
         for i in range(3):
-            m = factories.member(session, branch)
-            c = factories.published(session, m)
+            m = factories.member(session, branch, created_at=JANUARY)
+            c = factories.published(session, m, created_at=JANUARY)
             if i < 2:
                 session.add(
                     FulfilmentLog(
@@ -121,56 +125,98 @@ def test_query_count_same_for_3_and_30_branches(session: Session) -> None:
 
 
 def test_demo_township_october_numbers_match_direct_sql(session: Session) -> None:
+    """Every figure as of the end of October (members on the roster then, each commitment's
+    status then read back from its timeline, logs recorded by then), exempt members apart."""
     demo.load(session, today=date(2026, 11, 21))
     session.commit()
     figures = summaries.compute(session, summaries.month("2026-10"))
-    sql = lambda q, **p: session.execute(text(q), p).all()  # noqa: E731
+    _lo, hi = summaries.month("2026-10").utc_bounds()
+
+    def sql(q: str, **p: object) -> list[Any]:
+        stmt = text(q).bindparams(
+            *(bindparam(k, type_=UTCDateTime()) for k, v in p.items() if isinstance(v, datetime))
+        )
+        return list(session.execute(stmt, {**p, "hi": hi}).all())
+
+    status_then = (
+        "COALESCE((SELECT t.from_status FROM timeline_entry t WHERE t.commitment_id=c.id "
+        "AND t.created_at >= :hi AND t.action IN ('created','submitted','approved','rejected',"
+        "'published','withdrawn') ORDER BY t.created_at, t.id LIMIT 1), c.status)"
+    )
+    then = f"(SELECT c.*, {status_then} AS st FROM commitment c WHERE c.created_at < :hi)"
+    roster = "m.active AND m.created_at < :hi"
     branches = {
         row[0]: row[1] for row in sql("SELECT id, name FROM organisation WHERE kind='branch'")
     }
     assert len(figures.branches) == len(branches) == 3
+    total_exempt = 0
     for oid, b in figures.branches.items():
         assert b.name == branches[oid]
-        assert (
-            b.members == sql("SELECT count(*) FROM member WHERE org_id=:o AND active", o=oid)[0][0]
-        )
+        q = f"SELECT count(*) FROM member m WHERE m.org_id=:o AND {roster} AND "
+        assert b.members == sql(q + "NOT m.exempt", o=oid)[0][0]
+        assert b.exempt == sql(q + "m.exempt", o=oid)[0][0]
+        total_exempt += b.exempt
         assert (
             b.members_committed
             == sql(
-                "SELECT count(DISTINCT member_id) FROM commitment WHERE org_id=:o AND owner_kind='member'"
-                " AND status IN ('published','pending_township','pending_branch','pending_group')",
+                f"SELECT count(DISTINCT c.member_id) FROM {then} c JOIN member m ON m.id=c.member_id"
+                f" WHERE m.org_id=:o AND {roster} AND NOT m.exempt AND c.owner_kind='member'"
+                " AND c.st IN ('published','pending_township','pending_branch','pending_group')",
                 o=oid,
             )[0][0]
         )
+        assert b.members_committed <= b.members
         assert b.by_status == dict(
-            sql("SELECT status, count(*) FROM commitment WHERE org_id=:o GROUP BY status", o=oid)
+            sql(f"SELECT c.st, count(*) FROM {then} c WHERE c.org_id=:o GROUP BY c.st", o=oid)
         )
+        recorded = "l.created_at < :hi"
         assert (
             b.logs
             == sql(
                 "SELECT count(*) FROM fulfilment_log l JOIN commitment c ON c.id=l.commitment_id "
-                "WHERE c.org_id=:o AND l.happened_on BETWEEN '2026-10-01' AND '2026-10-31'",
+                "WHERE c.org_id=:o AND l.happened_on BETWEEN '2026-10-01' AND '2026-10-31' "
+                f"AND {recorded}",
                 o=oid,
             )[0][0]
         )
         assert b.logs > 0
-        # silent: committed (published, started by 1 Sept), not exempt, no log since 1 Sept
-        silent = sql(
-            "SELECT m.name FROM member m WHERE m.org_id=:o AND m.active AND NOT m.exempt "
-            "AND EXISTS (SELECT 1 FROM commitment c WHERE c.member_id=m.id AND "
-            "c.status='published' AND c.owner_kind='member' AND c.start_date <= '2026-09-01') "
+        # idle: on the roster, not exempt, a published commitment started by 1 September that
+        # is not done (neither completed nor every period so far met), no log since 1 September
+        candidates = sql(
+            "SELECT m.id, m.name, c.id, c.target_kind, c.target_quantity, c.start_date, "
+            f"c.end_date, c.frequency FROM member m JOIN {then} c ON c.member_id=m.id "
+            f"WHERE m.org_id=:o AND {roster} AND NOT m.exempt AND c.st='published' "
+            "AND c.owner_kind='member' AND c.start_date <= '2026-09-01' "
             "AND NOT EXISTS (SELECT 1 FROM fulfilment_log l WHERE l.member_id=m.id AND "
-            "l.happened_on >= '2026-09-01' AND l.happened_on <= '2026-10-31')",
+            f"l.happened_on >= '2026-09-01' AND l.happened_on <= '2026-10-31' AND {recorded})",
             o=oid,
         )
-        assert sorted(b.silent) == sorted(r[0] for r in silent)
+        idle = set()
+        for _mid, name, cid, kind, qty, start, end_, freq in candidates:
+            logs = sql(
+                "SELECT l.happened_on, sum(l.quantity) FROM fulfilment_log l WHERE "
+                f"l.commitment_id=:c AND {recorded} GROUP BY l.happened_on",
+                c=cid,
+            )
+            as_date = lambda v: v if isinstance(v, date) else date.fromisoformat(v)  # noqa: E731
+            target = progress.Target(kind, qty, as_date(start), as_date(end_), freq)
+            p = progress.compute(
+                target, [(as_date(d), int(n)) for d, n in logs], date(2026, 10, 31)
+            )
+            if p.state not in ("completed", "completed_late") and p.percent < 100:
+                idle.add(name)
+        assert sorted(b.silent) == sorted(idle)
         top = sql(
             "SELECT m.name, count(*) FROM fulfilment_log l JOIN member m ON m.id=l.member_id "
             "WHERE m.org_id=:o AND l.happened_on BETWEEN '2026-10-01' AND '2026-10-31' "
-            "GROUP BY m.name ORDER BY count(*) DESC, m.name LIMIT 3",
+            f"AND {recorded} GROUP BY m.name ORDER BY count(*) DESC, m.name LIMIT 3",
             o=oid,
         )
         assert b.top == [(r[0], r[1]) for r in top]
+    # the demo's completed members (blue 100% on the board) and its exempt member are not idle
+    silent = {n for b in figures.branches.values() for n in b.silent}
+    assert not silent & {"刘玉珍", "赵长海", "朱海燕", "罗富贵", "曹玉兰", "韩金发"}
+    assert total_exempt == 1
     # requests: received in October (local time) anywhere in the township
     lo, hi = summaries.month("2026-10").utc_bounds()
     received = session.scalar(
@@ -191,6 +237,7 @@ def test_demo_township_october_numbers_match_direct_sql(session: Session) -> Non
     for b in figures.branches.values():
         rendered = pushes.render_branch(b, figures.period, BASE)
         assert f"党员 {b.members} 人，作出承诺 {b.members_committed} 人" in rendered
+        assert ("免于承诺" in rendered) == (b.exempt > 0)
         assert f"**本期践诺**：{b.logs} 条记录" in rendered
         assert f"/o/{b.code}/board" in rendered
         assert len(rendered.encode()) <= 4096
@@ -216,8 +263,10 @@ def test_long_summary_is_split_in_order(session: Session) -> None:
     tree = factories.tree(session)
     session.add(GroupRobot(org_id=tree["branch"].id, name="东村党员群", webhook_env="R"))
     for i in range(400):
-        m = factories.member(session, tree["branch"], name=f"长名字党员第{i:03d}号")
-        factories.published(session, m, start_date=date(2026, 1, 1))
+        m = factories.member(
+            session, tree["branch"], name=f"长名字党员第{i:03d}号", created_at=JANUARY
+        )
+        factories.published(session, m, start_date=date(2026, 1, 1), created_at=JANUARY)
     session.commit()
     pushes.monthly_summary(session, "2026-10", BASE)
     session.commit()
