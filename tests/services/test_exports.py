@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 from openpyxl import load_workbook
@@ -132,7 +132,7 @@ def test_text_starting_like_a_formula_is_inert(session, bad):
     log = session.scalar(
         select(FulfilmentLog)
         .join(Commitment, Commitment.id == FulfilmentLog.commitment_id)
-        .where(Commitment.org_id == branch.id, FulfilmentLog.happened_on >= f"{YEAR}-01-01")
+        .where(Commitment.org_id == branch.id, FulfilmentLog.happened_on >= date(YEAR, 1, 1))
         .order_by(FulfilmentLog.id)
     )
     log.note = bad + " 浇水"
