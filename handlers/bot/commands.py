@@ -69,6 +69,20 @@ class BotContext:
     def refresh_actor(self) -> None:
         self._actor = None
 
+    def written(self, part: str) -> str:
+        """What the sender actually wrote for ``part``, a tail of the normalised message.
+
+        Commands are read from a normalised copy (full-width digits and punctuation made
+        half-width); what is stored and shown is the sender's own text ("三天了，晚上")."""
+        original = re.sub(r"\s+", " ", str(self.inbound.raw.get("Content", ""))).strip()
+        part = part.strip()
+        if not part:
+            return part
+        for i in range(len(original)):
+            if normalise_text(original[i:]).strip(SEPARATORS) == part:
+                return original[i:].strip().lstrip(SEPARATORS)
+        return part
+
     @property
     def member(self) -> Member | None:
         return self.session.get(Member, self.account.member_id) if self.account.member_id else None
@@ -270,10 +284,10 @@ def cmd_log(ctx: BotContext, args: str) -> str:
     m = _LOG_ARGS_RE.match(args)
     index = quantify.cn_number(m.group(1)) if m else None
     if not items:
-        _keep_note(ctx, f"践诺 {args}", "没有已公开的承诺")
+        _keep_note(ctx, f"践诺 {ctx.written(args)}", "没有已公开的承诺")
         return "您还没有已公开的承诺，这条记录已先保存下来，承诺公开后请支部帮您补记。"
     if m is None or index is None or not 1 <= index <= len(items):
-        _keep_note(ctx, f"践诺 {args}", "序号无法对应到承诺")
+        _keep_note(ctx, f"践诺 {ctx.written(args)}", "序号无法对应到承诺")
         hint = "；".join(f"{i}. {c.title}" for i, c in enumerate(items[:MAX_LIST], 1))
         return (
             f"没看懂是哪一条承诺，内容已保存。请按“践诺 序号 内容”发送，"
@@ -287,7 +301,7 @@ def cmd_log(ctx: BotContext, args: str) -> str:
         ctx.actor,
         c,
         quantity=qty,
-        note=content or c.title,
+        note=ctx.written(content) or c.title,
         channel="bot",
         source_msg_id=ctx.msg_id,
     )
@@ -369,7 +383,7 @@ def _submit(ctx: BotContext, kind_word: str, args: str) -> str:
         ctx.session,
         ctx.actor,
         kind=kind,
-        text=args,
+        text=ctx.written(args),
         channel="bot",
         source_msg_id=ctx.msg_id,
         first_answer_hours=ctx.settings.requests.first_answer_hours,
@@ -482,7 +496,7 @@ def cmd_reopen(ctx: BotContext, args: str) -> str:
     if not args:
         return "请在“重开”后写上诉求编号和原因，例如：重开 2501011 路灯还是不亮"
     number = _number(args)
-    reason = args[len(number) :].strip() or "群众反映问题没有解决"
+    reason = ctx.written(args[len(number) :].strip()) or "群众反映问题没有解决"
     req = _visible_request(ctx, number)
     if not requests.is_submitter(ctx.actor, req):
         return f"只有提出诉求 {req.number} 的群众本人可以重新打开。"
@@ -541,7 +555,7 @@ def looks_like_log(text: str) -> bool:
 @bot.fallback
 def fallback(ctx: BotContext, text: str) -> str:
     if ctx.account.member_id and looks_like_log(text):
-        _keep_note(ctx, text, "像是践诺记录，但没有指明承诺序号")
+        _keep_note(ctx, ctx.written(text), "像是践诺记录，但没有指明承诺序号")
         return (
             "这条内容已保存，但没能对应到具体承诺。记录践诺请发送“践诺 序号 内容”，"
             "例如：践诺 1 浇水 3次；发送“我的承诺”查看序号。"

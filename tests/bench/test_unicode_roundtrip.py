@@ -1,8 +1,9 @@
 """Any Unicode text, emoji included, survives message → log → page → summary.
 
 A signed (plain-mode) text message ``践诺 1 记<text>止`` goes through the real callback
-endpoint; the fulfilment log's note must equal the text as the service normalises it (NFKC,
-whitespace runs collapsed by the bot, trimmed); the member card page ``/m/<code>`` must show
+endpoint; the fulfilment log's note must equal the text as the sender wrote it (the bot reads
+commands from a normalised copy but stores the sender's own characters; whitespace runs collapsed,
+trimmed); the member card page ``/m/<code>`` must show
 it HTML-escaped (never raw markup); the branch's monthly summary must render and carry the
 member's name (with markup characters and an emoji) intact. The fixed ``记``/``止`` around
 the text keep the bot's separator trimming out of the property. Excluded: only what XML 1.0
@@ -12,7 +13,6 @@ cannot carry (control characters, lone surrogates, U+FFFE/U+FFFF).
 from __future__ import annotations
 
 import re
-import unicodedata
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -49,8 +49,7 @@ def message_xml(openid: str, content: str, msg_id: int) -> str:
 
 
 def expected_note(text: str) -> str:
-    normal = unicodedata.normalize("NFKC", text)
-    return "记" + re.sub(r"\s+", " ", normal) + "止"
+    return "记" + re.sub(r"\s+", " ", text) + "止"
 
 
 def test_unicode_survives_message_log_page_summary(sqlite_url: str, tmp_path: Path) -> None:
