@@ -17,10 +17,13 @@ from .commitment import (
 )
 from .evaluation import Evaluation, EvaluationKind, PointsEntry
 from .org import (
+    BRANCH_FORMS,
+    ORG_TYPES,
     Household,
     Member,
     MemberHousehold,
     Note,
+    OrgEvent,
     Organisation,
     OrgKind,
     Role,
@@ -41,6 +44,9 @@ from .staff import StaffLogin, StaffSession
 from .timeline import TimelineEntry
 
 __all__ = [
+    "BRANCH_FORMS",
+    "ORG_TYPES",
+    "OrgEvent",
     "Account",
     "Base",
     "BindCode",
