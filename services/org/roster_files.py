@@ -338,19 +338,27 @@ TEMPLATE_TITLES = {
 def template(kind: str) -> bytes:
     """A downloadable .xlsx: headers (required ones marked *), an example row, a notes sheet."""
     title, columns = TEMPLATE_TITLES[kind]
+    return build_template(title, columns)
+
+
+def build_template(title: str, columns: Sequence[Column], examples: int = 1) -> bytes:
+    """The template of any import: ``examples`` rows come from the columns' examples split on
+    ``|`` (one example per row)."""
     wb = Workbook()
     ws = wb.active
     assert ws is not None
     ws.title = title
     ws.append([c.header + ("*" if c.required else "") for c in columns])
-    ws.append([c.example for c in columns])
+    for i in range(examples):
+        ws.append([(c.example.split("|") + [""] * examples)[i] for c in columns])
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="FFF2CC")
     for cell in ws[1]:
         cell.font = bold
         cell.fill = fill
-    for cell in ws[2]:
-        cell.number_format = "@"  # phones and codes stay text
+    for row in ws.iter_rows(min_row=2, max_row=1 + examples):
+        for cell in row:
+            cell.number_format = "@"  # phones and codes stay text
     for i, c in enumerate(columns):
         ws.column_dimensions[chr(ord("A") + i)].width = max(12, len(c.header) * 3 + 4)
     notes = wb.create_sheet("填写说明")
