@@ -84,6 +84,7 @@ class _Row:
     parent_key: str
     org_type: str
     code: str
+    existing: Organisation | None = None  # the organisation this row updates
 
 
 class _Known:
@@ -93,12 +94,39 @@ class _Known:
         self.township = township
         self.by_code: dict[str, Organisation | _Row] = {}
         self.by_name: dict[str, list[Organisation | _Row]] = {}
-        for org in session.scalars(
-            select(Organisation).where(
-                Organisation.path.like(f"{township.path}%"), Organisation.closed_at.is_(None)
+        self.orgs = list(
+            session.scalars(
+                select(Organisation).where(
+                    Organisation.path.like(f"{township.path}%"), Organisation.closed_at.is_(None)
+                )
             )
-        ):
+        )
+        for org in self.orgs:
             self.add(org, org.code, org.name)
+
+    def add_row(self, row: _Row, parent: Organisation | _Row) -> None:
+        """A row of the file: it stands for the organisation it updates from now on."""
+        parent_org = parent if isinstance(parent, Organisation) else parent.existing
+        found = self.by_code.get(row.code.lower()) if row.code else None
+        existing = found if isinstance(found, Organisation) else None
+        if existing is None and parent_org is not None:
+            existing = next(
+                (
+                    o
+                    for o in self.orgs
+                    if o.parent_id == parent_org.id
+                    and o.name == row.name
+                    and _form_of(o) == row.form
+                ),
+                None,
+            )
+        row.existing = existing
+        if existing is not None:
+            self.by_code.pop(existing.code.lower(), None)
+            self.by_name[existing.name] = [
+                i for i in self.by_name.get(existing.name, []) if i is not existing
+            ]
+        self.add(row, row.code, row.name)
 
     def add(self, item: Organisation | _Row, code: str, name: str) -> None:
         if code:
@@ -135,7 +163,7 @@ def import_orgs(
     h = {c.key: c.header for c in ORG_COLUMNS}
     known = _Known(session, township)
     rows: list[_Row] = []
-    seen: dict[tuple[str, str], int] = {}
+    seen: dict[tuple[int, str], int] = {}
     for number, rec in records:
         before = len(problems)
         name = rec.get("name", "").strip()
@@ -185,7 +213,7 @@ def import_orgs(
                 )
         if len(problems) > before or parent is None:
             continue
-        key = (parent_key or township.code, name)
+        key = (id(parent), name)
         if key in seen:
             problems.append(
                 Problem(number, h["name"], f"与第 {seen[key]} 行重复：同一上级下的组织一行一个")
@@ -194,7 +222,7 @@ def import_orgs(
         seen[key] = number
         row = _Row(number, name, form, parent_key, org_type, code)
         rows.append(row)
-        known.add(row, code, name)
+        known.add_row(row, parent)
     if problems:
         raise ImportFailed(sorted(problems, key=lambda p: p.row))
     result = _apply(session, actor, township, rows)

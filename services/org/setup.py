@@ -17,6 +17,7 @@ from services.actors import SYSTEM, Actor
 from services.errors import Conflict, NotFound, ValidationError
 from services.org import orgs
 from services.org.phones import normalise_phone
+from services.visibility import public_commitment
 
 SETUP_ACCOUNT_NAME = "街镇管理员（初始）"
 DEFAULT_CODE = "township"
@@ -194,9 +195,7 @@ def progress(session: Session, org: Organisation | None) -> list[Step]:
         .where(Member.org_id.in_(ids))
     )
     published = session.scalar(
-        select(func.count(Commitment.id)).where(
-            Commitment.org_id.in_(ids), Commitment.published_at.is_not(None)
-        )
+        select(func.count(Commitment.id)).where(Commitment.org_id.in_(ids), *public_commitment())
     )
     done = [bool(branches), bool(members), bool(households), bool(bound), bool(published)]
     return [Step(k, d) for k, d in zip(STEPS, done, strict=True)]
