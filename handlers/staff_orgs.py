@@ -14,7 +14,7 @@ from handlers.staff import _actor, _db, _download, bp, login_required
 from infra.clock import local_text
 from models import BRANCH_FORMS, ORG_TYPES, Member, Organisation, OrgKind
 from services.errors import DomainError, NotFound
-from services.org import orgs, orgs_import, setup, staff
+from services.org import org_events, orgs, orgs_import, roles, setup, staff
 from services.org.phones import normalise_phone
 from services.org.roster_files import ImportFailed, ImportResult, Problem
 
@@ -56,10 +56,10 @@ def _page(
         ],
         forms=BRANCH_FORMS,
         types=ORG_TYPES,
-        grants=orgs.grants(db, township),
-        role_labels=orgs.ROLE_LABELS,
-        events=orgs.events(db, township, limit=50),
-        action_labels=orgs.ACTION_LABELS,
+        grants=roles.grants(db, township),
+        role_labels=roles.ROLE_LABELS,
+        events=org_events.events(db, township, limit=50),
+        action_labels=org_events.ACTION_LABELS,
         columns=orgs_import.ORG_COLUMNS,
         error=error,
         done=done,
@@ -205,8 +205,8 @@ def roles_grant() -> Response:
         if member is None:
             raise NotFound("花名册中没有这个手机号的党员：请先导入花名册")
         role = request.form.get("role", "")
-        grant = orgs.grant_role(db, actor, member, role, org)
-        text = f"{member.name}任{org.name}{orgs.ROLE_LABELS[role]}"
+        grant = roles.grant_role(db, actor, member, role, org)
+        text = f"{member.name}任{org.name}{roles.ROLE_LABELS[role]}"
     except DomainError as exc:
         db.rollback()
         return _page(error=exc.message, status=exc.status)
@@ -219,8 +219,8 @@ def roles_grant() -> Response:
 def roles_revoke(grant_id: int) -> Response:
     db, actor = _db(), _actor()
     try:
-        grant = orgs.revoke_role(db, actor, grant_id, request.form.get("reason", ""))
-        label = orgs.ROLE_LABELS[grant.role]
+        grant = roles.revoke_role(db, actor, grant_id, request.form.get("reason", ""))
+        label = roles.ROLE_LABELS[grant.role]
     except DomainError as exc:
         db.rollback()
         return _page(error=exc.message, status=exc.status)

@@ -19,7 +19,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from models import Account, Member, MemberHousehold, Organisation, Request, RoleGrant
+from models import Account, Member, MemberHousehold, Organisation, OrgEvent, Request, RoleGrant
 from services.org import auth
 
 BRANCHES = [("东村党支部", "农村"), ("西村党支部", "农村"), ("镇直机关党支部", "机关")]
@@ -137,6 +137,8 @@ def test_from_an_empty_database_to_a_public_commitment(
         assert (
             s.scalar(select(func.count(RoleGrant.id)).where(RoleGrant.member_id.is_not(None))) == 9
         )
+        notes = s.scalars(select(OrgEvent.note).where(OrgEvent.action == "role_granted")).all()
+        assert sum(n.endswith("（花名册导入）") for n in notes) == 9  # who granted what
 
     # 4. households with their 联户 members (the 东村 members 4…9 serve one household each)
     east_members = [r for r in roster_rows() if r[2] == "东村党支部"]

@@ -1,7 +1,7 @@
 """The organisation tree (组织架构): branches (党支部 / 党总支) of a type and their 党小组 under
-the township; adding, renaming, moving and closing them, and granting or revoking the roles
-书记, 副书记, 组织委员 and 党小组长. Nothing with history is deleted: a closed organisation
-keeps its members' past, and every change is an ``org_event`` (who, when, what).
+the township; adding, renaming, moving and closing them. Nothing with history is deleted: a
+closed organisation keeps its members' past, and every change is an ``org_event`` (who, when,
+what; ``org_events``). Roles held in the tree live in ``roles``.
 
 Only a township administrator over the organisation (or the system: CLI, imports) may change it.
 """
@@ -18,40 +18,18 @@ from infra.clock import now_utc
 from models import (
     BRANCH_FORMS,
     ORG_TYPES,
-    Account,
     Member,
     Organisation,
-    OrgEvent,
     OrgKind,
-    Role,
     RoleGrant,
 )
 from services.actors import Actor
-from services.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from services.errors import Conflict, NotFound, ValidationError
+from services.org import roles
+from services.org.org_events import record
+from services.org.org_events import require as _require
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-_]{0,31}$")
-# Roles granted in the console, the kind of organisation each is held over, and its name.
-ROLE_LABELS = {
-    Role.SECRETARY.value: "书记",
-    Role.DEPUTY_SECRETARY.value: "副书记",
-    Role.ORGANISER.value: "组织委员",
-    Role.GROUP_LEADER.value: "党小组长",
-}
-ROLE_KIND = {
-    Role.SECRETARY.value: OrgKind.BRANCH.value,
-    Role.DEPUTY_SECRETARY.value: OrgKind.BRANCH.value,
-    Role.ORGANISER.value: OrgKind.BRANCH.value,
-    Role.GROUP_LEADER.value: OrgKind.GROUP.value,
-}
-ACTION_LABELS = {
-    "created": "新建",
-    "renamed": "改名",
-    "retyped": "修改类型",
-    "moved": "调整上级",
-    "closed": "撤销（保留历史）",
-    "role_granted": "授予职务",
-    "role_revoked": "撤销职务",
-}
 
 
 @dataclass(frozen=True)
@@ -61,18 +39,6 @@ class Node:
     org: Organisation
     depth: int
     members: int
-
-
-# -- who may ------------------------------------------------------------------------------
-
-
-def may_manage(actor: Actor, org: Organisation) -> bool:
-    return actor.has_role(Role.TOWNSHIP_ADMIN, org)
-
-
-def _require(actor: Actor, org: Organisation) -> None:
-    if not may_manage(actor, org):
-        raise PermissionDenied("只有街镇管理员可以调整组织架构和职务")
 
 
 # -- reading ------------------------------------------------------------------------------
@@ -115,60 +81,6 @@ def tree(session: Session, township: Organisation) -> list[Node]:
 
     walk(township, 0)
     return out
-
-
-def events(session: Session, township: Organisation, limit: int = 200) -> list[OrgEvent]:
-    """The latest changes to the tree and its roles, newest first."""
-    ids = select(Organisation.id).where(Organisation.path.like(f"{township.path}%"))
-    return list(
-        session.scalars(
-            select(OrgEvent)
-            .where(OrgEvent.org_id.in_(ids))
-            .order_by(OrgEvent.id.desc())
-            .limit(limit)
-        )
-    )
-
-
-def grants(session: Session, township: Organisation) -> list[tuple[RoleGrant, Member]]:
-    """The console roles (书记 … 党小组长) held by roster members in the township."""
-    rows = session.execute(
-        select(RoleGrant, Member)
-        .join(Member, Member.id == RoleGrant.member_id)
-        .join(Organisation, Organisation.id == RoleGrant.org_id)
-        .where(Organisation.path.like(f"{township.path}%"), RoleGrant.role.in_(list(ROLE_LABELS)))
-        .order_by(Organisation.path, RoleGrant.role, Member.name)
-    ).all()
-    return [(g, m) for g, m in rows]
-
-
-# -- recording ----------------------------------------------------------------------------
-
-
-def record(
-    session: Session,
-    actor: Actor,
-    org: Organisation,
-    action: str,
-    note: str = "",
-    *,
-    role: str | None = None,
-    member_id: int | None = None,
-    account_id: int | None = None,
-) -> OrgEvent:
-    event = OrgEvent(
-        org_id=org.id,
-        action=action,
-        role=role,
-        member_id=member_id,
-        account_id=account_id,
-        actor_account_id=actor.account_id,
-        actor_label=actor.label[:50],
-        note=note,
-        created_at=now_utc(),
-    )
-    session.add(event)
-    return event
 
 
 # -- changing the tree ----------------------------------------------------------------------
@@ -405,85 +317,6 @@ def close(session: Session, actor: Actor, org: Organisation, reason: str = "") -
         raise Conflict(f"{org.name}下还有 {below} 个未撤销的组织：请先撤销或调走")
     org.closed_at = now_utc()
     for grant in session.scalars(select(RoleGrant).where(RoleGrant.org_id == org.id)):
-        _revoke(session, actor, grant, "组织撤销")
+        roles.revoke(session, actor, grant, "组织撤销")
     record(session, actor, org, "closed", reason.strip()[:200])
     session.flush()
-
-
-# -- roles ----------------------------------------------------------------------------------
-
-
-def grant_role(
-    session: Session, actor: Actor, member: Member, role: str, org: Organisation
-) -> RoleGrant | None:
-    """Grant 书记 / 副书记 / 组织委员 over a branch or 党小组长 over a 党小组 to a member of it.
-    Returns ``None`` when the member already holds it (nothing changes)."""
-    _require(actor, org)
-    if role not in ROLE_LABELS:
-        raise ValidationError("role", "职务请选择：" + "、".join(ROLE_LABELS.values()))
-    if org.kind != ROLE_KIND[role]:
-        where = "党小组" if ROLE_KIND[role] == OrgKind.GROUP.value else "党支部或党总支"
-        raise ValidationError("org", f"{ROLE_LABELS[role]}应授予在{where}上")
-    if org.closed_at is not None:
-        raise Conflict(f"{org.name}已撤销")
-    if not member.active:
-        raise Conflict(f"{member.name}已不在花名册中（已停用）")
-    inside = member.group_id == org.id if org.kind == OrgKind.GROUP.value else False
-    inside = inside or member.org_id == org.id
-    if not inside:
-        raise ValidationError("member", f"{member.name}不是{org.name}的党员")
-    existing = session.scalar(
-        select(RoleGrant).where(
-            RoleGrant.member_id == member.id, RoleGrant.role == role, RoleGrant.org_id == org.id
-        )
-    )
-    if existing is not None:
-        return None
-    grant = RoleGrant(member_id=member.id, role=role, org_id=org.id)
-    session.add(grant)
-    record(
-        session,
-        actor,
-        org,
-        "role_granted",
-        f"{member.name}任{ROLE_LABELS[role]}",
-        role=role,
-        member_id=member.id,
-    )
-    session.flush()
-    return grant
-
-
-def revoke_role(session: Session, actor: Actor, grant_id: int, reason: str = "") -> RoleGrant:
-    grant = session.get(RoleGrant, grant_id)
-    if grant is None:
-        raise NotFound("没有这项职务（可能已撤销）")
-    _require(actor, grant.org)
-    if grant.role not in ROLE_LABELS:
-        raise PermissionDenied("这项权限不在这里管理")
-    _revoke(session, actor, grant, reason)
-    session.flush()
-    return grant
-
-
-def _revoke(session: Session, actor: Actor, grant: RoleGrant, reason: str) -> None:
-    who = ""
-    if grant.member_id:
-        member = session.get(Member, grant.member_id)
-        who = member.name if member else ""
-    elif grant.account_id:
-        account = session.get(Account, grant.account_id)
-        who = (account.name or account.nickname) if account else ""
-    label = ROLE_LABELS.get(grant.role, grant.role)
-    note = f"{who}不再任{label}" + (f"：{reason.strip()[:200]}" if reason.strip() else "")
-    record(
-        session,
-        actor,
-        grant.org,
-        "role_revoked",
-        note,
-        role=grant.role,
-        member_id=grant.member_id,
-        account_id=grant.account_id,
-    )
-    session.delete(grant)

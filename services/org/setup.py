@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from models import Account, Commitment, Household, Member, Organisation, OrgKind, Role, RoleGrant
 from services.actors import SYSTEM, Actor
 from services.errors import Conflict, NotFound, ValidationError
-from services.org import orgs
+from services.org import org_events, orgs
 from services.org.phones import normalise_phone
 from services.visibility import public_commitment
 
@@ -87,7 +87,7 @@ def setup_township(session: Session, name: str, code: str = DEFAULT_CODE) -> Tow
     session.add(org)
     session.flush()
     org.path = f"/{org.id}/"
-    orgs.record(session, SYSTEM, org, "created", "乡镇（flask setup township）")
+    org_events.record(session, SYSTEM, org, "created", "乡镇（flask setup township）")
     account = _new_admin(session, org)
     session.flush()
     return Township(org, account, created=True, admin_created=True)
@@ -98,7 +98,7 @@ def _new_admin(session: Session, org: Organisation) -> Account:
     session.add(account)
     session.flush()
     session.add(RoleGrant(account_id=account.id, role=Role.TOWNSHIP_ADMIN.value, org_id=org.id))
-    orgs.record(
+    org_events.record(
         session,
         SYSTEM,
         org,
@@ -139,7 +139,7 @@ def hand_over(session: Session, phone: str, actor: Actor = SYSTEM) -> HandOver:
     )
     if held is None:
         session.add(RoleGrant(member_id=member.id, role=Role.TOWNSHIP_ADMIN.value, org_id=org.id))
-        orgs.record(
+        org_events.record(
             session,
             actor,
             org,
@@ -162,7 +162,7 @@ def hand_over(session: Session, phone: str, actor: Actor = SYSTEM) -> HandOver:
             )
         ):
             retired.append(grant.account_id or 0)
-            orgs.record(
+            org_events.record(
                 session,
                 actor,
                 org,

@@ -8,10 +8,10 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
-from models import Account, Organisation, OrgEvent, RoleGrant
+from models import Account, Member, Organisation, OrgEvent, RoleGrant
 from services.actors import SYSTEM, actor_for_account
 from services.errors import Conflict, PermissionDenied, ValidationError
-from services.org import orgs, orgs_import, setup
+from services.org import orgs, orgs_import, roles, roster, setup
 from services.org.roster_files import ImportFailed
 from tests import factories as f
 
@@ -133,13 +133,13 @@ def test_only_the_township_admin_changes_the_tree(session):
         session, SYSTEM, t, "东村党支部", kind="branch", form="党支部", org_type="农村"
     )
     secretary = f.member(session, branch, "赵书记")
-    orgs.grant_role(session, SYSTEM, secretary, "secretary", branch)
+    roles.grant_role(session, SYSTEM, secretary, "secretary", branch)
     session.commit()
     actor = f.as_actor(session, secretary)
     with pytest.raises(PermissionDenied):
         orgs.add(session, actor, branch, "第一党小组", kind="group")
     with pytest.raises(PermissionDenied):
-        orgs.grant_role(session, actor, secretary, "deputy_secretary", branch)
+        roles.grant_role(session, actor, secretary, "deputy_secretary", branch)
 
 
 def test_roles_granted_and_revoked_with_who_did_it(session):
@@ -156,17 +156,17 @@ def test_roles_granted_and_revoked_with_who_did_it(session):
         orgs.add(session, admin, t, "西村党支部", kind="branch", form="党支部", org_type="农村"),
         "外支部",
     )
-    grant = orgs.grant_role(session, admin, li, "group_leader", group)
+    grant = roles.grant_role(session, admin, li, "group_leader", group)
     assert grant is not None
-    assert orgs.grant_role(session, admin, li, "group_leader", group) is None  # held already
-    orgs.grant_role(session, admin, li, "organiser", branch)
+    assert roles.grant_role(session, admin, li, "group_leader", group) is None  # held already
+    roles.grant_role(session, admin, li, "organiser", branch)
     with pytest.raises(ValidationError, match="党小组长应授予在党小组上"):
-        orgs.grant_role(session, admin, li, "group_leader", branch)
+        roles.grant_role(session, admin, li, "group_leader", branch)
     with pytest.raises(ValidationError, match="外支部不是东村党支部的党员"):
-        orgs.grant_role(session, admin, other, "secretary", branch)
+        roles.grant_role(session, admin, other, "secretary", branch)
     session.commit()
     assert {g.role for g in f.as_actor(session, li).grants} == {"group_leader", "organiser"}
-    orgs.revoke_role(session, admin, grant.id, "换届")
+    roles.revoke_role(session, admin, grant.id, "换届")
     session.commit()
     assert {g.role for g in f.as_actor(session, li).grants} == {"organiser"}
     granted = [e for e in _events(session, "role_granted") if e.member_id == li.id]
@@ -175,7 +175,7 @@ def test_roles_granted_and_revoked_with_who_did_it(session):
     assert [e.note for e in revoked] == ["李明不再任党小组长：换届"]
     assert revoked[0].actor_label == setup.SETUP_ACCOUNT_NAME
     assert revoked[0].actor_account_id == made.account.id
-    assert [n for _, n in [(g.role, m.name) for g, m in orgs.grants(session, t)]] == ["李明"]
+    assert [n for _, n in [(g.role, m.name) for g, m in roles.grants(session, t)]] == ["李明"]
 
 
 def test_import_all_or_nothing_then_again_unchanged(session):
@@ -293,3 +293,23 @@ def test_progress_steps(session):
     ]
     f.published(session, m)
     assert all(s.done for s in setup.progress(session, t))
+
+
+def test_the_roster_refuses_a_closed_branch_and_takes_its_successor(session):
+    t = _township(session).township
+    old = orgs.add(session, SYSTEM, t, "东村党支部", kind="branch", form="党支部", org_type="农村")
+    orgs.close(session, SYSTEM, old, "并村")
+    rows = [["王建国", "13907310001", old.code]]
+    with pytest.raises(ImportFailed) as failed:
+        roster.import_members(session, "r.xlsx", xlsx(rows, ["姓名", "手机号", "所属支部"]))
+    assert str(failed.value.problems[0]) == (
+        f"第 2 行【所属支部】支部“{old.code}”已撤销：请填现在所属的支部"
+    )
+    new = orgs.add(session, SYSTEM, t, "东村党支部", kind="branch", form="党支部", org_type="农村")
+    by_name = [["王建国", "13907310001", "东村党支部", "", "支部书记"]]
+    result = roster.import_members(
+        session, "r.xlsx", xlsx(by_name, ["姓名", "手机号", "所属支部", "党小组", "职务"])
+    )
+    assert result.created == 1 and result.grants_created == 1
+    member = session.scalar(select(Member).where(Member.phone == "13907310001"))
+    assert member.org_id == new.id
