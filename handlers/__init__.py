@@ -17,6 +17,7 @@ MODULES = (
     "handlers.cli.core",
     "handlers.cli.ops",
     "handlers.cli.roster",
+    "handlers.cli.setup",
     "handlers.wechat_callback",
     "handlers.cli.bot",
     "handlers.pages",

@@ -38,6 +38,7 @@ from services import evaluation, privacy
 from services import requests as request_service
 from services.actors import Actor, actor_for_account
 from services.errors import PermissionDenied
+from services.org import setup
 from services.reads import public, reports
 from services.requests import KIND_LABELS
 
@@ -124,9 +125,11 @@ def overview() -> str:
     downloads = None
     if township is not None and settings().demo:
         downloads = {"token": report_token(township.id), "code": township.code, "year": today.year}
+    steps = setup.progress(session, township)  # the guide until a first commitment is public
     return render_template(
         "pages/overview.html",
         township=township,
+        steps=[] if steps[-1].done else steps,
         stats=stats,
         satisfaction=sat,
         month=f"{today.year}年{today.month}月",

@@ -16,6 +16,7 @@ import secrets
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +53,7 @@ from services import commitments as commitment_service
 from services import fulfilment
 from services.actors import Actor
 from services.errors import DomainError
-from services.org import roster, staff
+from services.org import roster, setup, staff
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 staff_cli = AppGroup("staff", help="街镇管理员后台：登录链接")
@@ -202,8 +203,10 @@ def _dashboard(error: str = "", done: str = "", status: int = 200) -> Response:
     unverified = db.scalar(
         select(func.count()).select_from(fulfilment.verification_queue(db, actor).subquery())
     )
+    steps = setup.progress(db, setup.township(db))
     html = render_template(
         "staff/dashboard.html",
+        steps=steps if not all(s.done for s in steps) else [],
         queue=queue,
         members=members,
         orgs=orgs,
@@ -465,6 +468,7 @@ def init_app(app: Flask) -> None:
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     if settings_base_https(app):
         app.config["SESSION_COOKIE_SECURE"] = True
+    import_module("handlers.staff_orgs")  # its routes join this blueprint before it registers
     app.register_blueprint(bp)
     app.cli.add_command(staff_cli)
 

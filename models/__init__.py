@@ -17,11 +17,14 @@ from .commitment import (
 )
 from .evaluation import Evaluation, EvaluationKind, PointsEntry
 from .org import (
+    BRANCH_FORMS,
+    ORG_TYPES,
     Household,
     Member,
     MemberHousehold,
     Note,
     Organisation,
+    OrgEvent,
     OrgKind,
     Role,
     RoleGrant,
@@ -41,6 +44,8 @@ from .staff import StaffLogin, StaffSession
 from .timeline import TimelineEntry
 
 __all__ = [
+    "BRANCH_FORMS",
+    "ORG_TYPES",
     "Account",
     "Base",
     "BindCode",
@@ -60,6 +65,7 @@ __all__ = [
     "Member",
     "MemberHousehold",
     "Note",
+    "OrgEvent",
     "OrgKind",
     "Organisation",
     "OutboundChannel",

@@ -20,7 +20,14 @@ class OrgKind(StrEnum):
 class Role(StrEnum):
     GROUP_LEADER = "group_leader"
     SECRETARY = "secretary"
+    DEPUTY_SECRETARY = "deputy_secretary"
+    ORGANISER = "organiser"
     TOWNSHIP_ADMIN = "township_admin"
+
+
+# The type of a branch (支部类型) and its form (党支部 / 党总支), as shown and imported.
+ORG_TYPES = ("农村", "社区", "机关", "学校", "卫生院", "非公企业", "社会组织", "流动党员")
+BRANCH_FORMS = ("党支部", "党总支")
 
 
 class Organisation(Base):
@@ -39,6 +46,9 @@ class Organisation(Base):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     path: Mapped[str] = mapped_column(String(255), default="", index=True)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    org_type: Mapped[str] = mapped_column(String(16), default="")  # ORG_TYPES, branches only
+    form: Mapped[str] = mapped_column(String(8), default="")  # BRANCH_FORMS, branches only
+    closed_at: Mapped[datetime | None]  # closed organisations keep their history
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     parent: Mapped[Organisation | None] = relationship(remote_side="Organisation.id")
@@ -118,6 +128,24 @@ class RoleGrant(Base):
     org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
 
     org: Mapped[Organisation] = relationship()
+
+
+class OrgEvent(Base):
+    """The organisation's timeline: created, renamed, moved, closed, roles granted and revoked
+    (who did it, when, to whom). A revoked role's grant row is gone; its entries stay."""
+
+    __tablename__ = "org_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    action: Mapped[str] = mapped_column(String(20))
+    role: Mapped[str | None] = mapped_column(String(20))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"), index=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    actor_account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    actor_label: Mapped[str] = mapped_column(String(50), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Note(Base):

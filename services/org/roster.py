@@ -25,7 +25,9 @@ from sqlalchemy.orm import Session
 from infra.clock import local_date
 from models import Member, Organisation, OrgKind, Role, RoleGrant
 from services import privacy
+from services.actors import SYSTEM
 from services.errors import DomainError
+from services.org import org_events, roles
 from services.org.households import import_households
 from services.org.phones import MOBILE_RE as PHONE_RE
 from services.org.phones import normalise_phone
@@ -329,6 +331,11 @@ def _apply_members(session: Session, rows: list[_MemberRow]) -> ImportResult:
         for role, org in wanted:
             if (member.id, role, org.id) not in grants:
                 session.add(RoleGrant(member_id=member.id, role=role, org_id=org.id))
+                label = roles.ROLE_LABELS[role]
+                note = f"{member.name}任{label}（花名册导入）"
+                org_events.record(
+                    session, SYSTEM, org, "role_granted", note, role=role, member_id=member.id
+                )
                 grants.add((member.id, role, org.id))
                 result.grants_created += 1
                 changed = True

@@ -293,9 +293,13 @@ class Branches:
     def __init__(self, session: Session) -> None:
         self.by_code: dict[str, Organisation] = {}
         self.by_name: dict[str, list[Organisation]] = {}
+        self.closed: set[str] = set()  # codes and names of 已撤销 branches: named, never matched
         for org in session.scalars(
             select(Organisation).where(Organisation.kind == OrgKind.BRANCH.value)
         ):
+            if org.closed_at is not None:
+                self.closed.update((org.code.lower(), org.name))
+                continue
             self.by_code[org.code.lower()] = org
             self.by_name.setdefault(org.name, []).append(org)
 
@@ -310,6 +314,8 @@ class Branches:
             return named[0], ""
         if len(named) > 1:
             return None, f"有 {len(named)} 个支部都叫“{text}”，请改填支部编码"
+        if text in self.closed or plain(text).lower() in self.closed:
+            return None, f"支部“{text}”已撤销：请填现在所属的支部"
         return (
             None,
             f"找不到支部“{text}”：请填写已有支部的编码或全称（用 flask roster branches 查看）",
@@ -338,19 +344,26 @@ TEMPLATE_TITLES = {
 def template(kind: str) -> bytes:
     """A downloadable .xlsx: headers (required ones marked *), an example row, a notes sheet."""
     title, columns = TEMPLATE_TITLES[kind]
+    return build_template(title, columns)
+
+
+def build_template(title: str, columns: Sequence[Column], examples: int = 1) -> bytes:
+    """Any import's template; column examples split on ``|`` give ``examples`` rows."""
     wb = Workbook()
     ws = wb.active
     assert ws is not None
     ws.title = title
     ws.append([c.header + ("*" if c.required else "") for c in columns])
-    ws.append([c.example for c in columns])
+    for i in range(examples):
+        ws.append([(c.example.split("|") + [""] * examples)[i] for c in columns])
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="FFF2CC")
     for cell in ws[1]:
         cell.font = bold
         cell.fill = fill
-    for cell in ws[2]:
-        cell.number_format = "@"  # phones and codes stay text
+    for row in ws.iter_rows(min_row=2, max_row=1 + examples):
+        for cell in row:
+            cell.number_format = "@"  # phones and codes stay text
     for i, c in enumerate(columns):
         ws.column_dimensions[chr(ord("A") + i)].width = max(12, len(c.header) * 3 + 4)
     notes = wb.create_sheet("填写说明")
