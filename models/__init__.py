@@ -23,6 +23,7 @@ from .org import (
     Note,
     Organisation,
     OrgKind,
+    OrgPairing,
     Role,
     RoleGrant,
 )
@@ -61,6 +62,7 @@ __all__ = [
     "MemberHousehold",
     "Note",
     "OrgKind",
+    "OrgPairing",
     "Organisation",
     "OutboundChannel",
     "OutboundMessage",
