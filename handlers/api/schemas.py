@@ -179,10 +179,21 @@ class RoleSchema(ma.Schema):
     org_name = F.String(required=True)
 
 
+class MeHouseholdSchema(ma.Schema):
+    id = F.Integer(required=True)
+    address = F.String(required=True)
+    org_id = F.Integer(required=True)
+    org_name = F.String(required=True)
+    linked_via = F.String(required=True, metadata={"description": "code / scan / phone"})
+    consent_at = LocalDateTime(allow_none=True, required=True)
+    linked_members = F.List(F.String(), required=True, metadata={"description": "联户党员"})
+
+
 class MeSchema(ma.Schema):
     id = F.Integer(required=True)
     name = F.String(required=True)
     member = F.Nested(MeMemberSchema, allow_none=True, required=True)
+    household = F.Nested(MeHouseholdSchema, allow_none=True, required=True)
     roles = F.List(F.Nested(RoleSchema), required=True)
     demo = F.Boolean(required=True)
 
@@ -323,6 +334,16 @@ class BindPhoneIn(Schema):
         min_len=1,
         metadata={"description": "手机号快速验证组件 getphonenumber 返回的 code"},
     )
+
+
+class HouseholdLinkIn(Schema):
+    """One of: ``phone_code`` (getPhoneNumber), ``bind_code`` (连心卡户码) or, in demo mode
+    only, ``phone``; ``consent`` must be true for the phone routes."""
+
+    phone_code = text_field(128, metadata={"description": "手机号快速验证组件返回的 code"})
+    bind_code = text_field(32, metadata={"description": "连心卡上的户码"})
+    phone = text_field(20, metadata={"description": "演示模式下直接填写手机号"})
+    consent = F.Boolean(load_default=False, metadata={"description": "同意用手机号匹配户信息"})
 
 
 class CommitmentIn(Schema):
