@@ -42,6 +42,7 @@ def commitment_body(item: public.Item, org_name: str, member_name: str | None) -
         "member_name": member_name,
         "org_id": c.org_id,
         "org_name": org_name,
+        "partner_org_id": c.partner_org_id,
         "target_quantity": c.target_quantity,
         "unit": c.unit,
         "target_kind": c.target_kind,
@@ -115,6 +116,14 @@ def wall(org_id: int) -> dict[str, Any]:
             }
             for r in view.member_rows
         ],
+        "partners": [
+            {
+                "heading": "结对共建",
+                "org_name": r.name,
+                "commitments": [commitment_body(i, r.name, None) for i in r.items],
+            }
+            for r in view.partner_rows
+        ],
     }
 
 
@@ -144,6 +153,18 @@ def board(org_id: int) -> dict[str, Any]:
                 "exempt_reason": r.exempt_reason or None,
             }
             for r in view.member_rows
+        ],
+        "partners": [
+            {
+                "heading": "结对共建",
+                "name": r.name,
+                "percent": r.percent,
+                "state": r.state,
+                "completed": r.flags,
+                "next_due": r.next_due_on,
+                "commitments": len(r.items),
+            }
+            for r in view.partner_rows
         ],
     }
 

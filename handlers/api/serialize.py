@@ -99,6 +99,7 @@ def _commitment(
         "member_name": member_name,
         "org_id": c.org_id,
         "org_name": org_name,
+        "partner_org_id": c.partner_org_id,
         "target_quantity": c.target_quantity,
         "unit": c.unit,
         "target_kind": c.target_kind,

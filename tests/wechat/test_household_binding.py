@@ -111,7 +111,7 @@ def test_qr_dir_writes_wechat_parametric_codes_with_credentials(
     assert result.exit_code == 0, result.output
     with db.session() as s:
         code = s.scalar(select(factories.Household.bind_code))
-    assert code and f"DC-001\t东村" in result.output and code in result.output
+    assert code and "DC-001\t东村" in result.output and code in result.output
     assert "带参数二维码" in result.output and "30 天内有效" in result.output
     calls = fake_wechat.calls_to("/cgi-bin/qrcode/create")
     assert [c.json["action_info"]["scene"]["scene_str"] for c in calls] == [f"bind:{code}"]
