@@ -1,4 +1,4 @@
-"""Roster commands: `flask roster import|template|branches|bind-codes`,
+"""Roster commands: `flask roster import|template|branches|bind-codes|pair`,
 `flask households import|template|bind-codes`."""
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ from sqlalchemy.orm import Session
 from handlers.context import database, settings
 from infra.clock import local_text
 from models import Organisation, OrgKind
+from services.actors import SYSTEM
 from services.errors import DomainError
-from services.org import bindcodes, roster
+from services.org import bindcodes, pairing, roster
 from wechat.errors import WechatError
 
-roster_cli = AppGroup("roster", help="党员花名册：导入、模板、绑定码")
+roster_cli = AppGroup("roster", help="党员花名册：导入、模板、绑定码、结对共建")
 households_cli = AppGroup("households", help="户信息与联户关系：导入、模板、连心卡户码")
 
 
@@ -193,6 +194,26 @@ def households_bind_codes(org_key: str, qr_dir: str | None, reissue: bool) -> No
         raise click.ClickException(exc.message) from None
     if qr_dir:
         _write_qr(Path(qr_dir), rows, QR_MAX_EXPIRE_SECONDS)
+
+
+@roster_cli.command("pair")
+@click.option("--organ", "organ_key", required=True, help="机关党支部的 ID 或编码")
+@click.option("--village", "village_key", required=True, help="结对的村（社区）党支部 ID 或编码")
+@click.option("--end", "end", is_flag=True, help="解除结对（已作出的结对共建承诺保留）")
+def roster_pair(organ_key: str, village_key: str, end: bool) -> None:
+    """结对共建：机关党支部与村（社区）党支部结对，机关支部可向结对村作出承诺。"""
+    try:
+        with database().session() as session:
+            organ = _find_org(session, organ_key)
+            village = _find_org(session, village_key)
+            if end:
+                pairing.end_pairing(session, SYSTEM, organ, village)
+                click.echo(f"已解除{organ.name}与{village.name}的结对共建")
+            else:
+                pairing.pair(session, SYSTEM, organ, village)
+                click.echo(f"{organ.name}已与{village.name}结对共建")
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
 
 
 @households_cli.command("import")
