@@ -163,3 +163,39 @@ def test_pairing_ends_and_member_pledges_cannot_be_partner_pledges(app: Flask) -
         args=["roster", "pair", "--organ", "organ-out", "--village", "dongcun", "--end"]
     )
     assert again.exit_code != 0 and "没有结对共建" in again.output
+
+
+def test_pledge_of_an_organ_outside_the_tree_is_reviewed_by_the_villages_township(
+    app: Flask,
+) -> None:
+    db = app.extensions["db"]
+    with db.session() as s:
+        t = f.tree(s)
+        organ = f.org(s, "branch", "县财政局机关党支部", None, code="county-organ")
+        secretary = f.member(s, organ, "钱书记")
+        f.grant(s, "secretary", organ, member=secretary)
+        admin = f.account(s, mp_openid="mp-admin-2", name="街镇管理员")
+        f.grant(s, "township_admin", t["township"], account=admin)
+        sec_account = f.account(s, secretary, mp_openid="mp-county-sec")
+        organ_id, village_id, village_code = organ.id, t["branch"].id, t["branch"].code
+    assert (
+        app.test_cli_runner()
+        .invoke(args=["roster", "pair", "--organ", "county-organ", "--village", village_code])
+        .exit_code
+        == 0
+    )
+    api = app.test_client()
+    body = _pledge(owner_kind="branch", org_id=organ_id, partner_org_id=village_id)
+    cid = api.post(
+        "/api/v1/commitments", json=body, headers=token_for(app, sec_account)
+    ).get_json()["id"]
+    r = api.post(f"/api/v1/commitments/{cid}/submit", headers=token_for(app, sec_account))
+    assert r.get_json()["status"] == "pending_township"  # not published without review
+    r = api.post(
+        f"/api/v1/commitments/{cid}/review",
+        json={"decision": "approve"},
+        headers=token_for(app, admin),
+    )
+    assert r.status_code == 200 and r.get_json()["status"] == "published"
+    wall = api.get(f"/api/v1/orgs/{village_id}/wall").get_json()
+    assert wall["partners"][0]["org_name"] == "县财政局机关党支部"
