@@ -199,3 +199,38 @@ def test_pledge_of_an_organ_outside_the_tree_is_reviewed_by_the_villages_townshi
     assert r.status_code == 200 and r.get_json()["status"] == "published"
     wall = api.get(f"/api/v1/orgs/{village_id}/wall").get_json()
     assert wall["partners"][0]["org_name"] == "县财政局机关党支部"
+
+
+def test_secretary_drafts_the_branchs_own_pledge_reviewed_by_the_township(app: Flask) -> None:
+    """双承诺: the branch's own pledge, drafted in the mini-program, skips branch review and
+    waits for the township."""
+    db = app.extensions["db"]
+    with db.session() as s:
+        t = f.tree(s)
+        t["branch"].code = "dongcun"
+        secretary = f.member(s, t["branch"], "赵书记")
+        f.grant(s, "secretary", t["branch"], member=secretary)
+        plain = f.member(s, t["branch"], "王党员")
+        admin = f.account(s, mp_openid="mp-admin-3")
+        f.grant(s, "township_admin", t["township"], account=admin)
+        h = {
+            "secretary": token_for(app, f.account(s, secretary, mp_openid="mp-sec-3")),
+            "plain": token_for(app, f.account(s, plain, mp_openid="mp-plain-3")),
+            "admin": token_for(app, admin),
+        }
+        branch_id = t["branch"].id
+    api = app.test_client()
+    body = _pledge(title="每月组织一次党员志愿服务日", owner_kind="branch", org_id=branch_id)
+    assert api.post("/api/v1/commitments", json=body, headers=h["plain"]).status_code == 403
+    r = api.post("/api/v1/commitments", json=body, headers=h["secretary"])
+    assert r.status_code == 201, r.get_json()
+    c = r.get_json()
+    assert c["owner_kind"] == "branch" and c["member_id"] is None and c["partner_org_id"] is None
+    r = api.post(f"/api/v1/commitments/{c['id']}/submit", headers=h["secretary"])
+    assert r.get_json()["status"] == "pending_township"
+    r = api.post(
+        f"/api/v1/commitments/{c['id']}/review", json={"decision": "approve"}, headers=h["admin"]
+    )
+    assert r.get_json()["status"] == "published"
+    wall = api.get(f"/api/v1/orgs/{branch_id}/wall").get_json()
+    assert [x["id"] for x in wall["branch_commitments"]] == [c["id"]] and wall["partners"] == []
