@@ -46,24 +46,6 @@ def enqueue(
     return msg
 
 
-def notify_account(
-    session: Session, account_id: int | None, text: str, key: str
-) -> OutboundMessage | None:
-    """A customer-service text to a WeChat user who follows the official account."""
-    if account_id is None:
-        return None
-    account = session.get(Account, account_id)
-    if account is None or not account.oa_openid:
-        return None
-    return enqueue(
-        session,
-        OutboundChannel.CUSTOMER_SERVICE,
-        {"msgtype": "text", "text": {"content": text}},
-        key,
-        recipient=account.oa_openid,
-    )
-
-
 def notice_account(
     session: Session, account_id: int | None, kind: str, fields: dict[str, Any], key: str
 ) -> OutboundMessage | None:

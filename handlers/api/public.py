@@ -10,7 +10,6 @@ from typing import Any
 from handlers.context import read_session, settings
 from infra.clock import local_date
 from models import OrgKind
-from services import commitments as commitment_service
 from services.errors import NotFound
 from services.fulfilment.photos import url_for_key
 from services.reads import public
@@ -31,32 +30,19 @@ class OrgsArgs(OrgsQuery, PageArgs):
 
 def commitment_body(item: public.Item, org_name: str, member_name: str | None) -> dict[str, Any]:
     """A public commitment in ``CommitmentSchema``'s shape, its text as the read model masked it."""
-    c = item.commitment
-    return {
-        "id": c.id,
-        "title": item.title,
-        "description": item.description,
-        "category": c.category,
-        "owner_kind": c.owner_kind,
-        "member_id": c.member_id,
-        "member_name": member_name,
-        "org_id": c.org_id,
-        "org_name": org_name,
-        "partner_org_id": c.partner_org_id,
-        "target_quantity": c.target_quantity,
-        "unit": c.unit,
-        "target_kind": c.target_kind,
-        "frequency": c.frequency,
-        "target_label": item.target,
-        "start_date": c.start_date,
-        "end_date": c.end_date,
-        "beneficiary": item.beneficiary,
-        "status": c.status,
-        "status_label": commitment_service.STATUS_LABELS.get(c.status, c.status),
-        "content_status": c.content_status,
-        "last_rejection_reason": item.rejection_reason,
-        "progress": item.progress.as_dict(),
-    }
+    return serialize.commitment_body(
+        item.commitment,
+        item.progress,
+        org_name,
+        member_name,
+        {
+            "title": item.title,
+            "description": item.description,
+            "target_label": item.target,
+            "beneficiary": item.beneficiary,
+            "last_rejection_reason": item.rejection_reason,
+        },
+    )
 
 
 def log_bodies(views: Sequence[public.LogView]) -> list[dict[str, Any]]:

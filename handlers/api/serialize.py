@@ -3,7 +3,7 @@ shows the same fields and none that leak a resident's identity)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -72,7 +72,7 @@ def commitments(session: Session, items: Sequence[Commitment]) -> list[dict[str,
     progress = progress_map(session, items)
     orgs, members = _names(session, items)
     return [
-        _commitment(
+        commitment_body(
             c,
             progress[c.id],
             orgs.get(c.org_id, ""),
@@ -86,10 +86,16 @@ def commitment(session: Session, c: Commitment) -> dict[str, Any]:
     return commitments(session, [c])[0]
 
 
-def _commitment(
-    c: Commitment, p: progress_service.Progress, org_name: str, member_name: str | None
+def commitment_body(
+    c: Commitment,
+    p: progress_service.Progress,
+    org_name: str,
+    member_name: str | None,
+    text: Mapping[str, str | None] | None = None,
 ) -> dict[str, Any]:
-    return {
+    """``CommitmentSchema``'s shape; ``text`` replaces the free-text fields (the public read
+    model passes its masked title, description, beneficiary, target label, rejection reason)."""
+    body = {
         "id": c.id,
         "title": c.title,
         "description": c.description,
@@ -116,6 +122,8 @@ def _commitment(
         "last_rejection_reason": c.last_rejection_reason,
         "progress": p.as_dict(),
     }
+    body.update(text or {})
+    return body
 
 
 def timeline(entries: Sequence[TimelineEntry]) -> list[dict[str, Any]]:
