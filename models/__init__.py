@@ -26,6 +26,7 @@ from .org import (
     Organisation,
     OrgEvent,
     OrgKind,
+    OrgPairing,
     Role,
     RoleGrant,
 )
@@ -67,6 +68,7 @@ __all__ = [
     "Note",
     "OrgEvent",
     "OrgKind",
+    "OrgPairing",
     "Organisation",
     "OutboundChannel",
     "OutboundMessage",

@@ -25,6 +25,9 @@ class Account(Base):
     phone: Mapped[str] = mapped_column(String(20), default="")
     member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"), unique=True)
     household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id"), index=True)
+    # How and when the resident linked to the household (their consent): code, scan or phone.
+    household_linked_via: Mapped[str] = mapped_column(String(10), default="")
+    household_consent_at: Mapped[datetime | None]
     subscribed: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

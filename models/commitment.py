@@ -72,6 +72,8 @@ class Commitment(Base):
     owner_kind: Mapped[str] = mapped_column(String(10))
     member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"), index=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    # 结对共建: a branch pledge of an organ branch to the paired village branch it serves.
+    partner_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     category: Mapped[str] = mapped_column(String(32), default="")
     title: Mapped[str] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(Text, default="")
@@ -96,7 +98,7 @@ class Commitment(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     member: Mapped[Member | None] = relationship()
-    org: Mapped[Organisation] = relationship()
+    org: Mapped[Organisation] = relationship(foreign_keys=[org_id])
 
 
 class CommitmentRequest(Base):

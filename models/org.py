@@ -96,6 +96,9 @@ class Household(Base):
     head_name: Mapped[str] = mapped_column(String(50), default="")
     phone: Mapped[str] = mapped_column(String(20), default="")
     size: Mapped[int] = mapped_column(Integer, default=1)
+    # 连心卡 code: residents of the household send ``绑定 <code>`` (or scan it) to link their
+    # WeChat to the household. Not the 户编号 (guessable); reusable, replaced when re-issued.
+    bind_code: Mapped[str | None] = mapped_column(String(16), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     org: Mapped[Organisation] = relationship()
@@ -113,6 +116,20 @@ class MemberHousehold(Base):
 
     member: Mapped[Member] = relationship()
     household: Mapped[Household] = relationship()
+
+
+class OrgPairing(Base):
+    """结对共建: an organ branch (机关, possibly outside the township's tree) paired with a
+    village branch it pledges to. Ended pairings are kept (``ended_at``), never deleted."""
+
+    __tablename__ = "org_pairing"
+    __table_args__ = (UniqueConstraint("organ_org_id", "village_org_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organ_org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    village_org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
 
 
 class RoleGrant(Base):

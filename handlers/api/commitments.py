@@ -13,7 +13,8 @@ from services import fulfilment
 from services import timeline as timeline_service
 from services.actors import Actor
 from services.content import COMMITMENT_TEXT_FIELDS, SCENES, Kind
-from services.errors import PermissionDenied
+from services.errors import PermissionDenied, ValidationError
+from services.org import pairing
 
 from . import serialize, wx
 from .base import (
@@ -27,8 +28,8 @@ from .base import (
     paginate,
 )
 from .schemas import (
+    CommitmentCreateIn,
     CommitmentDetailSchema,
-    CommitmentIn,
     CommitmentPatch,
     CommitmentSchema,
     WithdrawIn,
@@ -77,23 +78,42 @@ def mine(args: dict[str, int]) -> dict[str, Any]:
 
 @bp.route("", methods=["POST"])
 @bp.doc(**SECURED)
-@bp.arguments(CommitmentIn)
+@bp.arguments(CommitmentCreateIn)
 @bp.response(201, CommitmentSchema)
 def create(args: dict[str, Any]) -> dict[str, Any]:
-    """起草一条承诺（草稿；须写明做什么、做多少、什么时候）。"""
+    """起草一条承诺（草稿；须写明做什么、做多少、什么时候）。owner_kind=branch 为支部承诺
+    （支部书记起草，街镇审核）；再填 partner_org_id 为机关支部对结对村的结对共建承诺。"""
+    owner_kind = args.pop("owner_kind", None) or "member"
+    org_id, partner_id = args.pop("org_id", None), args.pop("partner_org_id", None)
     account, actor = current_actor(read_session())
-    if actor.member_id is None:
+    if owner_kind == "member" and partner_id is not None:
+        raise ValidationError("partner_org_id", "结对共建承诺须以支部名义作出（owner_kind=branch）")
+    if owner_kind == "member" and actor.member_id is None:
         raise PermissionDenied("请先在“我的”页面绑定党员身份，再作出承诺")
     content = _public_text(args)
     answer = wx.precheck(account.mp_openid, content, SCENES[Kind.COMMITMENT])
     session = db_session()
-    c = commitment_service.create(
-        session,
-        actor,
-        _services_data(args),
-        request_ids=args.get("request_ids") or (),
-        content_answer=answer,
-    )
+    request_ids = args.get("request_ids") or ()
+    if owner_kind == "branch" and partner_id is not None:
+        c = pairing.create_partner_pledge(
+            session,
+            actor,
+            org_id or 0,
+            partner_id,
+            _services_data(args),
+            request_ids=request_ids,
+            content_answer=answer,
+        )
+    else:
+        c = commitment_service.create(
+            session,
+            actor,
+            _services_data(args),
+            owner_kind=owner_kind,
+            org_id=org_id,
+            request_ids=request_ids,
+            content_answer=answer,
+        )
     body = serialize.commitment(session, c)
     session.commit()
     return body

@@ -102,6 +102,14 @@ def wall(org_id: int) -> dict[str, Any]:
             }
             for r in view.member_rows
         ],
+        "partners": [
+            {
+                "heading": "结对共建",
+                "org_name": r.name,
+                "commitments": [commitment_body(i, r.name, None) for i in r.items],
+            }
+            for r in view.partner_rows
+        ],
     }
 
 
@@ -131,6 +139,18 @@ def board(org_id: int) -> dict[str, Any]:
                 "exempt_reason": r.exempt_reason or None,
             }
             for r in view.member_rows
+        ],
+        "partners": [
+            {
+                "heading": "结对共建",
+                "name": r.name,
+                "percent": r.percent,
+                "state": r.state,
+                "completed": r.flags,
+                "next_due": r.next_due_on,
+                "commitments": len(r.items),
+            }
+            for r in view.partner_rows
         ],
     }
 

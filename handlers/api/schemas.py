@@ -48,6 +48,9 @@ class CommitmentSchema(ma.Schema):
     member_name = F.String(allow_none=True, required=True)
     org_id = F.Integer(required=True)
     org_name = F.String(required=True)
+    partner_org_id = F.Integer(
+        allow_none=True, required=True, metadata={"description": "结对共建：承诺面向的结对党支部"}
+    )
     target_quantity = F.Integer(required=True)
     unit = F.String(required=True)
     target_kind = F.String(required=True, metadata={"enum": ["count", "periodic", "deadline"]})
@@ -179,10 +182,21 @@ class RoleSchema(ma.Schema):
     org_name = F.String(required=True)
 
 
+class MeHouseholdSchema(ma.Schema):
+    id = F.Integer(required=True)
+    address = F.String(required=True)
+    org_id = F.Integer(required=True)
+    org_name = F.String(required=True)
+    linked_via = F.String(required=True, metadata={"description": "code / scan / phone"})
+    consent_at = LocalDateTime(allow_none=True, required=True)
+    linked_members = F.List(F.String(), required=True, metadata={"description": "联户党员"})
+
+
 class MeSchema(ma.Schema):
     id = F.Integer(required=True)
     name = F.String(required=True)
     member = F.Nested(MeMemberSchema, allow_none=True, required=True)
+    household = F.Nested(MeHouseholdSchema, allow_none=True, required=True)
     roles = F.List(F.Nested(RoleSchema), required=True)
     demo = F.Boolean(required=True)
 
@@ -212,10 +226,17 @@ class WallMemberSchema(ma.Schema):
     commitments = F.List(F.Nested(CommitmentSchema), required=True)
 
 
+class WallPartnerSchema(ma.Schema):
+    heading = F.String(required=True, metadata={"description": "结对共建"})
+    org_name = F.String(required=True, metadata={"description": "结对的机关党支部"})
+    commitments = F.List(F.Nested(CommitmentSchema), required=True)
+
+
 class WallSchema(ma.Schema):
     org = F.Nested(OrgSchema, required=True)
     branch_commitments = F.List(F.Nested(CommitmentSchema), required=True)
     members = F.List(F.Nested(WallMemberSchema), required=True)
+    partners = F.List(F.Nested(WallPartnerSchema), required=True)
 
 
 class BoardRowSchema(ma.Schema):
@@ -237,10 +258,21 @@ class BoardRowSchema(ma.Schema):
 FLAG = {"enum": ["red", "yellow", None], "description": "本月红旗/黄旗（只评支部）"}
 
 
+class BoardPartnerSchema(ma.Schema):
+    heading = F.String(required=True, metadata={"description": "结对共建"})
+    name = F.String(required=True, metadata={"description": "结对的机关党支部"})
+    percent = F.Integer(required=True)
+    state = F.String(allow_none=True, required=True)
+    completed = F.Integer(required=True)
+    next_due = F.Date(allow_none=True, required=True)
+    commitments = F.Integer(required=True)
+
+
 class BoardSchema(ma.Schema):
     org = F.Nested(OrgSchema, required=True)
     flag = F.String(allow_none=True, required=True, metadata=FLAG)
     rows = F.List(F.Nested(BoardRowSchema), required=True)
+    partners = F.List(F.Nested(BoardPartnerSchema), required=True)
 
 
 class OverviewOrgSchema(ma.Schema):
@@ -325,6 +357,16 @@ class BindPhoneIn(Schema):
     )
 
 
+class HouseholdLinkIn(Schema):
+    """One of: ``phone_code`` (getPhoneNumber), ``bind_code`` (连心卡户码) or, in demo mode
+    only, ``phone``; ``consent`` must be true for the phone routes."""
+
+    phone_code = text_field(128, metadata={"description": "手机号快速验证组件返回的 code"})
+    bind_code = text_field(32, metadata={"description": "连心卡上的户码"})
+    phone = text_field(20, metadata={"description": "演示模式下直接填写手机号"})
+    consent = F.Boolean(load_default=False, metadata={"description": "同意用手机号匹配户信息"})
+
+
 class CommitmentIn(Schema):
     title = text_field(100, required=True, min_len=1)
     description = text_field(2000)
@@ -346,6 +388,16 @@ class CommitmentIn(Schema):
     end_date = a_date(allow_none=True)
     beneficiary = text_field(200)
     request_ids = F.List(an_id(), validate=ma.validate.Length(max=50, error="最多关联 50 条需求"))
+
+
+class CommitmentCreateIn(CommitmentIn):
+    """A member's own commitment by default; ``owner_kind`` branch: the branch's pledge
+    (双承诺, drafted by its secretary), with ``partner_org_id`` a pledge of an organ branch to
+    its paired village (结对共建)."""
+
+    owner_kind = one_of(("member", "branch"), "member（本人承诺）、branch（支部承诺）")
+    org_id = an_id(metadata={"description": "支部承诺：作出承诺的党支部"})
+    partner_org_id = an_id(metadata={"description": "结对共建：承诺面向的结对村（社区）党支部"})
 
 
 class CommitmentPatch(CommitmentIn, Body):

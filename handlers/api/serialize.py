@@ -15,6 +15,7 @@ from models import (
     Account,
     Commitment,
     FulfilmentLog,
+    Household,
     Member,
     Organisation,
     Photo,
@@ -28,6 +29,7 @@ from services import visibility
 from services.actors import Actor
 from services.commitments import quantify
 from services.fulfilment.photos import photo_url, url_for_key
+from services.org import households
 from services.timeline import ACTION_LABELS
 
 PUBLIC_CONTENT = visibility.PUBLIC_CONTENT  # the one rule lives in services.visibility
@@ -103,6 +105,7 @@ def commitment_body(
         "member_name": member_name,
         "org_id": c.org_id,
         "org_name": org_name,
+        "partner_org_id": c.partner_org_id,
         "target_quantity": c.target_quantity,
         "unit": c.unit,
         "target_kind": c.target_kind,
@@ -292,10 +295,23 @@ def me(session: Session, account: Account, actor: Actor, demo: bool) -> dict[str
             "org_name": org.name,
             "public_code": member.public_code,
         }
+    household_data = None
+    if account.household_id:
+        hh = session.get_one(Household, account.household_id)
+        household_data = {
+            "id": hh.id,
+            "address": hh.address,  # the resident's own household
+            "org_id": hh.org_id,
+            "org_name": session.get_one(Organisation, hh.org_id).name,
+            "linked_via": account.household_linked_via,
+            "consent_at": account.household_consent_at,
+            "linked_members": [m.name for m in households.linked_members(session, hh)],
+        }
     return {
         "id": account.id,
         "name": actor.name or account.nickname or "微信用户",
         "member": member_data,
+        "household": household_data,
         "roles": [
             {"role": g.role, "org_id": g.org_id, "org_name": g.org_name} for g in actor.grants
         ],

@@ -21,6 +21,7 @@ from models import (
     Commitment,
     CommitmentStatus,
     FulfilmentLog,
+    Household,
     Member,
     Note,
     Organisation,
@@ -33,7 +34,7 @@ from services import fulfilment, outbox, progress, requests, timeline, visibilit
 from services.actors import Actor, actor_for_account
 from services.commitments import quantify
 from services.errors import DomainError
-from services.org import bindcodes
+from services.org import bindcodes, households
 from wechat.callback import Inbound
 
 bot = Bot()
@@ -168,6 +169,10 @@ def help_text(ctx: BotContext) -> str:
         ]
     else:
         lines.append("· 绑定 绑定码 —— 党员绑定身份，例如：绑定 K7M2Q9XA")
+    if ctx.account.household_id:
+        lines.append("· 解绑 —— 解除微信与户的绑定")
+    else:
+        lines.append("· 绑定 户码 —— 群众用连心卡上的户码绑定到自家户，诉求直达联户党员")
     lines += [
         "· 反映 内容 / 心愿 内容 / 建议 内容 —— 提出问题、微心愿或建议",
         "· 查询 编号 —— 查看诉求办理进展（只发“查询”列出我的全部诉求）",
@@ -185,7 +190,12 @@ def cmd_help(ctx: BotContext, _args: str) -> str:
 # ------------------------------------------------------------------ binding
 
 
-def bind_with_code(ctx: BotContext, code: str) -> str:
+def bind_with_code(ctx: BotContext, code: str, via: str = "code") -> str:
+    """A household's 连心卡 code links the resident to the household; any other code is a
+    member's bind code (``bindcodes.redeem`` words the unknown-code answer)."""
+    household = bindcodes.household_for_code(ctx.session, code)
+    if household is not None:
+        return _link_household(ctx, household, via)
     member = bindcodes.redeem(ctx.session, ctx.account, code, now=ctx.now)
     ctx.refresh_actor()
     org = ctx.session.get_one(Organisation, member.org_id)
@@ -194,14 +204,39 @@ def bind_with_code(ctx: BotContext, code: str) -> str:
     return f"绑定成功！{member.name}同志，您好（{org.name}）。\n{tail}\n发送“帮助”查看全部指令。"
 
 
+def _link_household(ctx: BotContext, household: Household, via: str) -> str:
+    households.link_account(ctx.session, ctx.account, household, via, now=ctx.now)
+    ctx.refresh_actor()
+    org = ctx.session.get_one(Organisation, household.org_id)
+    linked = households.linked_members(ctx.session, household)
+    who = (
+        f"您的联户党员是{'、'.join(m.name for m in linked)}，"
+        "发送“反映 内容”提出的问题和心愿会直接交给联户党员办理。"
+        if linked
+        else "发送“反映 内容”提出的问题和心愿会交给支部办理。"
+    )
+    return (
+        f"绑定成功！您的微信已绑定到{org.name} {household.address}。\n{who}\n如需解除，发送“解绑”。"
+    )
+
+
 @bot.text("绑定")
 def cmd_bind(ctx: BotContext, args: str) -> str:
     return bind_with_code(ctx, args)
 
 
+@bot.text("解绑", "解除绑定")
+def cmd_unbind(ctx: BotContext, _args: str) -> str:
+    household = households.unlink_account(ctx.session, ctx.account)
+    ctx.refresh_actor()
+    return f"已解除您的微信与 {household.address} 的绑定。需要时可再发送“绑定 户码”重新绑定。"
+
+
 def _scene_bind(ctx: BotContext, scene: str) -> str | None:
+    # WeChat prefixes the scene of a subscribe-by-scan event with "qrscene_".
+    scene = scene.removeprefix("qrscene_")
     if scene.startswith("bind:"):
-        return bind_with_code(ctx, scene[len("bind:") :])
+        return bind_with_code(ctx, scene[len("bind:") :], via="scan")
     return None
 
 

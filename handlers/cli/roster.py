@@ -1,4 +1,5 @@
-"""Roster commands: `flask roster import|template|branches|bind-codes`, `flask households import|template`."""
+"""Roster commands: `flask roster import|template|branches|bind-codes|pair`,
+`flask households import|template|bind-codes`."""
 
 from __future__ import annotations
 
@@ -10,14 +11,16 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers.context import database
+from handlers.context import database, settings
 from infra.clock import local_text
 from models import Organisation, OrgKind
+from services.actors import SYSTEM
 from services.errors import DomainError
-from services.org import bindcodes, roster
+from services.org import bindcodes, pairing, roster
+from wechat.errors import WechatError
 
-roster_cli = AppGroup("roster", help="党员花名册：导入、模板、绑定码")
-households_cli = AppGroup("households", help="户信息与联户关系：导入、模板")
+roster_cli = AppGroup("roster", help="党员花名册：导入、模板、绑定码、结对共建")
+households_cli = AppGroup("households", help="户信息与联户关系：导入、模板、连心卡户码")
 
 
 def _import(kind: str, file: str, yes: bool = False) -> None:
@@ -123,21 +126,94 @@ def roster_bind_codes(
             click.echo("姓名\t绑定码")
             for member, code in pairs:
                 click.echo(f"{member.name}\t{code.code}")
-            if qr_dir:
-                written = _write_qr(Path(qr_dir), [(m.name, m.phone, c.code) for m, c in pairs])
-                click.echo(f"二维码已写入 {qr_dir}（{written} 张），扫码后发送“绑定 绑定码”即可")
+            rows = [(f"{m.name}-{m.phone[-4:]}-{c.code}", c.code) for m, c in pairs]
     except DomainError as exc:
         raise click.ClickException(exc.message) from None
+    if qr_dir:  # after the commit: the WeChat token store writes through its own session
+        _write_qr(Path(qr_dir), rows, min(ttl_hours * 3600, QR_MAX_EXPIRE_SECONDS))
 
 
-def _write_qr(directory: Path, rows: list[tuple[str, str, str]]) -> int:
-    import qrcode
+# WeChat's temporary parametric QR codes live at most 30 days (qrcode/create, expire_seconds).
+QR_MAX_EXPIRE_SECONDS = 30 * 24 * 3600
+DEMO_QR_NOTE = (
+    "演示模式（未配置公众号 AppID/AppSecret）：这些二维码只编码了文字“绑定 绑定码”，"
+    "微信扫一扫只会显示这段文字，不会关注公众号、也不会自动绑定；"
+    "请按文字在公众号里发送。配置公众号后重新生成，即为微信带参数二维码，扫码关注即绑定。"
+)
+
+
+def _write_qr(directory: Path, rows: list[tuple[str, str]], expire_seconds: int) -> None:
+    """One PNG per code. With official-account credentials it is WeChat's parametric QR code
+    (scene ``bind:<code>``): scanning it follows the account and binds (subscribe/SCAN event).
+    Without them (demo mode) it encodes the text ``绑定 <code>`` only, and says so."""
+    from infra import qr
+    from wechat.client import clients_from_settings
 
     directory.mkdir(parents=True, exist_ok=True)
-    for name, phone, code in rows:
-        image = qrcode.make(f"绑定 {code}")
-        image.save(str(directory / f"{name}-{phone[-4:]}-{code}.png"))
-    return len(rows)
+    client = clients_from_settings(settings(), database().session_factory).official_account
+    if client.configured:
+        for filename, code in rows:
+            try:
+                answer = client.create_temp_qrcode(f"bind:{code}", expire_seconds)
+            except WechatError as exc:
+                raise click.ClickException(f"向微信申请二维码失败：{exc}") from None
+            (directory / f"{filename}.png").write_bytes(qr.png(str(answer["url"])))
+        days = max(1, expire_seconds // 86400)
+        click.echo(
+            f"二维码已写入 {directory}（{len(rows)} 张）：公众号带参数二维码，"
+            f"{days} 天内有效，微信扫码关注公众号即自动绑定"
+        )
+        return
+    for filename, code in rows:
+        (directory / f"{filename}.png").write_bytes(qr.png(f"绑定 {code}"))
+    (directory / "README.txt").write_text(DEMO_QR_NOTE + "\n", encoding="utf-8")
+    click.echo(f"二维码已写入 {directory}（{len(rows)} 张）。{DEMO_QR_NOTE}")
+
+
+@households_cli.command("bind-codes")
+@click.option("--org", "org_key", required=True, help="组织 ID 或编码（支部、乡镇均可）")
+@click.option(
+    "--qr-dir", default=None, type=click.Path(file_okay=False), help="同时生成二维码图片的目录"
+)
+@click.option("--reissue", is_flag=True, help="换发新户码（旧户码和已印的连心卡随即失效）")
+def households_bind_codes(org_key: str, qr_dir: str | None, reissue: bool) -> None:
+    """为组织内每户发放连心卡户码（长期有效，可多人使用；群众发送“绑定 户码”或扫码绑定到自家户）。"""
+    try:
+        with database().session() as session:
+            org = _find_org(session, org_key)
+            pairs = bindcodes.issue_for_households(session, org, reissue=reissue)
+            if not pairs:
+                click.echo(f"{org.name}还没有户信息：请先导入户信息（flask households import）")
+                return
+            click.echo(f"{org.name}：共 {len(pairs)} 户")
+            click.echo("户编号\t住址\t户码")
+            for hh, code in pairs:
+                click.echo(f"{hh.code}\t{hh.address}\t{code}")
+            rows = [(f"{hh.code}-{code}", code) for hh, code in pairs]
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    if qr_dir:
+        _write_qr(Path(qr_dir), rows, QR_MAX_EXPIRE_SECONDS)
+
+
+@roster_cli.command("pair")
+@click.option("--organ", "organ_key", required=True, help="机关党支部的 ID 或编码")
+@click.option("--village", "village_key", required=True, help="结对的村（社区）党支部 ID 或编码")
+@click.option("--end", "end", is_flag=True, help="解除结对（已作出的结对共建承诺保留）")
+def roster_pair(organ_key: str, village_key: str, end: bool) -> None:
+    """结对共建：机关党支部与村（社区）党支部结对，机关支部可向结对村作出承诺。"""
+    try:
+        with database().session() as session:
+            organ = _find_org(session, organ_key)
+            village = _find_org(session, village_key)
+            if end:
+                pairing.end_pairing(session, SYSTEM, organ, village)
+                click.echo(f"已解除{organ.name}与{village.name}的结对共建")
+            else:
+                pairing.pair(session, SYSTEM, organ, village)
+                click.echo(f"{organ.name}已与{village.name}结对共建")
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
 
 
 @households_cli.command("import")

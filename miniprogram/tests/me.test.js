@@ -79,6 +79,44 @@ describe('我的 page', () => {
     expect(env.calls.length).toBe(before)
   })
 
+  test('a resident links the household by phone with consent, then unlinks', async () => {
+    const LINKED = Object.assign({}, RESIDENT, {
+      demo: false,
+      household: { id: 5, address: '东村12号', org_id: 3, org_name: '东村党支部', linked_via: 'phone', consent_at: null, linked_members: ['张卫东'] },
+    })
+    const { env, page } = await openMe([
+      ['GET', '/me', json(Object.assign({}, RESIDENT, { demo: false, household: null }))],
+      ['POST', '/me/household', json(LINKED)],
+      ['DELETE', '/me/household', json(Object.assign({}, RESIDENT, { household: null }))],
+    ])
+    expect(text(page)).toContain('我的户')
+    page.instance.onToggleConsent()
+    const btn = page.querySelector('.household-phone-btn')
+    btn.dispatchEvent('getphonenumber', { detail: { errMsg: 'getPhoneNumber:ok', code: 'pc' } })
+    await flush()
+    const post = env.calls.find((c) => c.method === 'POST')
+    expect(post.url).toMatch(/\/me\/household$/)
+    expect(post.data).toEqual({ phone_code: 'pc', consent: true })
+    expect(text(page)).toContain('东村12号')
+    expect(text(page)).toContain('联户党员：张卫东')
+    await page.instance.onUnlinkHousehold()
+    await flush()
+    expect(env.calls.some((c) => c.method === 'DELETE')).toBe(true)
+    expect(text(page)).toContain('用户码绑定')
+  })
+
+  test('a resident links the household by the 连心卡 code', async () => {
+    const { env, page } = await openMe([
+      ['GET', '/me', json(RESIDENT)],
+      ['POST', '/me/household', json(Object.assign({}, RESIDENT, { household: { id: 5, address: '东村12号', org_id: 3, org_name: '东村党支部', linked_via: 'code', consent_at: null, linked_members: [] } }))],
+    ])
+    page.instance.onHouseholdCodeInput({ detail: { value: ' K7M2Q9XA ' } })
+    await page.instance.onHouseholdCode()
+    await flush()
+    expect(env.calls.find((c) => c.method === 'POST').data).toEqual({ bind_code: 'K7M2Q9XA' })
+    expect(text(page)).toContain('东村党支部 · 东村12号')
+  })
+
   test('demo login switches the account', async () => {
     let me = RESIDENT
     const { env, page } = await openMe([

@@ -86,7 +86,11 @@ def can_withdraw(session: Session, actor: Actor | None, c: Commitment) -> bool:
 
 
 def review_org(session: Session, c: Commitment, level: str) -> Organisation:
-    """Where a reviewer's role must be held: the author's party group at group level."""
+    """Where a reviewer's role must be held: the author's party group at group level; for a
+    partner pledge (结对共建) the township over the village it is made to, since the organ
+    branch may sit outside the township's tree."""
+    if level == ReviewLevel.TOWNSHIP and c.partner_org_id is not None:
+        return session.get_one(Organisation, c.partner_org_id)
     org = session.get_one(Organisation, c.org_id)
     if level == ReviewLevel.GROUP and c.member_id is not None:
         member = session.get_one(Member, c.member_id)

@@ -34,6 +34,7 @@ from services.commitments.access import (
     can_review,
     may_edit,
     may_withdraw,
+    review_org,
 )
 from services.errors import (
     Conflict,
@@ -217,7 +218,7 @@ def update_draft(
 def _reviewers_exist(session: Session, level: str, c: Commitment) -> list[int]:
     """Member ids / account ids able to review ``c`` at ``level`` (the author excluded)."""
     role = ROLE_FOR_LEVEL[level]
-    org = session.get_one(Organisation, c.org_id)
+    org = review_org(session, c, level)
     if level == ReviewLevel.GROUP.value:
         if c.member_id is None:
             return []

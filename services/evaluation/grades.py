@@ -33,6 +33,7 @@ from services.actors import Actor
 from services.errors import PermissionDenied, ValidationError
 from services.evaluation import points
 from services.evaluation.satisfaction import GOOD_RATINGS
+from services.org import pairing
 from services.text import as_written
 
 RATING_LABELS = requests.RATING_LABELS
@@ -72,10 +73,17 @@ def rate_request(
     return req
 
 
-def is_served_by(session: Session, account: Account, member_id: int) -> bool:
-    """A resident is served by a member when their household is linked to that member (联户)."""
+def is_served_by(
+    session: Session, account: Account, member_id: int, commitment: Commitment | None = None
+) -> bool:
+    """A resident is served by a member when their household is linked to that member (联户),
+    and, for a partner pledge (结对共建), when their household is in the village it is made to."""
     if account.household_id is None:
         return False
+    if commitment is not None and pairing.serves_partner_pledge(
+        session, account.household_id, commitment
+    ):
+        return True
     return (
         session.scalar(
             select(MemberHousehold.id).where(
@@ -106,12 +114,12 @@ def confirm_log(
     if log.member_id is not None and log.member_id == actor.member_id:
         raise PermissionDenied("不能确认自己的践诺记录，请由联系服务的群众确认")
     account = session.get_one(Account, actor.account_id)
-    if log.member_id is None or not is_served_by(session, account, log.member_id):
+    c = session.get_one(Commitment, log.commitment_id)
+    if log.member_id is None or not is_served_by(session, account, log.member_id, c):
         raise PermissionDenied("只有这位党员联系服务的群众可以确认这条记录")
     if rating not in Rating.values():
         raise ValidationError("rating", "请选择：满意、基本满意或不满意")
     comment = _check_comment(comment)
-    c = session.get_one(Commitment, log.commitment_id)
     existing = session.scalar(
         select(Evaluation).where(
             Evaluation.kind == EvaluationKind.RESIDENT_RATING.value,

@@ -1,4 +1,5 @@
-"""Bind codes: single-use, expiring codes that bind a WeChat account to a roster entry.
+"""Bind codes: single-use, expiring codes that bind a WeChat account to a roster entry, and
+the households' 连心卡 codes (reusable, printed on the card) that link residents to a household.
 
 The branch prints a sheet of codes (or QR codes encoding ``绑定 <code>``); a member sends
 ``绑定 <code>`` to the official account, or types it in the mini-program, and from then on
@@ -19,6 +20,7 @@ from infra.clock import now_utc
 from models import (
     Account,
     BindCode,
+    Household,
     Member,
     Organisation,
 )
@@ -40,7 +42,11 @@ def normalise(code: str) -> str:
 def _new_code(session: Session) -> str:
     for _ in range(20):
         code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
-        if session.scalar(select(BindCode.id).where(BindCode.code == code)) is None:
+        # One namespace for both kinds: ``绑定 <code>`` finds either a member's or a household's.
+        if (
+            session.scalar(select(BindCode.id).where(BindCode.code == code)) is None
+            and session.scalar(select(Household.id).where(Household.bind_code == code)) is None
+        ):
             return code
     raise Conflict("生成绑定码失败，请稍后重试")  # 32^8 codes: practically unreachable
 
@@ -159,3 +165,39 @@ def redeem(session: Session, account: Account, code: str, now: datetime | None =
     bc.used_by_account_id = account.id
     session.flush()
     return member
+
+
+# -- households (连心卡) -------------------------------------------------------------------
+
+
+def issue_household(session: Session, household: Household) -> str:
+    """A new 连心卡 code for ``household``; its previous code stops working."""
+    household.bind_code = _new_code(session)
+    session.flush()
+    return household.bind_code
+
+
+def issue_for_households(
+    session: Session, org: Organisation, *, reissue: bool = False
+) -> list[tuple[Household, str]]:
+    """连心卡 codes of every household in ``org``'s subtree: existing codes are kept (cards
+    already printed stay valid) unless ``reissue``; households without one get one."""
+    households = session.scalars(
+        select(Household)
+        .join(Organisation, Organisation.id == Household.org_id)
+        .where(Organisation.path.startswith(org.path))
+        .order_by(Organisation.sort_order, Organisation.id, Household.code)
+    )
+    out: list[tuple[Household, str]] = []
+    for hh in households:
+        code = hh.bind_code if hh.bind_code and not reissue else issue_household(session, hh)
+        out.append((hh, code))
+    return out
+
+
+def household_for_code(session: Session, code: str) -> Household | None:
+    """The household whose 连心卡 code this is (``None``: not a household code)."""
+    text = normalise(code)
+    if not text:
+        return None
+    return session.scalar(select(Household).where(Household.bind_code == text))

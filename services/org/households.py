@@ -1,4 +1,6 @@
-"""Household (户) import from .xlsx / .csv, with each household's links to party members (联户).
+"""Household (户) import from .xlsx / .csv, with each household's links to party members (联户),
+and residents' WeChat accounts linked to their household (by 连心卡 code, by scanning it, or by
+the phone number WeChat verified matched against the register, with the resident's consent).
 
 Same rule as the roster: every row is validated first and a file with any bad row imports
 nothing; a good file is an upsert keyed by 户编号. A non-empty 联系党员手机号 cell is the
@@ -9,12 +11,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Household, Member, MemberHousehold, Organisation
+from infra.clock import now_utc
+from models import Account, Household, Member, MemberHousehold, Organisation
+from services.errors import Conflict, NotFound, ValidationError
 from services.org.phones import MOBILE_RE as PHONE_RE
 from services.org.phones import normalise_phone
 from services.org.roster_files import (
@@ -190,3 +195,99 @@ def _apply_households(session: Session, rows: list[_HouseholdRow]) -> ImportResu
             result.unchanged += 1
     session.flush()
     return result
+
+
+# -- residents linked to their household ----------------------------------------------------
+
+LINK_VIA = ("code", "scan", "phone")
+
+
+def link_account(
+    session: Session,
+    account: Account,
+    household: Household,
+    via: str,
+    now: datetime | None = None,
+) -> Household:
+    """Link ``account`` to ``household`` (the resident's consent is the act of linking, recorded
+    with how and when). Linking again to the same household changes nothing; an account already
+    linked elsewhere must unlink first."""
+    if via not in LINK_VIA:
+        raise ValueError(f"unknown link route {via!r}")
+    if account.id is None:
+        session.add(account)
+        session.flush()
+    if account.household_id == household.id:
+        return household
+    if account.household_id is not None:
+        current = session.get(Household, account.household_id)
+        raise Conflict(
+            f"您的微信已绑定到{current.address if current else '另一户'}，"
+            "如需更换请先发送“解绑”解除原绑定",
+            code="household_already_linked",
+        )
+    account.household_id = household.id
+    account.household_linked_via = via
+    account.household_consent_at = now or now_utc()
+    if not account.name and household.head_name and via == "phone":
+        account.name = household.head_name
+    session.flush()
+    return household
+
+
+def check_consent(consent: bool) -> None:
+    """Matching a phone number against the register needs the resident's explicit consent."""
+    if consent is not True:
+        raise ValidationError(
+            "consent", "请先阅读并同意用手机号匹配户信息", code="household_consent_missing"
+        )
+
+
+def link_by_phone(
+    session: Session, account: Account, phone: str, *, consent: bool, now: datetime | None = None
+) -> Household:
+    """Link to the household whose registered phone is the number WeChat verified (or, in demo
+    mode, the number typed). Refused without the resident's explicit consent."""
+    check_consent(consent)
+    digits = normalise_phone(phone)
+    if not PHONE_RE.match(digits):
+        raise ValidationError("phone", "没有取得有效的手机号，请重新授权", code="phone_invalid")
+    found = list(session.scalars(select(Household).where(Household.phone == digits).limit(2)))
+    if not found:
+        raise NotFound(
+            "户信息中没有登记这个手机号，请用连心卡上的户码绑定（发送“绑定 户码”）",
+            code="phone_not_in_households",
+        )
+    if len(found) > 1:
+        raise Conflict(
+            "这个手机号登记在多户名下，请用连心卡上的户码绑定（发送“绑定 户码”）",
+            code="phone_in_many_households",
+        )
+    household = link_account(session, account, found[0], "phone", now)
+    if not account.phone:
+        account.phone = digits
+    return household
+
+
+def unlink_account(session: Session, account: Account) -> Household:
+    """Unlink ``account`` from its household; the consent record is cleared with it."""
+    if account.household_id is None:
+        raise Conflict("您的微信还没有绑定到任何一户", code="household_not_linked")
+    household = session.get_one(Household, account.household_id)
+    account.household_id = None
+    account.household_linked_via = ""
+    account.household_consent_at = None
+    session.flush()
+    return household
+
+
+def linked_members(session: Session, household: Household) -> list[Member]:
+    """The active members linked to ``household`` (联户党员), in roster order."""
+    return list(
+        session.scalars(
+            select(Member)
+            .join(MemberHousehold, MemberHousehold.member_id == Member.id)
+            .where(MemberHousehold.household_id == household.id, Member.active.is_(True))
+            .order_by(Member.id)
+        )
+    )

@@ -1,6 +1,7 @@
 """The commitment wall and the progress board of one branch: its own pledges and each active
 member's public commitments with progress (``services.progress``), branch pledges first; an
-exempt member's row says so (免于承诺, with the category of the reason)."""
+exempt member's row says so (免于承诺, with the category of the reason). A village's wall also
+shows, under 结对共建, the public pledges paired organ branches made to it (one row each)."""
 
 from __future__ import annotations
 
@@ -90,6 +91,7 @@ class BranchView:
     branch_row: Row
     member_rows: list[Row]
     query: str = ""
+    partner_rows: list[Row] = field(default_factory=list)  # 结对共建: one row per organ branch
 
     @property
     def groups(self) -> list[tuple[str, list[Row]]]:
@@ -100,7 +102,8 @@ class BranchView:
 
     @property
     def commitment_count(self) -> int:
-        return len(self.branch_row.items) + sum(len(r.items) for r in self.member_rows)
+        rows = [*self.member_rows, *self.partner_rows]
+        return len(self.branch_row.items) + sum(len(r.items) for r in rows)
 
 
 def branch_view(
@@ -143,4 +146,29 @@ def branch_view(
             continue
         target.items.append(item)
     member_rows = [r for r in rows.values() if (r.items or (with_empty and not q))]
-    return BranchView(branch, branch_row, member_rows, query)
+    partner_rows = _partner_rows(session, branch, on, q)
+    return BranchView(branch, branch_row, member_rows, query, partner_rows)
+
+
+def _partner_rows(session: Session, village: Organisation, on: date, q: str) -> list[Row]:
+    """结对共建: the public pledges of organ branches to ``village``, one row per organ."""
+    pledges = public_commitments(session, Commitment.partner_org_id == village.id)
+    if not pledges:
+        return []
+    prog = progress.progress_of(session, pledges, on)
+    organs = {
+        o.id: o
+        for o in session.scalars(
+            select(Organisation).where(Organisation.id.in_({c.org_id for c in pledges}))
+        )
+    }
+    rows: dict[int, Row] = {}
+    for c in pledges:
+        organ = organs[c.org_id]
+        item = item_of(c, prog[c.id])
+        haystack = quantify.normalise(item.title + item.description + item.category + organ.name)
+        if q and q not in haystack.lower():
+            continue
+        row = rows.setdefault(organ.id, Row(f"p{organ.id}", organ.name, "结对共建", None, None, ""))
+        row.items.append(item)
+    return list(rows.values())

@@ -137,3 +137,31 @@ def test_unedited_template_is_skipped_with_a_note(runner, database, tmp_path):
     assert res.exit_code == 0, res.output
     assert "已跳过模板示例行（第 2 行" in res.output
     assert "新增 0，更新 0，未变 0" in res.output
+
+
+def test_household_bind_codes_in_demo_mode_say_text_only(runner, database, tmp_path: Path):
+    _branches(database)
+    with database.session() as s:
+        branch = s.scalar(select(Organisation).where(Organisation.code == "branch-1"))
+        f.household(s, branch, code="DC-009", address="东村9号")
+    qr = tmp_path / "qr"
+    result = runner.invoke(
+        args=["households", "bind-codes", "--org", "branch-1", "--qr-dir", str(qr)]
+    )
+    assert result.exit_code == 0, result.output
+    with database.session() as s:
+        code = s.scalar(select(f.Household.bind_code))
+    assert f"DC-009\t东村9号\t{code}" in result.output
+    assert "只编码了文字" in result.output
+    assert "只编码了文字" in (qr / "README.txt").read_text(encoding="utf-8")
+    import zxingcpp
+    from PIL import Image
+
+    png = next(qr.glob("DC-009-*.png"))
+    assert [d.text for d in zxingcpp.read_barcodes(Image.open(png))] == [f"绑定 {code}"]
+    reissued = runner.invoke(args=["households", "bind-codes", "--org", "branch-1", "--reissue"])
+    with database.session() as s:
+        assert s.scalar(select(f.Household.bind_code)) != code
+    assert reissued.exit_code == 0
+    empty = runner.invoke(args=["households", "bind-codes", "--org", "branch-2"])
+    assert "还没有户信息" in empty.output

@@ -1,4 +1,5 @@
-// 我的: profile and roles, binding to the member roster (bind code or phone number),
+// 我的: profile and roles, binding to the member roster (bind code or phone number), the
+// resident's household (连心卡 code, or the phone number with consent) and unlinking it,
 // entries to the other pages, and demo login when the server runs in demo mode.
 const api = require('../../utils/api')
 const config = require('../../config')
@@ -21,6 +22,10 @@ Component({
     failed: false,
     bindCode: '',
     binding: false,
+    consent: false,
+    householdCode: '',
+    householdPhone: '',
+    householdMembers: '',
     showDemo: !!config.demo,
     demoRoles: DEMO_ROLES,
   },
@@ -40,6 +45,7 @@ Component({
         me,
         roles,
         isMember: !!me.member,
+        householdMembers: ((me.household && me.household.linked_members) || []).join('、'),
         isReviewer: (me.roles || []).some((r) => REVIEWER_ROLES.indexOf(r.role) >= 0),
         showDemo: !!config.demo || !!me.demo,
         failed: false,
@@ -92,6 +98,74 @@ Component({
       try {
         this.showMe(await api.post('/me/bind-phone', { code: detail.code }))
         wx.showToast({ title: '绑定成功', icon: 'success' })
+      } catch (err) {
+        // shown by the API wrapper
+      } finally {
+        this.setData({ binding: false })
+      }
+    },
+
+    onToggleConsent() {
+      this.setData({ consent: !this.data.consent })
+    },
+
+    onHouseholdCodeInput(e) {
+      this.setData({ householdCode: e.detail.value })
+    },
+
+    onHouseholdPhoneInput(e) {
+      this.setData({ householdPhone: e.detail.value })
+    },
+
+    async linkHousehold(body, done) {
+      if (this.data.binding) return
+      this.setData({ binding: true })
+      try {
+        this.showMe(await api.post('/me/household', body))
+        this.setData({ householdCode: '', householdPhone: '' })
+        wx.showToast({ title: done, icon: 'success' })
+      } catch (err) {
+        // shown by the API wrapper
+      } finally {
+        this.setData({ binding: false })
+      }
+    },
+
+    onHouseholdCode() {
+      const code = this.data.householdCode.trim()
+      if (!code) {
+        wx.showToast({ title: '请输入连心卡上的户码', icon: 'none' })
+        return
+      }
+      return this.linkHousehold({ bind_code: code }, '绑定成功')
+    },
+
+    onHouseholdPhone(e) {
+      const detail = (e && e.detail) || {}
+      if (!detail.code) {
+        if (!/deny|cancel/.test(detail.errMsg || '')) {
+          wx.showToast({ title: '未能获取手机号，请改用户码绑定', icon: 'none' })
+        }
+        return
+      }
+      return this.linkHousehold({ phone_code: detail.code, consent: this.data.consent }, '绑定成功')
+    },
+
+    onHouseholdDemoPhone() {
+      const phone = this.data.householdPhone.trim()
+      if (!phone) {
+        wx.showToast({ title: '请输入手机号', icon: 'none' })
+        return
+      }
+      return this.linkHousehold({ phone, consent: this.data.consent }, '绑定成功')
+    },
+
+    async onUnlinkHousehold() {
+      if (this.data.binding) return
+      this.setData({ binding: true })
+      try {
+        this.showMe(await api.request('DELETE', '/me/household'))
+        wx.showToast({ title: '已解除绑定', icon: 'success' })
       } catch (err) {
         // shown by the API wrapper
       } finally {
