@@ -219,13 +219,25 @@ def test_from_an_empty_database_to_a_public_commitment(
         req = s.scalar(select(Request).order_by(Request.id.desc()))
         assert req is not None and req.org_id == east_id and req.status == "assigned"
 
-    # 8. a resident binds by 户码 and their 反映 goes to the 联户党员 (the author, for DC001):
-    # the household bind codes are another part of issue 13; on this branch a resident cannot
-    # bind to a household yet, so this step is checked where that work lands:
-    #     say(runner, "oa-resident", "绑定 <DC001 的户码>"); say(runner, "oa-resident", "反映 …")
-    #     → the request's assignee_member_id is the author's member id.
+    # 8. a resident binds by 户码 (the 连心卡 code) and their 反映 goes to the 联户党员 (the author)
     with db.session() as s:
+        author_id = s.scalar(select(Member.id).where(Member.phone == author_row[1]))
         linked = s.scalar(
-            select(MemberHousehold.member_id).join(Member).where(Member.phone == author_row[1])
+            select(MemberHousehold.member_id).where(MemberHousehold.member_id == author_id)
         )
-        assert linked is not None  # the link the resident's request will follow
+        assert linked is not None  # the households import linked DC001 to the author
+    out = runner.invoke(args=["households", "bind-codes", "--org", east_code])
+    assert out.exit_code == 0, out.output
+    codes = dict(
+        (cols[0], cols[2])
+        for cols in (line.split("\t") for line in out.output.splitlines())
+        if len(cols) == 3 and cols[0].startswith("DC")
+    )
+    assert "DC001" in codes
+    assert "绑定" in say(runner, "oa-resident", f"绑定 {codes['DC001']}")
+    reply = say(runner, "oa-resident", "反映 村口路灯坏了，晚上看不见")
+    assert "已收到" in reply
+    with db.session() as s:
+        req = s.scalar(select(Request).order_by(Request.id.desc()))
+        assert req is not None and req.text == "村口路灯坏了，晚上看不见"
+        assert req.assignee_member_id == author_id and req.org_id == east_id

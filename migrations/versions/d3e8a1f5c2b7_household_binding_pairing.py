@@ -1,7 +1,7 @@
 """residents linked to households (连心卡 code, consent) and 结对共建 (org_pairing, partner pledges)
 
 Revision ID: d3e8a1f5c2b7
-Revises: c7a1e12d0b6f
+Revises: d3a9f1c5e7b2
 Create Date: 2026-12-01 09:40:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import models.base
 
 revision: str = "d3e8a1f5c2b7"
-down_revision: str | None = "c7a1e12d0b6f"
+down_revision: str | None = "d3a9f1c5e7b2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
