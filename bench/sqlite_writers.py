@@ -72,6 +72,7 @@ def _process(url: str, cid: int, threads: int, seconds: float, out: mp.Queue) ->
                         quantity=1,
                         note="压测",
                         happened_on=date(2026, 3, 1),
+                        today=date(2026, 3, 1),
                         channel="bench",
                     )
                 with lock:

@@ -767,9 +767,16 @@ class _Loader:
         assert self.admin is not None
         return actor_for_account(s, self.admin)
 
-    def _review_until(self, c: Commitment, stop: str = CommitmentStatus.PUBLISHED.value) -> None:
+    def _review_until(
+        self,
+        c: Commitment,
+        stop: str = CommitmentStatus.PUBLISHED.value,
+        today: date | None = None,
+    ) -> None:
         while c.status not in (stop, CommitmentStatus.PUBLISHED.value):
-            commitments.review(self.session, self._reviewer(c), c, "approve", "", self.levels)
+            commitments.review(
+                self.session, self._reviewer(c), c, "approve", "", self.levels, today=today
+            )
 
     def _backdate_commitment(self, c: Commitment, start: datetime) -> None:
         s = self.session
@@ -814,8 +821,8 @@ class _Loader:
                         continue
                     data = {k: v for k, v in tpl.items() if k != "notes"}
                     c = commitments.create(s, actor, data, today=created_on)
-                    commitments.submit(s, actor, c, self.levels)
-                    self._review_until(c)
+                    commitments.submit(s, actor, c, self.levels, today=created_on)
+                    self._review_until(c, today=created_on)
                     self._backdate_commitment(
                         c, _local(created_on, 9) + timedelta(minutes=member.id)
                     )
@@ -880,8 +887,8 @@ class _Loader:
                     org_id=branch.id,
                     today=created_on,
                 )
-                commitments.submit(s, secretary, c, self.levels)
-                self._review_until(c)
+                commitments.submit(s, secretary, c, self.levels, today=created_on)
+                self._review_until(c, today=created_on)
                 self._backdate_commitment(c, _local(created_on, 10) + timedelta(minutes=b_index))
                 out.append((c, secretary, key))
         return out
@@ -890,7 +897,14 @@ class _Loader:
 
     def _log(self, c: Commitment, actor: Actor, day: date, quantity: int, note: str) -> None:
         entry = fulfilment.log(
-            self.session, actor, c, quantity=quantity, note=note, happened_on=day, channel="demo"
+            self.session,
+            actor,
+            c,
+            quantity=quantity,
+            note=note,
+            happened_on=day,
+            channel="demo",
+            today=day,  # logged on the day it happened
         )
         stamp = _local(day, 19, self.rng.randint(0, 59))
         entry.created_at = entry.updated_at = min(stamp, now_utc())

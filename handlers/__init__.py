@@ -23,6 +23,7 @@ MODULES = (
     "handlers.pages",
     "handlers.staff",
     "handlers.cli.reports",
+    "handlers.cli.cycle",
     "handlers.api",
 )
 

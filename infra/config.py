@@ -113,6 +113,7 @@ class WechatSection(Section):
 class CommitmentsSection(Section):
     review_levels: list[Literal["group", "branch", "township"]] = ["group", "branch", "township"]
     log_edit_window_hours: int = 24
+    backdate_days: int = Field(default=7, ge=0, le=366)
 
 
 class RequestsSection(Section):

@@ -7,6 +7,7 @@ from .commitment import (
     CommitmentRequest,
     CommitmentStatus,
     ContentStatus,
+    CycleClose,
     Frequency,
     FulfilmentLog,
     OwnerKind,
@@ -14,6 +15,7 @@ from .commitment import (
     Review,
     ReviewLevel,
     TargetKind,
+    YearRecord,
 )
 from .evaluation import Evaluation, EvaluationKind, PointsEntry
 from .org import (
@@ -55,6 +57,7 @@ __all__ = [
     "CommitmentRequest",
     "CommitmentStatus",
     "ContentStatus",
+    "CycleClose",
     "Evaluation",
     "EvaluationKind",
     "Frequency",
@@ -92,5 +95,6 @@ __all__ = [
     "TimelineEntry",
     "UTCDateTime",
     "WechatToken",
+    "YearRecord",
     "utcnow",
 ]

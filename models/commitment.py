@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -65,6 +66,12 @@ class ContentStatus(StrEnum):
     REJECTED = "rejected"
 
 
+def _year_of_start(context: Any) -> int:
+    """A row inserted without a cycle year belongs to the year it starts in."""
+    start = context.get_current_parameters()["start_date"]
+    return int(str(start)[:4])
+
+
 class Commitment(Base):
     __tablename__ = "commitment"
 
@@ -83,6 +90,12 @@ class Commitment(Base):
     frequency: Mapped[str | None] = mapped_column(String(10))
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date] = mapped_column(Date)
+    # 年初承诺、年内践诺、年终评诺: the year the commitment belongs to (the wall shows the years
+    # not yet closed by ``flask cycle close``); a carried-over draft names its predecessor.
+    cycle_year: Mapped[int] = mapped_column(Integer, index=True, default=_year_of_start)
+    carried_from_id: Mapped[int | None] = mapped_column(
+        ForeignKey("commitment.id"), unique=True, default=None
+    )
     beneficiary: Mapped[str] = mapped_column(String(200), default="")
     status: Mapped[str] = mapped_column(
         String(20), default=CommitmentStatus.DRAFT.value, index=True
@@ -99,6 +112,32 @@ class Commitment(Base):
 
     member: Mapped[Member | None] = relationship()
     org: Mapped[Organisation] = relationship(foreign_keys=[org_id])
+
+
+class CycleClose(Base):
+    """A closed cycle year (``flask cycle close``): its figures are frozen in ``YearRecord``."""
+
+    __tablename__ = "cycle_close"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    closed_on: Mapped[date] = mapped_column(Date)
+    closed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_by_account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+
+
+class YearRecord(Base):
+    """The frozen record of a closed year for one commitment, member or branch (JSON figures)."""
+
+    __tablename__ = "year_record"
+    __table_args__ = (UniqueConstraint("year", "kind", "subject_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    kind: Mapped[str] = mapped_column(String(12))  # commitment | member | branch
+    subject_id: Mapped[int] = mapped_column(Integer)
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    figures: Mapped[str] = mapped_column(Text)  # JSON
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class CommitmentRequest(Base):

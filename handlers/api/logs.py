@@ -51,6 +51,7 @@ def create(args: dict[str, Any], commitment_id: int) -> dict[str, Any]:
         channel="miniprogram",
         photo_ids=args.get("photo_ids") or (),
         content_answer=answer,
+        backdate_days=settings().commitments.backdate_days,
     )
     session.flush()
     body = {

@@ -32,7 +32,7 @@ from models import (
 )
 from services import fulfilment, outbox, progress, requests, timeline, visibility
 from services.actors import Actor, actor_for_account
-from services.commitments import quantify
+from services.commitments import cycle, quantify
 from services.errors import DomainError
 from services.org import bindcodes, households
 from wechat.callback import Inbound
@@ -119,7 +119,9 @@ def parse_quantity(text: str, unit: str = "") -> tuple[int, str]:
 
 
 def my_commitments_list(session: Session, member: Member) -> list[Commitment]:
-    """The member's published commitments, then their branch's: the numbering of 我的承诺."""
+    """The member's published commitments of the current cycle year, then their branch's: the
+    numbering of 我的承诺 (a closed year's commitments are off the list)."""
+    current = cycle.current(session)
     own = list(
         session.scalars(
             select(Commitment)
@@ -127,6 +129,7 @@ def my_commitments_list(session: Session, member: Member) -> list[Commitment]:
                 Commitment.member_id == member.id,
                 Commitment.owner_kind == OwnerKind.MEMBER.value,
                 Commitment.status == CommitmentStatus.PUBLISHED.value,
+                current,
             )
             .order_by(Commitment.id)
         )
@@ -138,6 +141,7 @@ def my_commitments_list(session: Session, member: Member) -> list[Commitment]:
                 Commitment.org_id == member.org_id,
                 Commitment.owner_kind == OwnerKind.BRANCH.value,
                 Commitment.status == CommitmentStatus.PUBLISHED.value,
+                current,
             )
             .order_by(Commitment.id)
         )
@@ -319,6 +323,14 @@ def cmd_log(ctx: BotContext, args: str) -> str:
     m = _LOG_ARGS_RE.match(args)
     index = quantify.cn_number(m.group(1)) if m else None
     if not items:
+        closed = cycle.last_closed_year(ctx.session)
+        if closed is not None:
+            _keep_note(ctx, f"践诺 {ctx.written(args)}", f"{closed} 年度已归档，本年度还没有承诺")
+            return (
+                f"{closed} 年度的承诺已经总结归档，不再记录践诺；您还没有 {closed + 1} 年度"
+                "已公开的承诺。这条记录已先保存下来，新承诺公开后请支部帮您补记。"
+                "发送“我的承诺”可查看本年度的承诺。"
+            )
         _keep_note(ctx, f"践诺 {ctx.written(args)}", "没有已公开的承诺")
         return "您还没有已公开的承诺，这条记录已先保存下来，承诺公开后请支部帮您补记。"
     if m is None or index is None or not 1 <= index <= len(items):
@@ -339,6 +351,8 @@ def cmd_log(ctx: BotContext, args: str) -> str:
         note=ctx.written(content) or c.title,
         channel="bot",
         source_msg_id=ctx.msg_id,
+        today=local_date(ctx.now),
+        backdate_days=ctx.settings.commitments.backdate_days,
     )
     p = progress.progress_of(ctx.session, [c], local_date(ctx.now))[c.id]
     held = (

@@ -307,7 +307,7 @@ def check(fields: dict[str, object], today: date) -> dict[str, object]:
             )
         raise MultiValidationError(problems)
     kind = out["target_kind"]
-    start = out.get("start_date") or date(today.year, 1, 1)
+    start = out.get("start_date") or today  # filing moves it to the day it is published
     end = out.get("end_date") or date(today.year, 12, 31)
     if not isinstance(start, date) or not isinstance(end, date):
         raise MultiValidationError({"end_date": "日期格式应为 YYYY-MM-DD"})

@@ -155,6 +155,7 @@ def create(
         status=CommitmentStatus.DRAFT.value,
         created_by_account_id=actor.account_id,
     )
+    c.cycle_year = c.start_date.year
     session.add(c)
     session.flush()
     content.gate(
@@ -203,6 +204,7 @@ def update_draft(
     for key in EDITABLE_FIELDS:
         if key in fields:
             setattr(c, key, fields[key] if fields[key] is not None or key == "frequency" else "")
+    c.cycle_year = c.start_date.year
     if content.text_of(content.Kind.COMMITMENT, c) != text_before:
         content.gate(
             session,
@@ -249,7 +251,13 @@ def _next_status(session: Session, c: Commitment, after: str | None, levels: Seq
     return CommitmentStatus.PUBLISHED.value
 
 
-def submit(session: Session, actor: Actor, c: Commitment, levels: Sequence[str]) -> Commitment:
+def submit(
+    session: Session,
+    actor: Actor,
+    c: Commitment,
+    levels: Sequence[str],
+    today: date | None = None,
+) -> Commitment:
     if not may_edit(session, actor, c):
         raise PermissionDenied("只能提交自己的承诺")
     if c.status != CommitmentStatus.DRAFT.value:
@@ -259,13 +267,21 @@ def submit(session: Session, actor: Actor, c: Commitment, levels: Sequence[str])
     c.submitted_at = now_utc()
     timeline.record(session, c, actor, "submitted", before, c.status, f"第 {c.revision} 稿")
     if c.status == CommitmentStatus.PUBLISHED.value:
-        _publish(session, actor, c, before)
+        _publish(session, actor, c, before, today)
     return c
 
 
-def _publish(session: Session, actor: Actor, c: Commitment, before: str) -> None:
+def _publish(
+    session: Session, actor: Actor, c: Commitment, before: str, today: date | None
+) -> None:
+    """File the commitment: it starts on the day it is published (or the later day the member
+    set), never earlier, so periods before it are neither missed nor counted."""
     c.status = CommitmentStatus.PUBLISHED.value
     c.published_at = now_utc()
+    filed_on = today or local_date(c.published_at)
+    if c.start_date < filed_on:
+        c.start_date = min(filed_on, c.end_date)
+    c.cycle_year = c.start_date.year
     timeline.record(session, c, actor, "published", before, c.status, "已备案，向群众公开")
 
 
@@ -276,6 +292,7 @@ def review(
     decision: str,
     reason: str,
     levels: Sequence[str],
+    today: date | None = None,
 ) -> Commitment:
     """Approve (moves to the next level or publishes) or reject (back to draft with reason)."""
     level = LEVEL_FOR_PENDING.get(c.status)
@@ -326,7 +343,7 @@ def review(
         f"{LEVEL_LABELS[level]}通过" + (f"：{reason}" if reason else ""),
     )
     if c.status == CommitmentStatus.PUBLISHED.value:
-        _publish(session, actor, c, before)
+        _publish(session, actor, c, before, today)
     return c
 
 

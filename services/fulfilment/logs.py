@@ -24,6 +24,7 @@ from models import (
 )
 from services import content, progress, timeline
 from services.actors import Actor
+from services.commitments import cycle
 from services.errors import (
     Conflict,
     NotFound,
@@ -34,6 +35,8 @@ from services.evaluation import points
 from services.fulfilment.access import edit_refusal, may_log, verify_refusal
 from services.text import as_written
 
+# How many days back a log may be dated (``commitments.backdate_days``; channels pass it).
+DEFAULT_BACKDATE_DAYS = 7
 MAX_QUANTITY = 10_000
 MAX_NOTE = 1000
 # Who may verify logs (and so who has a verification queue): see ``Actor.manages``.
@@ -52,6 +55,8 @@ def log(
     source_msg_id: str | None = None,
     photo_ids: Sequence[int] = (),
     content_answer: content.WechatAnswer | None = None,
+    today: date | None = None,
+    backdate_days: int = DEFAULT_BACKDATE_DAYS,
 ) -> FulfilmentLog:
     """Record fulfilment. A repeated ``source_msg_id`` returns the first log unchanged.
 
@@ -76,15 +81,9 @@ def log(
     note = as_written(note)
     if len(note) > MAX_NOTE:
         raise ValidationError("note", f"内容太长，最多 {MAX_NOTE} 个字")
-    today = local_date()
+    today = today or local_date()
     happened_on = happened_on or today
-    if happened_on > today:
-        raise ValidationError("happened_on", "日期不能晚于今天")
-    if happened_on < c.start_date or happened_on > c.end_date + timedelta(days=31):
-        raise ValidationError(
-            "happened_on",
-            f"日期应在承诺期限内（{c.start_date.isoformat()} 至 {c.end_date.isoformat()}）",
-        )
+    check_day(session, c, happened_on, today, backdate_days)
     entry = FulfilmentLog(
         commitment_id=c.id,
         member_id=actor.member_id,
@@ -103,6 +102,30 @@ def log(
     )
     attach_photos(session, actor, entry, photo_ids)
     return entry
+
+
+def check_day(session: Session, c: Commitment, day: date, today: date, backdate_days: int) -> None:
+    """A log is dated within its commitment (from its start), not in the future, not more than
+    ``backdate_days`` back, and not in a closed cycle year."""
+    if cycle.is_closed(session, c.cycle_year):
+        raise Conflict(f"{c.cycle_year} 年度已经总结归档，不能再记录；请记到本年度的承诺上")
+    earliest = max(c.start_date, today - timedelta(days=max(0, backdate_days)))
+    latest = min(today, c.end_date + timedelta(days=31))
+    if not earliest <= day <= latest:
+        if day > today:
+            why = "日期不能晚于今天"
+        elif day < c.start_date:
+            why = f"承诺从 {c.start_date.isoformat()} 开始，不能记录开始以前的事"
+        elif day < today - timedelta(days=backdate_days):
+            why = f"最多补记 {backdate_days} 天以内的践诺"
+        else:
+            why = f"承诺期限到 {c.end_date.isoformat()}"
+        span = (
+            f"可以记录的日期是 {earliest.isoformat()} 至 {latest.isoformat()}"
+            if earliest <= latest
+            else "这条承诺现在不能再记录"
+        )
+        raise ValidationError("happened_on", f"{why}：{span}")
 
 
 def attach_photos(
@@ -145,13 +168,21 @@ def edit_log(
     *,
     quantity: int | None = None,
     note: str | None = None,
+    happened_on: date | None = None,
     content_answer: content.WechatAnswer | None = None,
+    today: date | None = None,
+    backdate_days: int = DEFAULT_BACKDATE_DAYS,
 ) -> FulfilmentLog:
     """Change a log within the edit window; a changed note passes the content gate again.
     A change is recorded on the commitment's timeline (before and after)."""
     _check_window(actor, entry, window_hours)
     before = timeline.log_state(entry)
     changed: list[str] = []
+    if happened_on is not None and happened_on != entry.happened_on:
+        c = session.get_one(Commitment, entry.commitment_id)
+        check_day(session, c, happened_on, today or local_date(), backdate_days)
+        changed.append(f"日期 {entry.happened_on.isoformat()} → {happened_on.isoformat()}")
+        entry.happened_on = happened_on
     if quantity is not None:
         if (
             isinstance(quantity, bool)

@@ -13,19 +13,24 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from models import Commitment, Organisation, OwnerKind
-from services import progress, visibility
-from services.commitments import quantify
+from services import visibility
+from services.commitments import cycle, quantify
 
+from . import year_records
 from .items import Item, exempt_category, item_of
 from .lookup import active_members, branch_of
 
 
-def public_commitments(session: Session, *conditions: ColumnElement[bool]) -> list[Commitment]:
-    """Public commitments (``services.visibility``) matching ``conditions``."""
+def public_commitments(
+    session: Session, *conditions: ColumnElement[bool], year: int | None = None
+) -> list[Commitment]:
+    """Public commitments (``services.visibility``) matching ``conditions``: of the current
+    cycle (``services.commitments.cycle``), or of one ``year`` (往年)."""
+    when = cycle.current(session) if year is None else Commitment.cycle_year == year
     return list(
         session.scalars(
             select(Commitment)
-            .where(*visibility.public_commitment(), *conditions)
+            .where(*visibility.public_commitment(), when, *conditions)
             .order_by(Commitment.owner_kind, Commitment.id)
         )
     )
@@ -92,6 +97,8 @@ class BranchView:
     member_rows: list[Row]
     query: str = ""
     partner_rows: list[Row] = field(default_factory=list)  # 结对共建: one row per organ branch
+    year: int | None = None  # a closed year shown under 往年; None: the current cycle
+    past_years: list[int] = field(default_factory=list)
 
     @property
     def groups(self) -> list[tuple[str, list[Row]]]:
@@ -107,12 +114,18 @@ class BranchView:
 
 
 def branch_view(
-    session: Session, org: Organisation, on: date, query: str = "", with_empty: bool = True
+    session: Session,
+    org: Organisation,
+    on: date,
+    query: str = "",
+    with_empty: bool = True,
+    year: int | None = None,
 ) -> BranchView:
-    """Everything the wall and the board show for one branch, branch pledges first."""
+    """Everything the wall and the board show for one branch, branch pledges first: the
+    current cycle, or one closed ``year`` as frozen at its close (往年)."""
     branch = branch_of(session, org)
-    commitments = public_commitments(session, Commitment.org_id == branch.id)
-    prog = progress.progress_of(session, commitments, on)
+    commitments = public_commitments(session, Commitment.org_id == branch.id, year=year)
+    prog = year_records.progress_of(session, commitments, on, year)
     groups = {
         o.id: o.name
         for o in session.scalars(select(Organisation).where(Organisation.parent_id == branch.id))
@@ -146,16 +159,26 @@ def branch_view(
             continue
         target.items.append(item)
     member_rows = [r for r in rows.values() if (r.items or (with_empty and not q))]
-    partner_rows = _partner_rows(session, branch, on, q)
-    return BranchView(branch, branch_row, member_rows, query, partner_rows)
+    partner_rows = _partner_rows(session, branch, on, q, year)
+    return BranchView(
+        branch,
+        branch_row,
+        member_rows,
+        query,
+        partner_rows,
+        year,
+        year_records.past_years(session),
+    )
 
 
-def _partner_rows(session: Session, village: Organisation, on: date, q: str) -> list[Row]:
+def _partner_rows(
+    session: Session, village: Organisation, on: date, q: str, year: int | None = None
+) -> list[Row]:
     """结对共建: the public pledges of organ branches to ``village``, one row per organ."""
-    pledges = public_commitments(session, Commitment.partner_org_id == village.id)
+    pledges = public_commitments(session, Commitment.partner_org_id == village.id, year=year)
     if not pledges:
         return []
-    prog = progress.progress_of(session, pledges, on)
+    prog = year_records.progress_of(session, pledges, on, year)
     organs = {
         o.id: o
         for o in session.scalars(

@@ -25,7 +25,8 @@ def test_rows_use_the_summary_completion_and_the_threshold(session) -> None:
     figures = summaries.compute(session, period)
     township = _township(session)
     completions = sorted(b.completion or 0 for b in figures.townships[township.id].branches)
-    threshold = completions[len(completions) // 2] + 1  # at least one branch on each side
+    assert completions[0] < completions[-1]
+    threshold = completions[-1]  # the best branch(es) pass, at least one is slow
     c = checkoff.half_year(session, township, period, threshold)
     assert {r.org_id for r in c.rows} == {b.org_id for b in figures.townships[township.id].branches}
     for r in c.rows:

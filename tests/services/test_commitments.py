@@ -64,7 +64,9 @@ def test_concrete_monthly_commitment_is_accepted(session, people):
         1,
         "次",
     )
-    assert (c.start_date, c.end_date) == (date(2026, 1, 1), date(2026, 12, 31))
+    # A draft starts on the day it is made (filing moves it to the day it is published).
+    assert (c.start_date, c.end_date) == (TODAY, date(2026, 12, 31))
+    assert c.cycle_year == 2026
     assert c.status == "draft"
 
 

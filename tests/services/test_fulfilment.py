@@ -32,6 +32,7 @@ def test_log_updates_progress_and_dedupes_by_message_id(session, world):
         quantity=3,
         note="浇水",
         happened_on=date(2026, 1, 5),
+        today=date(2026, 1, 5),
         channel="bot",
         source_msg_id="msg-1",
     )
@@ -42,6 +43,7 @@ def test_log_updates_progress_and_dedupes_by_message_id(session, world):
         quantity=3,
         note="浇水",
         happened_on=date(2026, 1, 5),
+        today=date(2026, 1, 5),
         channel="bot",
         source_msg_id="msg-1",
     )
@@ -72,7 +74,9 @@ def test_bad_quantity_and_future_date_name_the_field(session, world):
 
 def test_edit_and_delete_within_window_only(session, world):
     actor = f.as_actor(session, world["owner"])
-    entry = fulfilment.log(session, actor, world["c"], quantity=1, happened_on=date(2026, 2, 1))
+    entry = fulfilment.log(
+        session, actor, world["c"], quantity=1, happened_on=date(2026, 2, 1), today=date(2026, 2, 3)
+    )
     fulfilment.edit_log(session, actor, entry, 24, quantity=2, note="浇了两遍")
     assert entry.quantity == 2
     with pytest.raises(PermissionDenied):

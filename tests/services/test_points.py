@@ -60,6 +60,7 @@ def _log(session, member, c, days_ago, qty=1):
         quantity=qty,
         note="修好了水龙头",
         happened_on=local_date() - timedelta(days=days_ago),
+        today=local_date() - timedelta(days=days_ago),  # logged on the day
     )
 
 
@@ -172,7 +173,11 @@ def test_missed_periods_are_negative_and_counted_once(session, world):
         end_date=today + timedelta(days=200),
     )
     fulfilment.log(
-        session, f.as_actor(session, world["wang"]), c, happened_on=start + timedelta(days=3)
+        session,
+        f.as_actor(session, world["wang"]),
+        c,
+        happened_on=start + timedelta(days=3),
+        today=start + timedelta(days=3),
     )
     points.sync(session, RULES, today)
     points.sync(session, RULES, today)

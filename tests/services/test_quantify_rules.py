@@ -103,7 +103,7 @@ def test_a_target_read_from_the_words_follows_new_words(session, author):
     assert (c.target_kind, c.end_date) == ("deadline", date(2026, 6, 30))
     commitments.update_draft(session, author, c, {"title": "每两个月走访联系户两次"}, today=TODAY)
     assert _measure(c) == ("periodic", "bimonthly", 2, "次")
-    assert (c.start_date, c.end_date) == (date(2026, 1, 1), date(2026, 12, 31))
+    assert (c.start_date, c.end_date) == (TODAY, date(2026, 12, 31))
 
 
 def test_a_deadline_already_past_is_refused_with_the_year_to_write(session, author):
