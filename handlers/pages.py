@@ -144,7 +144,8 @@ def wall(code: str) -> Response | str:
     if org.kind == OrgKind.TOWNSHIP:  # a township's wall and board are its overview of branches
         return redirect(url_for("pages.overview", t=org.code))
     q = request.args.get("q", "")[:50]
-    view = public.branch_view(session, org, _today(), q, with_empty=False)
+    year = _past_year(session)
+    view = public.branch_view(session, org, _today(), q, with_empty=False, year=year)
     return render_template("pages/wall.html", view=view, q=q)
 
 
@@ -171,8 +172,19 @@ def board(code: str) -> Response | str:
 def member(code: str) -> str:
     session = read_session()
     m = public.member_by_code(session, code)
-    card = public.member_card(session, m, _today(), settings().reports.member_card_logs)
+    card = public.member_card(
+        session, m, _today(), settings().reports.member_card_logs, year=_past_year(session)
+    )
     return render_template("pages/member.html", card=card)
+
+
+def _past_year(session: Session) -> int | None:
+    """``?year=2026``: a closed year shown under 往年 (anything else shows the current year)."""
+    raw = request.args.get("year", "")
+    if not (raw.isdigit() and len(raw) == 4):
+        return None
+    year = int(raw)
+    return year if year in public.past_years(session) else None
 
 
 def _ask_form(m: Member, form: dict[str, str], error: str = "", status: int = 200) -> Response:

@@ -25,6 +25,7 @@ from .lookup import (
 from .overview import BranchStat, branch_flag, branch_stats
 from .request_page import RequestView, TimelineView, request_view
 from .wall import BranchView, Row, branch_view, public_commitments
+from .year_records import past_years
 
 __all__ = [
     "BAR_CLASS",
@@ -50,6 +51,7 @@ __all__ = [
     "org_by_code",
     "org_by_id",
     "orgs_query",
+    "past_years",
     "public_commitments",
     "public_logs_query",
     "request_view",
