@@ -50,8 +50,9 @@ from handlers.pages import base_url, report_token
 from infra.clock import local_date, local_text
 from models import CommitmentStatus, GroupRobot, Member, Organisation
 from services import commitments as commitment_service
-from services import fulfilment
+from services import cycle_close, fulfilment
 from services.actors import Actor
+from services.commitments import cycle
 from services.errors import DomainError
 from services.org import roster, setup, staff
 
@@ -424,7 +425,39 @@ def reports_page() -> str:
         for org in staff.townships(db, actor)
     ]
     years = list(range(this_year, this_year - 5, -1))
-    return render_template("staff/reports.html", links=links, year=year, years=years)
+    return render_template(
+        "staff/reports.html",
+        links=links,
+        year=year,
+        years=years,
+        closed=year in cycle.closed_years(db),
+        closable=year < this_year,
+        done=request.args.get("done", "")[:200],
+    )
+
+
+@bp.post("/cycle/close")
+@login_required
+def cycle_close_post() -> Response:
+    """年度归档 (after the year-end evaluation): the same service as `flask cycle close`."""
+    db, actor = _db(), _actor()
+    raw = request.form.get("year", "")
+    if not (raw.isdigit() and len(raw) == 4):
+        return error_response(400, "invalid", "年份应为四位数字，例如 2026")
+    try:
+        result = cycle_close.close_year(db, actor, int(raw), local_date())
+    except DomainError as exc:
+        db.rollback()
+        return error_response(exc.status, exc.code, exc.message)
+    db.commit()
+    done = (
+        f"{result.year} 年度已经归档过，没有改动任何数据"
+        if result.already_closed
+        else f"{result.year} 年度已归档：冻结承诺 {result.commitments} 条，"
+        f"转入 {result.year + 1} 年度的草稿 {result.carried} 条"
+    )
+    url = url_for("staff.reports_page", year=result.year, done=done)
+    return redirect(url, code=303)  # type: ignore[return-value]
 
 
 def _download(data: bytes, filename: str, mimetype: str) -> Response:
