@@ -38,6 +38,8 @@ ACTION_LABELS = {
     "log_verified": "核实践诺记录",
     "log_signed_off": "群众销账",
     "log_rated": "群众评价践诺",
+    "carried_over": "转入新年度",
+    "year_closed": "年度归档",
 }
 LOG_ACTIONS = ("log_edited", "log_deleted", "log_verified", "log_signed_off", "log_rated")
 

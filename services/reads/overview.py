@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from models import Commitment, FulfilmentLog, Member, Organisation, OrgKind
 from services import evaluation, progress, visibility
+from services.commitments import cycle
 from services.progress import Progress
 
 from .items import DONE_STATES
@@ -63,7 +64,11 @@ def branch_stats(
     )
     commitments = list(
         session.scalars(
-            select(Commitment).where(Commitment.org_id.in_(ids), *visibility.public_commitment())
+            select(Commitment).where(
+                Commitment.org_id.in_(ids),
+                *visibility.public_commitment(),
+                cycle.current(session),  # a closed year is off the township's board too
+            )
         )
     )
     prog = progress.progress_of(session, commitments, on)

@@ -8,7 +8,14 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from models import Commitment, FulfilmentLog, PointsEntry, TimelineEntry, YearRecord
+from models import (
+    Commitment,
+    FulfilmentLog,
+    Organisation,
+    PointsEntry,
+    TimelineEntry,
+    YearRecord,
+)
 from services import commitments, cycle_close, fulfilment, progress
 from services.actors import SYSTEM
 from services.errors import Conflict, ValidationError
@@ -172,6 +179,9 @@ def test_closing_2026_freezes_it_and_carries_unfinished_commitments(session, wor
     # The current wall, board and card show 2027 only.
     assert set(_figures(_all_items(public.branch_view(session, branch, JAN5)))) == {new.id}
     assert [i.id for i in public.member_card(session, wang, JAN5, 5).items] == [new.id]
+    township = session.get_one(Organisation, branch.parent_id)
+    [stat] = public.branch_stats(session, township, JAN5, red_count=1, yellow_below=50)
+    assert stat.commitments == 1  # the township's board counts 2027 only
     # 2026 is reachable under 往年 with the same figures as before the close.
     past = public.branch_view(session, branch, JAN5, year=2026)
     assert (past.year, past.past_years) == (2026, [2026])
