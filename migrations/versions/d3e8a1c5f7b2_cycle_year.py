@@ -24,16 +24,13 @@ def upgrade() -> None:
     with op.batch_alter_table("commitment", schema=None) as batch_op:
         batch_op.add_column(sa.Column("cycle_year", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("carried_from_id", sa.Integer(), nullable=True))
-    commitment = sa.table(
-        "commitment", sa.column("id", sa.Integer), sa.column("start_date", sa.Date)
-    )
     bind = op.get_bind()
-    rows = bind.execute(sa.select(commitment.c.id, commitment.c.start_date)).all()
-    for cid, start in rows:
-        year = start.year if hasattr(start, "year") else int(str(start)[:4])
-        bind.execute(
-            sa.text("UPDATE commitment SET cycle_year = :y WHERE id = :i"), {"y": year, "i": cid}
-        )
+    year = (
+        "CAST(strftime('%Y', start_date) AS INTEGER)"
+        if bind.dialect.name == "sqlite"
+        else "CAST(EXTRACT(YEAR FROM start_date) AS INTEGER)"
+    )
+    op.execute(f"UPDATE commitment SET cycle_year = {year}")
     with op.batch_alter_table("commitment", schema=None) as batch_op:
         batch_op.alter_column("cycle_year", existing_type=sa.Integer(), nullable=False)
         batch_op.create_index(batch_op.f("ix_commitment_cycle_year"), ["cycle_year"], unique=False)
