@@ -222,6 +222,7 @@ def _carry(
         owner_kind=c.owner_kind,
         member_id=c.member_id,
         org_id=c.org_id,
+        partner_org_id=c.partner_org_id,  # 结对共建 stays paired with the same village
         category=c.category,
         title=c.title,
         description=c.description,

@@ -3,7 +3,7 @@
 ``commitment.cycle_year`` is backfilled from the year of ``start_date``.
 
 Revision ID: d3e8a1c5f7b2
-Revises: d3a9f1c5e7b2
+Revises: d3e8a1f5c2b7
 Create Date: 2026-12-01 09:40:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import models.base
 
 revision: str = "d3e8a1c5f7b2"
-down_revision: str | None = "d3a9f1c5e7b2"
+down_revision: str | None = "d3e8a1f5c2b7"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
