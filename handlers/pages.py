@@ -23,6 +23,7 @@ from flask import (
 )
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from handlers.context import (
@@ -94,9 +95,19 @@ def _globals() -> dict[str, object]:
     return {
         "demo": s.demo,
         "site_name": s.app.name,
-        "township_name": s.app.township_name,
+        "township_name": _township_name(s.app.township_name),
         "photo_url": photo_url,
     }
+
+
+def _township_name(configured: str) -> str:
+    """The township set up in the database (``flask setup township``); the configured name
+    only until there is one."""
+    try:
+        township = public.township_of(read_session())
+    except SQLAlchemyError:  # an error page rendered while the database is unreachable
+        return configured
+    return township.name if township is not None else configured
 
 
 # -- pages --------------------------------------------------------------------------------

@@ -241,3 +241,10 @@ def test_from_an_empty_database_to_a_public_commitment(
         req = s.scalar(select(Request).order_by(Request.id.desc()))
         assert req is not None and req.text == "村口路灯坏了，晚上看不见"
         assert req.assignee_member_id == author_id and req.org_id == east_id
+
+
+def test_pages_carry_the_name_of_the_township_set_up(app, runner) -> None:
+    """The header shows the township `flask setup township` created, not the configured default."""
+    assert runner.invoke(args=["setup", "township", "--name", "青山镇"]).exit_code == 0
+    html = app.test_client().get("/").get_data(as_text=True)
+    assert 'class="township">青山镇<' in html and "示范镇" not in html
