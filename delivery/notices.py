@@ -21,7 +21,8 @@ def text_of(notice: dict[str, Any]) -> str:
         return (
             f"您反映的诉求（编号 {number}）已办结：{notice.get('resolution', '')}。"
             f"{notice.get('note', '')}\n"
-            f"如已解决请回复“确认 {number}”，没解决请回复“重开 {number} 原因”。"
+            f"如已解决请回复“确认 {number}”；请回复“满意 {number}”“基本满意 {number}”"
+            f"或“不满意 {number} 原因”评价办理结果，不满意会退回重办。"
         )
     raise WechatPermanentError(f"不认识的通知类型“{kind}”，无法发送")
 

@@ -170,6 +170,10 @@ def help_text(ctx: BotContext) -> str:
             "· 我的承诺 —— 查看我的承诺和进度",
             "· 践诺 序号 内容 —— 记录践诺，例如：践诺 1 给村东路树木浇水 3次",
             "· 践诺后 10 分钟内发送照片，会附在这条记录上",
+            "· 待办 —— 查看交给我办理和待认领的群众诉求",
+            "· 认领 编号 / 答复 编号 内容 —— 认领诉求、答复群众",
+            "· 办结 编号 结果 说明 —— 结果：已解决、无法解决、重复、已转交",
+            "· 转交 编号 原因 —— 把诉求交回支部",
         ]
     else:
         lines.append("· 绑定 绑定码 —— 党员绑定身份，例如：绑定 K7M2Q9XA")
@@ -181,6 +185,7 @@ def help_text(ctx: BotContext) -> str:
         "· 反映 内容 / 心愿 内容 / 建议 内容 —— 提出问题、微心愿或建议",
         "· 查询 编号 —— 查看诉求办理进展（只发“查询”列出我的全部诉求）",
         "· 确认 编号 / 重开 编号 原因 —— 诉求办结后确认或重新打开",
+        "· 满意 编号 / 基本满意 编号 / 不满意 编号 原因 —— 评价办理结果，不满意会退回重办",
         "· 进度 —— 查看支部践诺进度榜",
     ]
     return "\n".join(lines)
@@ -610,3 +615,7 @@ def fallback(ctx: BotContext, text: str) -> str:
             "例如：践诺 1 浇水 3次；发送“我的承诺”查看序号。"
         )
     return "没看懂这条消息。" + help_text(ctx)
+
+
+# The member's inbox and the resident's 回访 register their commands on ``bot`` too.
+from handlers.bot import inbox as _inbox  # noqa: E402, F401

@@ -65,9 +65,11 @@ def rate_request(
     rating: str,
     comment: str,
     rules: Mapping[str, int],
+    reopen_window_days: int | None = None,
 ) -> Request:
-    """The submitter rates a resolved request (``requests.rate``) and points follow."""
-    requests.rate(session, actor, req, rating, comment)
+    """The submitter rates a resolved request (``requests.rate``: 不满意 退回重办) and points
+    follow."""
+    requests.rate(session, actor, req, rating, comment, reopen_window_days)
     session.flush()
     points.award_request_rated(session, rules, req)
     return req

@@ -39,6 +39,7 @@ from services.requests.access import (
     can_handle,
     confirm_refusal,
     is_submitter,
+    reopen_expired,
     reopen_refusal,
 )
 from services.text import as_written
@@ -314,6 +315,13 @@ def reopen(session: Session, actor: Actor, req: Request, reason: str, window_day
     reason = as_written(reason)
     if len(reason) < 2:
         raise ValidationError("reason", "请说明为什么没有解决")
+    _back_to_handler(session, actor, req, reason)
+    return req
+
+
+def _back_to_handler(session: Session, actor: Actor, req: Request, reason: str) -> None:
+    """退回重办: the request goes back to whoever held it (assignee unchanged), with the
+    resident's reason on the timeline and a fresh first-answer limit."""
     before = req.status
     req.status = (
         RequestStatus.ASSIGNED.value if req.assignee_member_id else RequestStatus.SUBMITTED.value
@@ -324,10 +332,20 @@ def reopen(session: Session, actor: Actor, req: Request, reason: str, window_day
     req.first_answered_at = None
     req.due_at = now_utc() + (req.due_at - req.created_at)
     timeline.record(session, req, actor, "reopened", before, req.status, reason[:500])
-    return req
 
 
-def rate(session: Session, actor: Actor, req: Request, rating: str, comment: str = "") -> Request:
+def rate(
+    session: Session,
+    actor: Actor,
+    req: Request,
+    rating: str,
+    comment: str = "",
+    reopen_window_days: int | None = None,
+) -> Request:
+    """回访: the submitter rates a resolved (or confirmed) request; the rating is stored
+    against the member and the branch. 不满意 needs a reason and 退回重办: within the
+    reopening window (``reopen_window_days``; ``None``: no limit) the request goes back to
+    the same handler, the reason on its timeline; later the rating only counts."""
     if not is_submitter(actor, req):
         raise PermissionDenied("只有提出诉求的群众可以评价")
     if req.status not in DONE_STATUSES:
@@ -337,6 +355,9 @@ def rate(session: Session, actor: Actor, req: Request, rating: str, comment: str
     comment = as_written(comment)
     if len(comment) > 500:
         raise ValidationError("comment", "评价内容最多 500 个字")
+    unsatisfied = rating == Rating.UNSATISFIED.value
+    if unsatisfied and len(comment) < 2:
+        raise ValidationError("comment", "请说明哪里不满意，诉求将退回重办")
     first = req.rating is None
     req.rating = rating
     req.rating_comment = comment
@@ -366,4 +387,6 @@ def rate(session: Session, actor: Actor, req: Request, rating: str, comment: str
         req.status,
         RATING_LABELS[rating] + (f"：{comment}" if comment else "") + ("" if first else "（修改）"),
     )
+    if unsatisfied and (reopen_window_days is None or not reopen_expired(req, reopen_window_days)):
+        _back_to_handler(session, actor, req, f"群众不满意，退回重办：{comment}")
     return req
