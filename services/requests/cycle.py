@@ -358,15 +358,19 @@ def rate(
     unsatisfied = rating == Rating.UNSATISFIED.value
     if unsatisfied and len(comment) < 2:
         raise ValidationError("comment", "请说明哪里不满意，诉求将退回重办")
-    first = req.rating is None
     req.rating = rating
     req.rating_comment = comment
     req.rated_at = now_utc()
+    # One rating per round: a 不满意 that sent the request back stays counted after the redo.
+    round_ = [Evaluation.created_at >= req.resolved_at] if req.resolved_at else []
     existing = session.scalar(
         select(Evaluation).where(
-            Evaluation.request_id == req.id, Evaluation.kind == EvaluationKind.RESIDENT_RATING.value
+            Evaluation.request_id == req.id,
+            Evaluation.kind == EvaluationKind.RESIDENT_RATING.value,
+            *round_,
         )
     )
+    first = existing is None
     if existing is None:
         existing = Evaluation(
             kind=EvaluationKind.RESIDENT_RATING.value, request_id=req.id, created_at=now_utc()
