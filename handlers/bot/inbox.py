@@ -7,11 +7,13 @@ check) and word the answer; the next step ends each reply.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from sqlalchemy import or_, select
 
-from handlers.bot.commands import MAX_LIST, BotContext, _not_member_reply, _number, bot
+from handlers.bot.commands import MAX_LIST, BotContext, _not_member_reply, bot
+from handlers.bot.registry import SEPARATORS
 from models import Member, Organisation, Rating, Request, Resolution
 from services import evaluation, requests
 
@@ -28,10 +30,23 @@ RESULT_WORDS = {
 RESULT_HINT = "办理结果请写：已解决、无法解决、重复或已转交"
 
 
+_NUMBER_RE = re.compile(rf"^[#№]?\s*(\d+)[{re.escape(SEPARATORS)}]*(.*)$", re.S)
+
+
 def _split(args: str) -> tuple[str, str]:
-    """ "2512011 路灯已修好" → ("2512011", "路灯已修好")."""
-    number = _number(args)
-    return number, args[len(number) :].strip()
+    """ "2512011 路灯已修好", "2512011，路灯已修好" → ("2512011", "路灯已修好"); no number: ("", …)."""
+    m = _NUMBER_RE.match(args)
+    if m is None:
+        return "", args
+    return m.group(1), m.group(2).strip()
+
+
+def _result(rest: str) -> tuple[str | None, str]:
+    """ "已解决 已更换灯泡", "无法解决，需要县里立项" → (resolution, note)."""
+    for word in sorted(RESULT_WORDS, key=len, reverse=True):
+        if rest.startswith(word):
+            return RESULT_WORDS[word], rest[len(word) :].strip(SEPARATORS)
+    return None, rest
 
 
 def _aware(moment: datetime) -> datetime:
@@ -116,7 +131,7 @@ def cmd_inbox(ctx: BotContext, _args: str = "") -> str:
 def cmd_claim(ctx: BotContext, args: str) -> str:
     if not args:
         return "请在“认领”后写上诉求编号，例如：认领 2501011；发送“待办”查看可认领的诉求。"
-    found = requests.by_number(ctx.session, _number(args))
+    found = requests.by_number(ctx.session, _split(args)[0] or args)
     req = requests.visible(ctx.session, ctx.actor, found.id, for_claim=True)
     requests.claim(ctx.session, ctx.actor, req)
     return (
@@ -141,14 +156,13 @@ def cmd_reply(ctx: BotContext, args: str) -> str:
 @bot.text("办结")
 def cmd_resolve(ctx: BotContext, args: str) -> str:
     number, rest = _split(args)
-    word, _, note = rest.partition(" ")
-    resolution = RESULT_WORDS.get(word)
+    resolution, note = _result(rest)
     if not number or resolution is None:
         return (
             f"请按“办结 编号 结果 说明”发送，例如：办结 2501011 已解决 已更换灯泡。{RESULT_HINT}。"
         )
     req = requests.visible_to(ctx.session, ctx.actor, requests.by_number(ctx.session, number))
-    requests.resolve(ctx.session, ctx.actor, req, resolution, ctx.written(note.strip()))
+    requests.resolve(ctx.session, ctx.actor, req, resolution, ctx.written(note))
     return (
         f"诉求 {req.number} 已办结（{requests.RESOLUTION_LABELS[resolution]}）。"
         "已请群众确认并评价；群众不满意时会退回给您重办。发送“待办”查看其余诉求。"

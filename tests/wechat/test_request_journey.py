@@ -5,6 +5,7 @@ the request back to the same member (退回重办)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -169,3 +170,28 @@ def test_the_linked_member_is_told(
         assert any(m.recipient == MEMBER for m in queued)
     _dispatch(oa_app)
     assert any(number in t for t in _texts_to(fake_wechat, MEMBER))
+
+
+def test_inbox_shows_ages_and_marks_overdue(
+    oa_app: Flask, wx: Wx, fake_wechat: FakeWechat, linked: dict[str, Any]
+) -> None:
+    late, fresh = _submit(wx, oa_app), _submit(wx, oa_app)
+    with oa_app.extensions["db"].session() as s:
+        req = requests.by_number(s, late)
+        req.created_at -= timedelta(days=3)
+        req.due_at -= timedelta(days=3)  # 48 hours to answer, three days ago
+        s.commit()
+    inbox = wx.say(MEMBER, "待办")
+    (late_line,) = [line for line in inbox.splitlines() if late in line]
+    (fresh_line,) = [line for line in inbox.splitlines() if fresh in line]
+    assert "【超时】" in late_line and "3 天前" in late_line
+    assert "【超时】" not in fresh_line and "刚刚" in fresh_line
+    assert inbox.index(late) < inbox.index(fresh)  # the most urgent first
+
+    # an answer stops the clock; punctuation instead of spaces is understood
+    assert "已答复" in wx.say(MEMBER, f"答复{late}，已联系电工")
+    assert "【超时】" not in wx.say(MEMBER, "待办")
+    assert "已办结（暂不具备条件）" in wx.say(MEMBER, f"办结 {late}，无法解决，需要县里立项")
+    with oa_app.extensions["db"].session() as s:
+        req = requests.by_number(s, late)
+        assert (req.resolution, req.resolution_note) == ("not_feasible", "需要县里立项")
