@@ -259,10 +259,10 @@ def ask(code: str) -> Response | str:
 
 
 def _submitter(session: Session, req: Request) -> Actor | None:
-    """The page acts for the request's submitter (the signed link is the key); a request
-    sent through the web form has no account, so nobody can act for it here."""
+    """The page acts for the request's submitter (the signed link is the key): their account,
+    or — a request sent through the web form, which has none — the holder of the link."""
     if req.submitter_account_id is None:
-        return None
+        return request_service.link_holder(req)
     return actor_for_account(session, session.get_one(Account, req.submitter_account_id))
 
 
@@ -274,41 +274,85 @@ def _load_request(number: str):  # type: ignore[no-untyped-def]
     return token
 
 
-@bp.get("/r/<number>")
-def request_page(number: str) -> str:
-    token = _load_request(number)
-    session = read_session()
-    req = request_service.by_number(session, number)
+def _request_page(
+    session: Session, req: Request, token: str, error: str = "", status: int = 200
+) -> Response:
     view = public.request_view(session, req)
-    can_rate = request_service.can_rate(_submitter(session, req), req)
-    return render_template(
+    actor = _submitter(session, req)
+    window = settings().requests.reopen_window_days
+    html = render_template(
         "pages/request.html",
         req=view,
         token=token,
         new=bool(request.args.get("new")),
-        can_rate=can_rate,
+        can_rate=request_service.can_rate(actor, req),
+        can_confirm=request_service.can_confirm(actor, req),
+        can_reopen=request_service.can_reopen(actor, req, window),
         ratings=evaluation.RATING_LABELS,
+        error=error,
     )
+    return Response(html, status=status)
 
 
-@bp.post("/r/<number>/rate")
-def request_rate(number: str) -> Response:
+@bp.get("/r/<number>")
+def request_page(number: str) -> Response:
+    token = _load_request(number)
+    session = read_session()
+    return _request_page(session, request_service.by_number(session, number), token)
+
+
+def _request_action(number: str, act) -> Response:  # type: ignore[no-untyped-def]
+    """Run ``act(session, actor, req)`` for the link's submitter; refusals show on the page."""
+    from services.errors import DomainError
+
     token = _load_request(number)
     session = db_session()
     req = request_service.by_number(session, number)
     actor = _submitter(session, req)
     if actor is None:
-        raise PermissionDenied("请在公众号或小程序中评价这条诉求")
-    evaluation.rate_request(
-        session,
-        actor,
-        req,
-        request.form.get("rating", ""),
-        request.form.get("comment", ""),
-        settings().points.rules,
-    )
+        raise PermissionDenied("请在公众号或小程序中办理这条诉求")
+    try:
+        act(session, actor, req)
+    except DomainError as exc:
+        session.rollback()
+        req = request_service.by_number(session, number)
+        return _request_page(session, req, token, exc.message, exc.status)
     session.commit()
     return redirect(f"/r/{number}?t={token}", code=303)  # type: ignore[return-value]
+
+
+@bp.post("/r/<number>/rate")
+def request_rate(number: str) -> Response:
+    return _request_action(
+        number,
+        lambda session, actor, req: evaluation.rate_request(
+            session,
+            actor,
+            req,
+            request.form.get("rating", ""),
+            request.form.get("comment", ""),
+            settings().points.rules,
+        ),
+    )
+
+
+@bp.post("/r/<number>/confirm")
+def request_confirm(number: str) -> Response:
+    window = settings().requests.reopen_window_days
+    return _request_action(
+        number, lambda session, actor, req: request_service.confirm(session, actor, req, window)
+    )
+
+
+@bp.post("/r/<number>/reopen")
+def request_reopen(number: str) -> Response:
+    window = settings().requests.reopen_window_days
+    return _request_action(
+        number,
+        lambda session, actor, req: request_service.reopen(
+            session, actor, req, request.form.get("reason", ""), window
+        ),
+    )
 
 
 # -- QR codes -------------------------------------------------------------------------------
