@@ -40,7 +40,7 @@ from services import requests as request_service
 from services.actors import Actor, actor_for_account
 from services.errors import PermissionDenied
 from services.org import setup
-from services.reads import public, reports
+from services.reads import public, rates, reports
 from services.requests import KIND_LABELS
 
 bp = Blueprint("pages", __name__)
@@ -133,6 +133,8 @@ def overview() -> str:
         else []
     )
     sat = evaluation.satisfaction(session, township, today.year) if township else evaluation.EMPTY
+    per_org = rates.for_year(session, today.year) if township else {}
+    orgs = [s.org for s in stats]
     downloads = None
     if township is not None and settings().demo:
         downloads = {"token": report_token(township.id), "code": township.code, "year": today.year}
@@ -143,6 +145,9 @@ def overview() -> str:
         steps=[] if steps[-1].done else steps,
         stats=stats,
         satisfaction=sat,
+        rates={o.id: rates.total(per_org, [o], o) for o in orgs},
+        township_rates=rates.total(per_org, [township, *orgs], township) if township else None,
+        year=today.year,
         month=f"{today.year}年{today.month}月",
         downloads=downloads,
     )

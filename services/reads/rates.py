@@ -27,6 +27,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from infra.clock import now_utc
 from models import Organisation, Rating, Request, RequestStatus, Resolution
+from services.reads.sheets import Percent
 
 DONE = (RequestStatus.RESOLVED.value, RequestStatus.CONFIRMED.value)
 GOOD = (Rating.SATISFIED.value, Rating.BASICALLY_SATISFIED.value)
@@ -128,3 +129,28 @@ def total(counts: dict[int, Counts], orgs: Iterable[Organisation], under: Organi
         if under.contains(org) and org.id in counts:
             out.add(counts[org.id])
     return out
+
+
+def for_year(session: Session, year: int, now: datetime | None = None) -> dict[int, Counts]:
+    """``by_org`` over a calendar year (local dates): the overview and the year-end workbook."""
+    from datetime import date
+
+    from services.reads.periods import Period
+
+    lo, hi = Period(str(year), date(year, 1, 1), date(year, 12, 31), f"{year}年").utc_bounds()
+    return by_org(session, lo, hi, now)
+
+
+def _share(n: int, d: int) -> Percent | None:
+    return Percent(n / d) if d else None
+
+
+def cells(c: Counts) -> list[object]:
+    """收到诉求 and the four rates as typed cells for a sheet (percent-formatted numbers)."""
+    return [
+        c.received,
+        _share(c.in_time, c.due),
+        _share(c.resolved, c.received),
+        _share(c.solved, c.resolved),
+        _share(c.satisfied, c.rated),
+    ]

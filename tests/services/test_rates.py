@@ -161,3 +161,57 @@ def test_each_rate_counts_what_its_formula_says(session) -> None:
     assert (members[wang.id].response, members[wang.id].satisfaction) == (50, 50)
     assert (members[li.id].response, members[li.id].completion) == (0, 0)
     assert members[li.id].solution is None and members[li.id].satisfaction is None
+
+
+@pytest.mark.demo_township
+def test_workbook_and_overview_show_the_same_rates(app) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from services.reads import reports
+
+    with app.extensions["db"].session() as session:
+        township = session.scalar(select(Organisation).where(Organisation.kind == "township"))
+        per_org = rates.for_year(session, YEAR)
+        orgs = list(session.scalars(select(Organisation)))
+        wb = load_workbook(io.BytesIO(reports.year_end_workbook(session, township, YEAR)))
+        rows = list(wb["汇总"].iter_rows(values_only=True))
+        header = list(rows[1])
+        assert header[reports.RATE_START :] == [
+            "收到诉求",
+            "响应率",
+            "办结率",
+            "解决率",
+            "诉求满意率",
+        ]
+        by_name = {o.name: o for o in orgs}
+        for row in rows[2:-1]:
+            c = rates.total(per_org, [by_name[row[0]]], by_name[row[0]])
+            got = row[reports.RATE_START :]
+            assert got[0] == c.received
+            for cell, (n, d) in zip(
+                got[1:],
+                [
+                    (c.in_time, c.due),
+                    (c.resolved, c.received),
+                    (c.solved, c.resolved),
+                    (c.satisfied, c.rated),
+                ],
+                strict=True,
+            ):
+                assert cell == (pytest.approx(n / d) if d else None)
+        assert wb["汇总"].cell(row=3, column=reports.RATE_START + 3).number_format.endswith("%")
+        branches = [o for o in orgs if o.kind == "branch"]
+        assert rows[-1][reports.RATE_START] == sum(
+            rates.total(per_org, [b], b).received for b in branches
+        )
+        whole = rates.total(per_org, orgs, township)
+        code = township.code
+    html = app.test_client().get("/", query_string={"t": code}).get_data(as_text=True)
+    pct = lambda v: "暂无" if v is None else f"{v}%"  # noqa: E731
+    assert f"{YEAR} 年诉求办理" in html
+    assert (
+        f"响应率 {pct(whole.response)}｜办结率 {pct(whole.completion)}｜"
+        f"解决率 {pct(whole.solution)}｜满意率 {pct(whole.satisfaction)}"
+    ) in html
