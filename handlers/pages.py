@@ -232,7 +232,7 @@ def ask(code: str) -> Response | str:
     if request.method == "GET":
         m = public.member_by_code(read_session(), code)
         return _ask_form(m, {})
-    form = {k: request.form.get(k, "") for k in ("kind", "text", "location")}
+    form = {k: request.form.get(k, "") for k in ("kind", "text", "location", "callback_phone")}
     if _ask_limited():
         m = public.member_by_code(read_session(), code)
         return _ask_form(m, form, "提交太频繁，请过几分钟再试（您填写的内容已保留）", 429)
@@ -255,6 +255,7 @@ def ask(code: str) -> Response | str:
             member_code=m.public_code,
             channel="web",
             first_answer_hours=settings().requests.first_answer_hours,
+            callback_phone=form["callback_phone"],
         )
     except DomainError as exc:
         session.rollback()
@@ -294,6 +295,7 @@ def _request_page(
         can_confirm=request_service.can_confirm(actor, req),
         can_reopen=request_service.can_reopen(actor, req, window),
         ratings=evaluation.RATING_LABELS,
+        callback_phone=privacy.mask_phone(req.callback_phone) if req.callback_phone else "",
         error=error,
     )
     return Response(html, status=status)

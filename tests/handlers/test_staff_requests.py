@@ -137,14 +137,35 @@ def test_web_form_request_is_confirmed_reopened_and_rated_from_its_private_link(
     _setup(runner, client)
     _, _, member_id, code = _branch_with_member(app)
     form = client.get(f"/m/{code}/ask").get_data(as_text=True)
+    bad = client.post(
+        f"/m/{code}/ask",
+        data={
+            "kind": "problem",
+            "text": "楼道灯不亮",
+            "callback_phone": "12345",
+            "csrf_token": _csrf(form),
+        },
+    )
+    assert bad.status_code == 400 and "11 位手机号码" in bad.get_data(as_text=True)
     sent = client.post(
         f"/m/{code}/ask",
-        data={"kind": "problem", "text": "楼道灯不亮", "csrf_token": _csrf(form)},
+        data={
+            "kind": "problem",
+            "text": "楼道灯不亮",
+            "callback_phone": "+86 139-0731-0099",
+            "csrf_token": _csrf(bad.get_data(as_text=True)),
+        },
     )
     assert sent.status_code == 303
     link = sent.headers["Location"].replace("&new=1", "")
     number = re.search(r"/r/(\w+)\?", link).group(1)
     token = link.split("t=", 1)[1]
+    with _db(app) as s:
+        assert request_service.by_number(s, number).callback_phone == "13907310099"
+    page = client.get(link).get_data(as_text=True)
+    assert "139****0099" in page and "13907310099" not in page  # masked on the public link
+    console = client.get("/staff/requests", query_string={"q": number}).get_data(as_text=True)
+    assert "回访电话：13907310099" in console  # staff call back
 
     def resolve() -> None:
         with _db(app) as s:
