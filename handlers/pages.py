@@ -40,7 +40,7 @@ from services import requests as request_service
 from services.actors import Actor, actor_for_account
 from services.errors import PermissionDenied
 from services.org import setup
-from services.reads import public, reports
+from services.reads import public, rates, reports
 from services.requests import KIND_LABELS
 
 bp = Blueprint("pages", __name__)
@@ -133,6 +133,8 @@ def overview() -> str:
         else []
     )
     sat = evaluation.satisfaction(session, township, today.year) if township else evaluation.EMPTY
+    per_org = rates.for_year(session, today.year) if township else {}
+    orgs = [s.org for s in stats]
     downloads = None
     if township is not None and settings().demo:
         downloads = {"token": report_token(township.id), "code": township.code, "year": today.year}
@@ -143,6 +145,9 @@ def overview() -> str:
         steps=[] if steps[-1].done else steps,
         stats=stats,
         satisfaction=sat,
+        rates={o.id: rates.total(per_org, [o], o) for o in orgs},
+        township_rates=rates.total(per_org, [township, *orgs], township) if township else None,
+        year=today.year,
         month=f"{today.year}年{today.month}月",
         downloads=downloads,
     )
@@ -227,7 +232,7 @@ def ask(code: str) -> Response | str:
     if request.method == "GET":
         m = public.member_by_code(read_session(), code)
         return _ask_form(m, {})
-    form = {k: request.form.get(k, "") for k in ("kind", "text", "location")}
+    form = {k: request.form.get(k, "") for k in ("kind", "text", "location", "callback_phone")}
     if _ask_limited():
         m = public.member_by_code(read_session(), code)
         return _ask_form(m, form, "提交太频繁，请过几分钟再试（您填写的内容已保留）", 429)
@@ -250,6 +255,7 @@ def ask(code: str) -> Response | str:
             member_code=m.public_code,
             channel="web",
             first_answer_hours=settings().requests.first_answer_hours,
+            callback_phone=form["callback_phone"],
         )
     except DomainError as exc:
         session.rollback()
@@ -259,10 +265,10 @@ def ask(code: str) -> Response | str:
 
 
 def _submitter(session: Session, req: Request) -> Actor | None:
-    """The page acts for the request's submitter (the signed link is the key); a request
-    sent through the web form has no account, so nobody can act for it here."""
+    """The page acts for the request's submitter (the signed link is the key): their account,
+    or — a request sent through the web form, which has none — the holder of the link."""
     if req.submitter_account_id is None:
-        return None
+        return request_service.link_holder(req)
     return actor_for_account(session, session.get_one(Account, req.submitter_account_id))
 
 
@@ -274,41 +280,86 @@ def _load_request(number: str):  # type: ignore[no-untyped-def]
     return token
 
 
-@bp.get("/r/<number>")
-def request_page(number: str) -> str:
-    token = _load_request(number)
-    session = read_session()
-    req = request_service.by_number(session, number)
+def _request_page(
+    session: Session, req: Request, token: str, error: str = "", status: int = 200
+) -> Response:
     view = public.request_view(session, req)
-    can_rate = request_service.can_rate(_submitter(session, req), req)
-    return render_template(
+    actor = _submitter(session, req)
+    window = settings().requests.reopen_window_days
+    html = render_template(
         "pages/request.html",
         req=view,
         token=token,
         new=bool(request.args.get("new")),
-        can_rate=can_rate,
+        can_rate=request_service.can_rate(actor, req),
+        can_confirm=request_service.can_confirm(actor, req),
+        can_reopen=request_service.can_reopen(actor, req, window),
         ratings=evaluation.RATING_LABELS,
+        callback_phone=privacy.mask_phone(req.callback_phone) if req.callback_phone else "",
+        error=error,
     )
+    return Response(html, status=status)
 
 
-@bp.post("/r/<number>/rate")
-def request_rate(number: str) -> Response:
+@bp.get("/r/<number>")
+def request_page(number: str) -> Response:
+    token = _load_request(number)
+    session = read_session()
+    return _request_page(session, request_service.by_number(session, number), token)
+
+
+def _request_action(number: str, act) -> Response:  # type: ignore[no-untyped-def]
+    """Run ``act(session, actor, req)`` for the link's submitter; refusals show on the page."""
+    from services.errors import DomainError
+
     token = _load_request(number)
     session = db_session()
     req = request_service.by_number(session, number)
     actor = _submitter(session, req)
     if actor is None:
-        raise PermissionDenied("请在公众号或小程序中评价这条诉求")
-    evaluation.rate_request(
-        session,
-        actor,
-        req,
-        request.form.get("rating", ""),
-        request.form.get("comment", ""),
-        settings().points.rules,
-    )
+        raise PermissionDenied("请在公众号或小程序中办理这条诉求")
+    try:
+        act(session, actor, req)
+    except DomainError as exc:
+        session.rollback()
+        req = request_service.by_number(session, number)
+        return _request_page(session, req, token, exc.message, exc.status)
     session.commit()
     return redirect(f"/r/{number}?t={token}", code=303)  # type: ignore[return-value]
+
+
+@bp.post("/r/<number>/rate")
+def request_rate(number: str) -> Response:
+    return _request_action(
+        number,
+        lambda session, actor, req: evaluation.rate_request(
+            session,
+            actor,
+            req,
+            request.form.get("rating", ""),
+            request.form.get("comment", ""),
+            settings().points.rules,
+        ),
+    )
+
+
+@bp.post("/r/<number>/confirm")
+def request_confirm(number: str) -> Response:
+    window = settings().requests.reopen_window_days
+    return _request_action(
+        number, lambda session, actor, req: request_service.confirm(session, actor, req, window)
+    )
+
+
+@bp.post("/r/<number>/reopen")
+def request_reopen(number: str) -> Response:
+    window = settings().requests.reopen_window_days
+    return _request_action(
+        number,
+        lambda session, actor, req: request_service.reopen(
+            session, actor, req, request.form.get("reason", ""), window
+        ),
+    )
 
 
 # -- QR codes -------------------------------------------------------------------------------

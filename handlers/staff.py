@@ -502,6 +502,7 @@ def init_app(app: Flask) -> None:
     if settings_base_https(app):
         app.config["SESSION_COOKIE_SECURE"] = True
     import_module("handlers.staff_orgs")  # its routes join this blueprint before it registers
+    import_module("handlers.staff_requests")
     app.register_blueprint(bp)
     app.cli.add_command(staff_cli)
 

@@ -50,6 +50,8 @@ class Request(Base):
     text: Mapped[str] = mapped_column(Text)
     location: Mapped[str] = mapped_column(String(200), default="")
     channel: Mapped[str] = mapped_column(String(16), default="web")
+    # left on the web form for the callback (回访); staff only, masked everywhere public
+    callback_phone: Mapped[str] = mapped_column(String(20), default="")
     source_msg_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     submitter_account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), index=True)
     household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id"))

@@ -65,6 +65,14 @@ def _requests_text(s: BranchSummary) -> str:
     return text
 
 
+def _rates_text(s: BranchSummary) -> str:
+    r = s.rates
+    return (
+        f"**诉求办理**：响应率 {_pct(r.response)}｜办结率 {_pct(r.completion)}｜"
+        f"解决率 {_pct(r.solution)}｜满意率 {_pct(r.satisfaction)}"
+    )
+
+
 def _exempt_text(s: BranchSummary) -> str:
     return f"（另有免于承诺 {s.exempt} 人）" if s.exempt else ""
 
@@ -92,6 +100,7 @@ def render_branch(
     if names and s.unbound_lagging:
         lines.append(f"**进度落后且未绑定微信（请当面提醒）**：{'、'.join(s.unbound_lagging)}")
     lines.append(f"**群众诉求**：{_requests_text(s)}")
+    lines.append(_rates_text(s))
     lines.append(f"[查看进度榜]({board_url(base_url, s.code)})")
     return "\n".join(lines)
 
@@ -107,6 +116,7 @@ def render_township(
         f"**本期践诺**：{t.logs} 条记录",
         f"**全镇完成率**：{_pct(t.completion)}{_change_text(t.change)}",
         f"**群众诉求**：{_requests_text(t)}",
+        _rates_text(t),
         "**支部排名**（按完成率）：",
     ]
     for i, b in enumerate(t.branches, 1):

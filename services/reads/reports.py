@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from openpyxl import Workbook
@@ -34,6 +34,7 @@ from services import evaluation, privacy, progress
 from services.commitments import quantify
 from services.evaluation import standings
 from services.reads import ledger, sheets
+from services.reads import rates as four_rates
 from services.reads.sheets import Percent
 
 # -- year-end workbook ---------------------------------------------------------------------------------
@@ -53,7 +54,13 @@ SUMMARY_HEADERS = [
     "先锋指数合计",
     "年度等次",
     "党员等次",
+    "收到诉求",
+    "响应率",
+    "办结率",
+    "解决率",
+    "诉求满意率",
 ]
+RATE_START = 14  # the 诉求四率 columns (``services.reads.rates``) from here on
 TOTAL_LABEL = "合计"
 
 
@@ -70,6 +77,7 @@ class BranchYear:
     grade: Evaluation | None
     request_numbers: dict[int, str]
     commitment_titles: dict[int, str]
+    rates: four_rates.Counts = field(default_factory=four_rates.Counts)
 
     def grade_tally(self) -> str:
         """党员等次: "优秀 2、合格 10、未评定 4" over the branch's active members."""
@@ -92,6 +100,7 @@ class BranchYear:
             sum(self.points.values()),
             evaluation.BRANCH_GRADES.get(self.grade.rating, "") if self.grade else "未评定",
             self.grade_tally(),
+            *four_rates.cells(self.rates),
         ]
 
 
@@ -188,7 +197,11 @@ def year_end_data(
 ) -> list[BranchYear]:
     ledger.check_year(year)
     on = min(on or local_date(), date(year, 12, 31))
-    return [_branch_year(session, b, year, on) for b in ledger.branches(session, org)]
+    data = [_branch_year(session, b, year, on) for b in ledger.branches(session, org)]
+    per_org = four_rates.for_year(session, year)
+    for b in data:
+        b.rates = four_rates.total(per_org, [b.branch], b.branch)
+    return data
 
 
 def summary_rows(data: list[BranchYear]) -> list[list[object]]:
@@ -204,6 +217,10 @@ def summary_rows(data: list[BranchYear]) -> list[list[object]]:
     sat_total, good = int(total[6] or 0), int(total[7] or 0) + int(total[8] or 0)  # type: ignore[call-overload]
     total[10] = Percent(good / sat_total) if sat_total else None
     total[13] = grade_tally([b.member_grades.get(m.id) for b in data for m in b.members])
+    counts = four_rates.Counts()
+    for b in data:
+        counts.add(b.rates)
+    total[RATE_START:] = four_rates.cells(counts)
     return [*rows, total]
 
 

@@ -35,6 +35,7 @@ from models import (
 )
 from services import progress
 from services.reads import as_of
+from services.reads import rates as four_rates
 from services.reads.items import DONE_STATES
 from services.reads.periods import (
     Period,
@@ -99,6 +100,7 @@ class BranchSummary:
     requests_answered: int = 0
     requests_resolved: int = 0
     answer_hours: list[float] = field(default_factory=list)
+    rates: four_rates.Counts = field(default_factory=four_rates.Counts)  # 诉求四率
 
     @property
     def completion(self) -> int | None:
@@ -345,6 +347,12 @@ def compute(session: Session, period: Period, org_ids: Iterable[int] | None = No
         if resolved is not None and lo <= resolved < hi:
             target_b.requests_resolved += 1
 
+    # 诉求四率 (``services.reads.rates``): a township's own counts are its inbox's
+    for org_id, counts in four_rates.by_org(session, lo, hi).items():
+        target_r: BranchSummary | None = branches.get(org_id) or townships.get(org_id)
+        if target_r is not None:
+            target_r.rates = counts
+
     _roll_up(branches, townships)
     return Figures(period, branches, townships)
 
@@ -371,6 +379,7 @@ def _roll_up(branches: dict[int, BranchSummary], townships: dict[int, TownshipSu
         t.requests_answered += b.requests_answered
         t.requests_resolved += b.requests_resolved
         t.answer_hours += b.answer_hours
+        t.rates.add(b.rates)
     for t in townships.values():
         t.branches.sort(
             key=lambda b: (-(b.completion if b.completion is not None else -1), -b.logs, b.name)

@@ -7,6 +7,7 @@ from .access import (
     DONE_STATUSES,
     OPEN_STATUSES,
     Capabilities,
+    LinkHolder,
     can_claim,
     can_confirm,
     can_handle,
@@ -20,6 +21,7 @@ from .access import (
     in_branch,
     is_open,
     is_submitter,
+    link_holder,
     may_claim,
     reopen_deadline,
     visible,
@@ -43,7 +45,7 @@ from .cycle import (
     submit,
 )
 from .escalation import escalate_overdue
-from .handover import claim, transfer
+from .handover import claim, dispatch, transfer
 
 __all__ = [
     "DONE_STATUSES",
@@ -55,6 +57,7 @@ __all__ = [
     "RESOLUTION_LABELS",
     "STATUS_LABELS",
     "Capabilities",
+    "LinkHolder",
     "answerer_label",
     "by_number",
     "can_claim",
@@ -70,10 +73,12 @@ __all__ = [
     "claim",
     "confirm",
     "default_org",
+    "dispatch",
     "escalate_overdue",
     "in_branch",
     "is_open",
     "is_submitter",
+    "link_holder",
     "may_claim",
     "rate",
     "reopen",

@@ -37,7 +37,25 @@ def is_open(req: Request) -> bool:
     return req.status in OPEN_STATUSES
 
 
+@dataclass(frozen=True)
+class LinkHolder(Actor):
+    """Whoever holds the signed private link of a request sent without an account (the
+    找他办事 web form): they act as its submitter — confirm, reopen, rate — and nothing else."""
+
+    request_id: int = 0
+
+
+def link_holder(req: Request) -> LinkHolder | None:
+    """The actor for the holder of ``req``'s private link (the caller checked the token);
+    ``None`` for a request that belongs to an account (its submitter acts from their account)."""
+    if req.submitter_account_id is not None:
+        return None
+    return LinkHolder(name="群众（本人链接）", request_id=req.id)
+
+
 def is_submitter(actor: Actor | None, req: Request) -> bool:
+    if isinstance(actor, LinkHolder):
+        return req.submitter_account_id is None and actor.request_id == req.id
     return actor is not None and (
         actor.account_id is not None and req.submitter_account_id == actor.account_id
     )

@@ -33,6 +33,7 @@ from services.errors import (
     PermissionDenied,
     ValidationError,
 )
+from services.org.phones import MOBILE_RE, normalise_phone
 from services.requests.access import (
     DONE_STATUSES,
     OPEN_STATUSES,
@@ -123,8 +124,10 @@ def submit(
     channel: str = "web",
     source_msg_id: str | None = None,
     first_answer_hours: int = 48,
+    callback_phone: str = "",
 ) -> Request:
-    """Submit a request; it is assigned at once to a linked member or to the branch."""
+    """Submit a request; it is assigned at once to a linked member or to the branch.
+    ``callback_phone``: a mobile number for the callback (optional; the web form's)."""
     if source_msg_id:
         existing = session.scalar(select(Request).where(Request.source_msg_id == source_msg_id))
         if existing is not None:
@@ -139,6 +142,9 @@ def submit(
         raise ValidationError("text", f"内容太长，最多 {MAX_TEXT} 个字")
     if len(location) > 200:
         raise ValidationError("location", "地点太长，最多 200 个字")
+    phone = normalise_phone(callback_phone)
+    if phone and not MOBILE_RE.match(phone):
+        raise ValidationError("callback_phone", "请填写 11 位手机号码，或者不填")
     account = session.get(Account, actor.account_id) if actor.account_id else None
     assignee: Member | None = None
     org: Organisation | None = None
@@ -165,6 +171,7 @@ def submit(
         text=text,
         location=location,
         channel=channel,
+        callback_phone=phone,
         source_msg_id=source_msg_id,
         submitter_account_id=actor.account_id,
         household_id=account.household_id if account else None,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import or_, update
 from sqlalchemy.orm import Session
 
-from models import Member, OrgKind, Request, RequestStatus
+from models import Member, Organisation, OrgKind, Request, RequestStatus
 from services import timeline
 from services.actors import Actor
 from services.commitments import quantify
@@ -104,5 +104,32 @@ def transfer(
         before,
         req.status,
         note + (f"：{reason}" if reason else ""),
+    )
+    return req
+
+
+def dispatch(session: Session, actor: Actor, req: Request, branch: Organisation) -> Request:
+    """派单: the township (or a 党总支) hands a request in its own inbox — a request whose
+    organisation is not a branch, e.g. from a resident nobody could place — to one of the
+    branches under it; the branch's members may then claim it. On the timeline."""
+    org = _org(session, req)
+    if not actor.manages(org):
+        raise PermissionDenied("只有街镇管理员可以派单")
+    _require_open(req)
+    if org.kind == OrgKind.BRANCH.value:
+        raise Conflict(f"这条诉求已在{org.name}办理，如需换人请转交")
+    if (
+        branch.kind != OrgKind.BRANCH.value
+        or branch.closed_at is not None
+        or not org.contains(branch)
+        or branch.id == org.id
+    ):
+        raise ValidationError("branch", "只能派给本乡镇的村（社区）党支部")
+    before = req.status
+    req.org_id = branch.id
+    req.assignee_member_id = None
+    req.status = RequestStatus.ASSIGNED.value
+    timeline.record(
+        session, req, actor, "assigned", before, req.status, f"派单：由{org.name}派至{branch.name}"
     )
     return req

@@ -46,9 +46,12 @@ def test_request_page_offers_rating_only_when_the_submitter_may_rate(
     assert 'class="rate-form"' not in _page(app, client, open_one)
     done = _request(app, with_account=True, resolve=True)
     assert 'class="rate-form"' in _page(app, client, done)
-    # sent through the web form: nobody to act for, so no rating form
+    # sent through the web form (no account): the holder of the signed link is the submitter
     anonymous = _request(app, with_account=False, resolve=True)
-    assert 'class="rate-form"' not in _page(app, client, anonymous)
+    assert 'class="rate-form"' in _page(app, client, anonymous)
+    assert 'class="rate-form"' not in _page(
+        app, client, _request(app, with_account=False, resolve=False)
+    )
 
 
 def test_api_capabilities_come_from_the_access_module(app: Flask, client: FlaskClient) -> None:
