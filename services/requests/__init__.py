@@ -28,12 +28,6 @@ from .access import (
     visible_to,
 )
 from .cycle import (
-    KIND_LABELS,
-    NOTICE_REPLIED,
-    NOTICE_RESOLVED,
-    RATING_LABELS,
-    RESOLUTION_LABELS,
-    STATUS_LABELS,
     answerer_label,
     by_number,
     confirm,
@@ -46,6 +40,14 @@ from .cycle import (
 )
 from .escalation import escalate_overdue
 from .handover import claim, dispatch, transfer
+from .labels import (
+    KIND_LABELS,
+    NOTICE_REPLIED,
+    NOTICE_RESOLVED,
+    RATING_LABELS,
+    RESOLUTION_LABELS,
+    STATUS_LABELS,
+)
 
 __all__ = [
     "DONE_STATUSES",

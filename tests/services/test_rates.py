@@ -147,7 +147,9 @@ def test_each_rate_counts_what_its_formula_says(session) -> None:
     b.escalation_level = 1
     request_service.reply(session, f.as_actor(session, wang), b, "看一下")
     request_service.resolve(session, f.as_actor(session, wang), b, "not_feasible", "需要县里审批")
-    request_service.rate(session, actor, b, "unsatisfied")
+    # rated after the reopening window: the 不满意 only counts (within it, it would be redone)
+    b.resolved_at = now - timedelta(hours=30)
+    request_service.rate(session, actor, b, "unsatisfied", "还是没办成", reopen_window_days=1)
     c = new(li, "井盖松动")  # past its limit, no answer
     c.due_at = now - timedelta(hours=1)
     new(li, "想要篮球架")  # not yet due
