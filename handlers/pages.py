@@ -339,6 +339,7 @@ def request_rate(number: str) -> Response:
             request.form.get("rating", ""),
             request.form.get("comment", ""),
             settings().points.rules,
+            settings().requests.reopen_window_days,
         ),
     )
 

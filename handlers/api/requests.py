@@ -38,7 +38,7 @@ from models import (
     Request,
     Role,
 )
-from services import content
+from services import content, evaluation
 from services import requests as request_service
 from services import timeline as timeline_service
 from services.actors import Actor
@@ -258,7 +258,16 @@ def rate(args: dict[str, Any], request_id: int) -> dict[str, Any]:
     session = db_session()
     _, actor = current_actor(session)
     req = _load(session, actor, request_id)
-    request_service.rate(session, actor, req, args["rating"], args.get("comment") or "")
+    s = settings()
+    evaluation.rate_request(  # the one rating rule: points and 退回重办 as in every channel
+        session,
+        actor,
+        req,
+        args["rating"],
+        args.get("comment") or "",
+        s.points.rules,
+        s.requests.reopen_window_days,
+    )
     body = _one(session, actor, req)
     session.commit()
     return body
