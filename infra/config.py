@@ -118,6 +118,7 @@ class CommitmentsSection(Section):
 
 class RequestsSection(Section):
     first_answer_hours: int = 48
+    resolve_days: int = Field(default=7, ge=1, le=366)  # resolution limit; overdue escalates
     reopen_window_days: int = 15
     # The public "找他办事" form (/m/<code>/ask): submissions per client address, and how long
     # the signed token in the form stays valid.

@@ -151,8 +151,9 @@ def run_job(
     else:  # daily_escalation
 
         def work(s: Any) -> str:
-            done = requests.escalate_overdue(s, now, settings.requests.first_answer_hours)
-            return f"上报 {len(done)} 件超时未答复的诉求"
+            limits = settings.requests
+            done = requests.escalate_overdue(s, now, limits.first_answer_hours, limits.resolve_days)
+            return f"上报 {len(done)} 件超时未答复或未办结的诉求"
 
     return jobs.run_once(db.session_factory, name, period, work, target="all", clock=clock)
 

@@ -236,6 +236,7 @@ def requests(session: Session, actor: Actor, items: Sequence[Request]) -> list[d
     member = session.get(Member, actor.member_id) if items and actor.member_id else None
     assignee_ids = {r.assignee_member_id for r in items if r.assignee_member_id}
     names = member_names(session, assignee_ids)
+    resolve_days = settings().requests.resolve_days
     return [
         {
             "id": r.id,
@@ -253,6 +254,8 @@ def requests(session: Session, actor: Actor, items: Sequence[Request]) -> list[d
             else None,
             "org_name": orgs.get(r.org_id, ""),
             "due_at": r.due_at,
+            "overdue": request_service.is_overdue(r, resolve_days=resolve_days),
+            "escalation_level": r.escalation_level,
             "created_at": r.created_at,
             "rating": r.rating,
             "photos": photos.get(("request", r.id), []),
@@ -265,6 +268,7 @@ def requests(session: Session, actor: Actor, items: Sequence[Request]) -> list[d
 def demands(session: Session, items: Sequence[Request]) -> list[dict[str, Any]]:
     assignee_ids = {r.assignee_member_id for r in items if r.assignee_member_id}
     names = member_names(session, assignee_ids)
+    resolve_days = settings().requests.resolve_days
     return [
         {
             "id": r.id,

@@ -38,7 +38,7 @@ from .cycle import (
     resolve,
     submit,
 )
-from .escalation import escalate_overdue
+from .escalation import deadline, escalate_overdue, is_overdue
 from .handover import claim, dispatch, transfer
 from .labels import (
     KIND_LABELS,
@@ -74,11 +74,13 @@ __all__ = [
     "capabilities",
     "claim",
     "confirm",
+    "deadline",
     "default_org",
     "dispatch",
     "escalate_overdue",
     "in_branch",
     "is_open",
+    "is_overdue",
     "is_submitter",
     "link_holder",
     "may_claim",

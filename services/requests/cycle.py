@@ -34,6 +34,7 @@ from services.errors import (
     ValidationError,
 )
 from services.org.phones import MOBILE_RE, normalise_phone
+from services.requests import notify
 from services.requests.access import (
     DONE_STATUSES,
     OPEN_STATUSES,
@@ -186,6 +187,7 @@ def submit(
             req.status,
             f"分派给{who}",
         )
+        notify.assigned(session, req)
     return req
 
 
@@ -219,6 +221,7 @@ def assign(
     timeline.record(
         session, req, actor, "assigned", before, req.status, f"分派给{answerer_label(session, req)}"
     )
+    notify.assigned(session, req)
     return req
 
 

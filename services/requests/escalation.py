@@ -1,42 +1,85 @@
-"""件件有回音: requests with no answer past their due time go one level up."""
+"""件件有回音: time limits that bite. A request not answered within ``first_answer_hours``, or
+not resolved within ``resolve_days``, goes one level up per lapse (the member → the branch
+secretary → the township's admins), with a message to the people at the level reached."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from infra.clock import now_utc
-from models import Organisation, Request
+from models import Organisation, OrgKind, Request
 from services import timeline
 from services.actors import SYSTEM
+from services.requests import notify
 from services.requests.access import OPEN_STATUSES
+
+RESOLVE_DAYS = 7
+
+
+def deadline(req: Request, resolve_days: int = RESOLVE_DAYS) -> datetime:
+    """The limit the request runs against now: its answer due time until answered, then the
+    later of that and the resolution limit."""
+    if req.first_answered_at is None:
+        return req.due_at
+    return max(req.due_at, req.created_at + timedelta(days=resolve_days))
+
+
+def is_overdue(req: Request, now: datetime | None = None, resolve_days: int = RESOLVE_DAYS) -> bool:
+    """Open and escalated, or open past its deadline (shown as ``overdue`` in every list)."""
+    if req.status not in OPEN_STATUSES:
+        return False
+    now = now or now_utc()
+    return req.escalation_level > 0 or deadline(req, resolve_days) < now
+
+
+def _level_label(session: Session, req: Request, level: int) -> str:
+    org = session.get_one(Organisation, req.org_id)
+    if level == notify.LEVEL_SECRETARY:
+        return f"{org.name}书记"
+    township = notify.township_of(session, org)
+    return township.name if township else "街镇"
 
 
 def escalate_overdue(
-    session: Session, now: datetime | None = None, first_answer_hours: int = 48
+    session: Session,
+    now: datetime | None = None,
+    first_answer_hours: int = 48,
+    resolve_days: int = RESOLVE_DAYS,
 ) -> list[Request]:
-    """Requests with no answer past their due time go one level up (branch → township)."""
+    """Lapsed requests go one level up, each with a timeline line naming the level reached and
+    a message to the people there. Idempotent per (request, level): a request already at the
+    township stays there, and a second run before the next lapse changes nothing."""
     now = now or now_utc()
-    overdue = list(
+    lapsed = list(
         session.scalars(
             select(Request)
             .where(
                 Request.status.in_(OPEN_STATUSES),
-                Request.first_answered_at.is_(None),
+                Request.escalation_level < notify.LEVEL_TOWNSHIP,
                 Request.due_at < now,
+                or_(
+                    Request.first_answered_at.is_(None),
+                    and_(
+                        Request.first_answered_at.is_not(None),
+                        Request.created_at < now - timedelta(days=resolve_days),
+                    ),
+                ),
             )
             .order_by(Request.id)
         )
     )
-    for req in overdue:
-        req.escalation_level += 1
+    for req in lapsed:
+        org = session.get_one(Organisation, req.org_id)
+        # A request at the township (no branch) skips the secretary level.
+        step = 1 if org.kind == OrgKind.BRANCH.value else notify.LEVEL_TOWNSHIP
+        req.escalation_level = min(req.escalation_level + step, notify.LEVEL_TOWNSHIP)
         req.escalated_at = now
         req.due_at = now + timedelta(hours=first_answer_hours)
-        org = session.get_one(Organisation, req.org_id)
-        up = session.get(Organisation, org.parent_id) if org.parent_id else None
-        target = up.name if up and req.escalation_level > 1 else org.name
+        stage = "answer" if req.first_answered_at is None else "resolve"
+        why = "超过答复时限未答复" if stage == "answer" else f"超过 {resolve_days} 天办结时限未办结"
         timeline.record(
             session,
             req,
@@ -44,6 +87,7 @@ def escalate_overdue(
             "escalated",
             req.status,
             req.status,
-            f"超过答复时限未答复，第 {req.escalation_level} 次上报至{target}",
+            f"{why}，已上报至{_level_label(session, req, req.escalation_level)}",
         )
-    return overdue
+        notify.escalated(session, req, req.escalation_level, stage)
+    return lapsed

@@ -15,6 +15,7 @@ from services import timeline
 from services.actors import Actor
 from services.commitments import quantify
 from services.errors import Conflict, PermissionDenied, ValidationError
+from services.requests import notify
 from services.requests.access import (
     CLAIMABLE_STATUSES,
     held_by_other,
@@ -105,6 +106,7 @@ def transfer(
         req.status,
         note + (f"：{reason}" if reason else ""),
     )
+    notify.assigned(session, req)
     return req
 
 
@@ -132,4 +134,5 @@ def dispatch(session: Session, actor: Actor, req: Request, branch: Organisation)
     timeline.record(
         session, req, actor, "assigned", before, req.status, f"派单：由{org.name}派至{branch.name}"
     )
+    notify.assigned(session, req)
     return req

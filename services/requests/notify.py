@@ -1,0 +1,109 @@
+"""Who must act on a request, told through the outbox in the caller's transaction.
+
+Facts only (a notice ``kind`` and its fields); ``delivery.notices`` words them. The one place
+that picks the recipient: the member who holds the request (their official-account openid),
+else the branch's secretary; on escalation the people at the level reached (level 1: the
+branch secretary, level 2: the township's admins). Each notice carries the request's number
+and its mini-program page (``MP_PATH``), which members open from the official account.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from models import Account, Organisation, OrgKind, Request, Role, RoleGrant
+from services import outbox
+
+NOTICE_ASSIGNED = "request_assigned"
+NOTICE_ESCALATED = "request_escalated"
+LEVEL_SECRETARY = 1
+LEVEL_TOWNSHIP = 2
+MP_PATH = "pages/request-detail/index?id={id}"
+
+
+def township_of(session: Session, org: Organisation) -> Organisation | None:
+    """The township ``org`` belongs to (itself if it is one)."""
+    node: Organisation | None = org
+    while node is not None and node.kind != OrgKind.TOWNSHIP.value:
+        node = session.get(Organisation, node.parent_id) if node.parent_id else None
+    return node
+
+
+def _holders(session: Session, role: str, org_id: int) -> list[int]:
+    """Accounts (with an official-account openid) holding ``role`` in ``org_id``."""
+    grants = list(
+        session.scalars(select(RoleGrant).where(RoleGrant.role == role, RoleGrant.org_id == org_id))
+    )
+    member_ids = [g.member_id for g in grants if g.member_id]
+    account_ids = [g.account_id for g in grants if g.account_id]
+    if not grants:
+        return []
+    return list(
+        session.scalars(
+            select(Account.id)
+            .where(
+                or_(Account.id.in_(account_ids), Account.member_id.in_(member_ids)),
+                Account.oa_openid.is_not(None),
+            )
+            .order_by(Account.id)
+        )
+    )
+
+
+def _member_account(session: Session, member_id: int | None) -> int | None:
+    if member_id is None:
+        return None
+    return session.scalar(
+        select(Account.id).where(Account.member_id == member_id, Account.oa_openid.is_not(None))
+    )
+
+
+def people_at(session: Session, req: Request, level: int) -> list[int]:
+    """Accounts to tell at escalation ``level`` (0: the holder, 1: secretary, 2: township)."""
+    org = session.get_one(Organisation, req.org_id)
+    if level <= 0:
+        holder = _member_account(session, req.assignee_member_id)
+        if holder is not None:
+            return [holder]
+        level = LEVEL_SECRETARY
+    if level == LEVEL_SECRETARY and org.kind == OrgKind.BRANCH.value:
+        found = _holders(session, Role.SECRETARY.value, org.id)
+        if found:
+            return found
+    township = township_of(session, org)
+    return _holders(session, Role.TOWNSHIP_ADMIN.value, township.id) if township else []
+
+
+def _fields(session: Session, req: Request) -> dict[str, object]:
+    org = session.get_one(Organisation, req.org_id)
+    return {
+        "number": req.number,
+        "text": req.text[:60],
+        "org_name": org.name,
+        "mp_path": MP_PATH.format(id=req.id),
+    }
+
+
+def assigned(session: Session, req: Request) -> int:
+    """Tell whoever now holds ``req`` (once per holder and round); returns messages queued."""
+    holder = f"m{req.assignee_member_id}" if req.assignee_member_id else f"o{req.org_id}"
+    fields = {**_fields(session, req), "to_member": req.assignee_member_id is not None}
+    sent = 0
+    for account_id in people_at(session, req, 0):
+        key = f"request:{req.id}:assigned:{holder}:{req.reopened_count}:{account_id}"
+        if outbox.notice_account(session, account_id, NOTICE_ASSIGNED, fields, key):
+            sent += 1
+    return sent
+
+
+def escalated(session: Session, req: Request, level: int, stage: str) -> int:
+    """Tell the people at ``level`` that ``req`` is overdue (``stage``: ``answer`` or
+    ``resolve``); once per (request, round, level, person)."""
+    fields = {**_fields(session, req), "level": level, "stage": stage}
+    sent = 0
+    for account_id in people_at(session, req, level):
+        key = f"request:{req.id}:escalated:{req.reopened_count}:{level}:{account_id}"
+        if outbox.notice_account(session, account_id, NOTICE_ESCALATED, fields, key):
+            sent += 1
+    return sent
