@@ -144,6 +144,8 @@ class RequestSchema(ma.Schema):
     assignee = F.Nested(AssigneeSchema, allow_none=True, required=True)
     org_name = F.String(required=True)
     due_at = LocalDateTime(required=True)
+    overdue = F.Boolean(required=True)  # past its limit or escalated (services.requests)
+    escalation_level = F.Integer(required=True)  # 0 holder, 1 branch secretary, 2 township
     created_at = LocalDateTime(required=True)
     rating = F.String(allow_none=True, required=True)
     photos = F.List(F.Nested(PhotoSchema), required=True)
@@ -165,6 +167,7 @@ class DemandSchema(ma.Schema):
     location = F.String(required=True)
     status = F.String(required=True)
     assignee = F.Nested(AssigneeSchema, allow_none=True, required=True)
+    overdue = F.Boolean(required=True)  # past its limit or escalated (services.requests)
     created_at = LocalDateTime(required=True)
 
 

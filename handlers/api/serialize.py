@@ -281,6 +281,7 @@ def demands(session: Session, items: Sequence[Request]) -> list[dict[str, Any]]:
             "assignee": {"name": names[r.assignee_member_id]}
             if r.assignee_member_id in names
             else None,
+            "overdue": request_service.is_overdue(r, resolve_days=resolve_days),
             "created_at": r.created_at,
         }
         for r in items

@@ -48,10 +48,13 @@ from .labels import (
     RESOLUTION_LABELS,
     STATUS_LABELS,
 )
+from .notify import NOTICE_ASSIGNED, NOTICE_ESCALATED
 
 __all__ = [
     "DONE_STATUSES",
     "KIND_LABELS",
+    "NOTICE_ASSIGNED",
+    "NOTICE_ESCALATED",
     "NOTICE_REPLIED",
     "NOTICE_RESOLVED",
     "OPEN_STATUSES",

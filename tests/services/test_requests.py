@@ -157,3 +157,74 @@ def test_unanswered_requests_escalate_once_per_due_time(session, world):
     assert [r.id for r in reqs.escalate_overdue(session, later)] == [req.id]
     assert req.escalation_level == 1
     assert reqs.escalate_overdue(session, later) == []  # due time moved on: not twice
+
+
+def _notices(session, kind):
+    import json
+
+    rows = session.scalars(select(OutboundMessage).order_by(OutboundMessage.id)).all()
+    out = []
+    for m in rows:
+        notice = json.loads(m.payload).get("notice", {})
+        if notice.get("kind") == kind:
+            out.append((m.recipient, notice))
+    return out
+
+
+def test_assignment_tells_the_member_or_else_the_secretary(session, world):
+    f.account(session, world["linked"], oa_openid="o-linked")
+    f.account(session, world["secretary"], oa_openid="o-secretary")
+    resident = f.as_actor(session, world["resident"])
+    first = reqs.submit(session, resident, kind="problem", text="路灯坏了")
+    second = reqs.submit(session, resident, kind="wish", text="要轮椅")
+    holders = {first.assignee_member_id, second.assignee_member_id}
+    assert holders == {world["linked"].id, world["busy"].id}
+    sent = _notices(session, reqs.NOTICE_ASSIGNED)
+    # 陈电工 has an official-account openid; 周师傅 has none, so his branch secretary is told.
+    assert sorted(to for to, _ in sent) == ["o-linked", "o-secretary"]
+    assert all(n["mp_path"].startswith("pages/request-detail/index?id=") for _, n in sent)
+    # A transfer tells the new holder; the same holder again is not told twice.
+    held_by_busy = first if first.assignee_member_id == world["busy"].id else second
+    reqs.transfer(session, SYSTEM, held_by_busy, world["linked"].id)
+    reqs.transfer(session, SYSTEM, held_by_busy, world["busy"].id)
+    reqs.transfer(session, SYSTEM, held_by_busy, world["linked"].id)
+    sent = _notices(session, reqs.NOTICE_ASSIGNED)
+    assert sorted(to for to, _ in sent) == ["o-linked", "o-linked", "o-secretary"]
+
+
+def test_answered_but_unresolved_request_escalates_after_resolve_days(session, world):
+    f.account(session, world["secretary"], oa_openid="o-secretary")
+    req = reqs.submit(
+        session, f.as_actor(session, world["resident"]), kind="problem", text="路灯坏了"
+    )
+    reqs.reply(session, SYSTEM, req, "已登记，尽快处理")
+    assert not reqs.is_overdue(req, now_utc() + timedelta(days=3), resolve_days=7)
+    assert reqs.escalate_overdue(session, now_utc() + timedelta(days=6), 48, 7) == []
+    later = now_utc() + timedelta(days=7, hours=1)
+    assert reqs.is_overdue(req, later, resolve_days=7)
+    assert [r.id for r in reqs.escalate_overdue(session, later, 48, 7)] == [req.id]
+    note = session.scalars(
+        select(TimelineEntry.note).where(
+            TimelineEntry.request_id == req.id, TimelineEntry.action == "escalated"
+        )
+    ).one()
+    assert note == "超过 7 天办结时限未办结，已上报至东村党支部书记"
+    sent = _notices(session, reqs.NOTICE_ESCALATED)
+    assert [(to, n["stage"], n["level"]) for to, n in sent] == [("o-secretary", "resolve", 1)]
+    reqs.resolve(session, SYSTEM, req, "done")
+    assert not reqs.is_overdue(req, later + timedelta(days=30))
+
+
+def test_a_township_request_escalates_straight_to_the_township_admins(session, world):
+    admin = f.account(session, oa_openid="o-admin")
+    f.grant(session, "township_admin", world["township"], account=admin)
+    req = reqs.submit(
+        session, f.as_actor(session, world["stranger"]), kind="suggestion", text="建议增加垃圾桶"
+    )
+    assert req.org_id == world["township"].id
+    later = now_utc() + timedelta(hours=49)
+    assert [r.id for r in reqs.escalate_overdue(session, later)] == [req.id]
+    assert req.escalation_level == 2
+    sent = _notices(session, reqs.NOTICE_ESCALATED)
+    assert [(to, n["level"]) for to, n in sent] == [("o-admin", 2)]
+    assert reqs.escalate_overdue(session, later + timedelta(days=10)) == []
