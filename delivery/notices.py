@@ -3,14 +3,21 @@
 assignment, escalation). The official account's voice, so it names the bot's commands and the
 mini-program page; the rules only send facts.
 
-Channel: every notice goes as an official-account customer-service message (the dispatcher's
-customer-service sender). Outside WeChat's 48-hour window that send is refused and the row is
-marked failed in the outbox; a template-message fallback would be chosen here, in one place."""
+Channel (decided here only, at send time, by :func:`route`): a customer-service message while
+the recipient is inside WeChat's 48-hour window (they wrote to the official account within 48
+hours), else a template message when ``requests.notice_template_id`` is set; without a template
+the customer-service send is tried anyway (WeChat may refuse it; the row then shows the error)."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from infra.clock import now_utc
+from models import InboundMessage
 from services.requests import NOTICE_REPLIED, NOTICE_RESOLVED
 from services.requests.notify import NOTICE_ASSIGNED, NOTICE_ESCALATED
 from wechat.errors import WechatPermanentError
@@ -54,3 +61,47 @@ def body_of(payload: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(notice, dict):
         return payload
     return {"msgtype": "text", "text": {"content": text_of(notice)}}
+
+
+SERVICE_WINDOW = timedelta(hours=48)
+
+
+def in_service_window(session: Session, openid: str, now: datetime | None = None) -> bool:
+    """Has ``openid`` written to the official account within the last 48 hours?"""
+    since = (now or now_utc()) - SERVICE_WINDOW
+    return (
+        session.scalar(
+            select(InboundMessage.id)
+            .where(InboundMessage.openid == openid, InboundMessage.created_at >= since)
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def template_of(notice: dict[str, Any], template_id: str) -> dict[str, Any]:
+    """A queued notice as a template message (fields: 事项, 编号, 提示)."""
+    return {
+        "template_id": template_id,
+        "data": {
+            "thing1": {"value": str(notice.get("text", ""))[:20] or "群众诉求"},
+            "character_string2": {"value": str(notice.get("number", ""))},
+            "thing3": {"value": text_of(notice).split("\n")[-1][:20]},
+        },
+    }
+
+
+def route(
+    session: Session,
+    payload: dict[str, Any],
+    openid: str,
+    template_id: str,
+    now: datetime | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """Channel and body for a customer-service row: ``("customer_service", body)`` inside the
+    48-hour window (or with no template configured), else ``("template", template payload)``."""
+    notice = payload.get("notice")
+    if isinstance(notice, dict) and template_id and not in_service_window(session, openid, now):
+        text_of(notice)  # an unknown kind fails here, as it would as a customer-service text
+        return "template", template_of(notice, template_id)
+    return "customer_service", body_of(payload)

@@ -99,8 +99,14 @@ def _need_recipient(msg: OutboundMessage) -> str:
 
 def send_customer_service(msg: OutboundMessage, ctx: SendContext) -> None:
     """Official-account customer-service message (user must have interacted within 48 h)."""
-    body = notices.body_of(_payload(msg))
-    ctx.clients.official_account.send_customer_message(_need_recipient(msg), body)
+    openid = _need_recipient(msg)
+    template_id = ctx.settings.requests.notice_template_id
+    channel, body = notices.route(ctx.session, _payload(msg), openid, template_id)
+    ctx.release()  # route read the inbound log: hold no lock over the network
+    if channel == "template":  # outside the 48-hour window (the choice: delivery.notices)
+        ctx.clients.official_account.send_template(openid, body["template_id"], body["data"])
+        return
+    ctx.clients.official_account.send_customer_message(openid, body)
 
 
 def send_template(msg: OutboundMessage, ctx: SendContext) -> None:

@@ -120,6 +120,8 @@ class RequestsSection(Section):
     first_answer_hours: int = 48
     resolve_days: int = Field(default=7, ge=1, le=366)  # resolution limit; overdue escalates
     reopen_window_days: int = 15
+    # Official-account template for notices outside WeChat's 48-hour window ("" = none).
+    notice_template_id: str = ""
     # The public "找他办事" form (/m/<code>/ask): submissions per client address, and how long
     # the signed token in the form stays valid.
     web_form_rate_limit: str = "10 per minute; 60 per hour"

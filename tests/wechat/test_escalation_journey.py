@@ -6,18 +6,22 @@ inbox, a second lapse reaches the township, and running the job twice sends noth
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import func, select
 
+from app import create_app
 from delivery.dispatcher import Dispatcher
 from infra.clock import now_utc
-from models import OutboundMessage, Request, TimelineEntry
+from models import Account, OutboundMessage, Request, TimelineEntry
 from scheduler import jobs
 from services import requests
 from tests import factories as f
 from tests.fakes.wechat_api import FakeWechat
 from tests.handlers.api.conftest import token_for
+
+from .conftest import Wx, oa_config
 
 SEND = "/cgi-bin/message/custom/send"
 
@@ -123,3 +127,44 @@ def test_unanswered_request_escalates_to_secretary_then_township_once_each(
     assert len(_sent(fake_wechat)) == 3
     inbox = api.get("/api/v1/requests/assigned", headers=token_for(oa_app, wang_account))
     assert inbox.json["items"][0]["overdue"] is True
+
+
+def test_outside_the_48_hour_window_the_notice_goes_as_a_template_message(
+    db_url: str, tmp_path: Path, fake_wechat: FakeWechat
+) -> None:
+    config = oa_config(db_url, tmp_path, fake_wechat.base_url)
+    config["requests"] = {"notice_template_id": "TPL-REQ"}
+    app = create_app(config)
+    app.config["TESTING"] = True
+    wx = Wx(app.test_client())
+    db = app.extensions["db"]
+    try:
+        with db.session() as s:
+            t = f.tree(s)
+            wang = f.member(s, t["branch"], "王建国")
+            f.account(s, wang, oa_openid="o-wang")
+            home = f.household(s, t["branch"], linked=[wang])
+            resident = f.account(s, household=home, oa_openid="o-resident")
+            first = requests.submit(s, f.as_actor(s, resident), kind="problem", text="路灯坏了")
+            s.commit()
+            number = first.number
+        _dispatch(app)  # Wang never wrote to the official account: a template message
+        templates = fake_wechat.calls_to("/cgi-bin/message/template/send")
+        assert [(c.json["touser"], c.json["template_id"]) for c in templates] == [
+            ("o-wang", "TPL-REQ")
+        ]
+        assert templates[0].json["data"]["character_string2"]["value"] == number
+        assert _sent(fake_wechat) == []
+
+        wx.say("o-wang", "帮助")  # now inside the window: a customer-service message
+        before = len(fake_wechat.calls_to(SEND))
+        with db.session() as s:
+            resident = s.scalars(select(Account).where(Account.oa_openid == "o-resident")).one()
+            requests.submit(s, f.as_actor(s, resident), kind="wish", text="要轮椅")
+            s.commit()
+        _dispatch(app)
+        sent = _sent(fake_wechat)[before:]
+        assert [to for to, _ in sent] == ["o-wang"] and "分派给您" in sent[0][1]
+        assert len(fake_wechat.calls_to("/cgi-bin/message/template/send")) == 1
+    finally:
+        db.dispose()
