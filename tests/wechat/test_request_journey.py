@@ -158,9 +158,6 @@ def test_members_help_lists_the_inbox(wx: Wx, linked: dict[str, Any]) -> None:
     assert "绑定党员身份" in wx.say(RESIDENT, "待办")
 
 
-@pytest.mark.xfail(
-    strict=True, reason="notifying the assigned member comes with the assignment-notice branch"
-)
 def test_the_linked_member_is_told(
     oa_app: Flask, wx: Wx, fake_wechat: FakeWechat, linked: dict[str, Any]
 ) -> None:
