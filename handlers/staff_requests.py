@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Response, redirect, render_template, request, url_for
 
+from handlers.context import settings
 from handlers.staff import _actor, _db, bp, login_required
 from infra.clock import local_text
 from models import Organisation, RequestStatus
@@ -47,7 +48,9 @@ def _page(*, error: str = "", done: str = "", status: int = 200) -> Response:
     filters = _filters()
     html = render_template(
         "staff/requests.html",
-        rows=request_list.requests_in(db, scopes, filters),
+        rows=request_list.requests_in(
+            db, scopes, filters, resolve_days=settings().requests.resolve_days
+        ),
         filters=filters,
         scopes=scopes,
         branches=branches,

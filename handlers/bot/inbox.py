@@ -63,11 +63,6 @@ def age_text(moment: datetime, now: datetime) -> str:
     return f"{int(seconds // 86400)} 天前"
 
 
-def _overdue(req: Request, now: datetime) -> bool:
-    # The same test as ``requests.escalate_overdue``: no first answer past the due time.
-    return req.first_answered_at is None and _aware(req.due_at) < _aware(now)
-
-
 def inbox(ctx: BotContext, member: Member) -> tuple[list[Request], list[Request]]:
     """(mine, claimable): open requests held by me, and open unassigned ones I may claim
     (my branch's list; a secretary's or township admin's managed branches)."""
@@ -97,9 +92,9 @@ def inbox(ctx: BotContext, member: Member) -> tuple[list[Request], list[Request]
     return mine, claimable
 
 
-def _line(req: Request, now: datetime) -> str:
+def _line(req: Request, now: datetime, resolve_days: int) -> str:
     status = requests.STATUS_LABELS.get(req.status, req.status)
-    flag = "【超时】" if _overdue(req, now) else ""
+    flag = "【超时】" if requests.is_overdue(req, _aware(now), resolve_days) else ""
     return f"· {flag}{req.number} {req.text[:20]} —— {status}，{age_text(req.created_at, now)}"
 
 
@@ -112,12 +107,13 @@ def cmd_inbox(ctx: BotContext, _args: str = "") -> str:
     if not mine and not claimable:
         return "您现在没有待办的诉求。群众反映的问题交给您时，会发消息提醒您。"
     lines: list[str] = []
+    days = ctx.settings.requests.resolve_days
     if mine:
         lines.append(f"交给您办理的诉求（{len(mine)} 条）：")
-        lines += [_line(r, ctx.now) for r in mine[:MAX_LIST]]
+        lines += [_line(r, ctx.now, days) for r in mine[:MAX_LIST]]
     if claimable:
         lines.append(f"待认领的诉求（{len(claimable)} 条）：")
-        lines += [_line(r, ctx.now) for r in claimable[:MAX_LIST]]
+        lines += [_line(r, ctx.now, days) for r in claimable[:MAX_LIST]]
     if claimable:
         lines.append("认领请发送“认领 编号”。")
     lines.append(

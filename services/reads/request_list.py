@@ -8,14 +8,16 @@ A fixed number of statements whatever the page size: the requests, then their ti
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from infra.clock import now_utc
 from models import Member, Organisation, OrgKind, Request, TimelineEntry
+from services import requests
 from services.requests.access import OPEN_STATUSES
+from services.requests.escalation import RESOLVE_DAYS
 
 PAGE_SIZE = 200
 
@@ -47,13 +49,13 @@ class Row:
     hops: list[Hop] = field(default_factory=list)
 
 
-def is_overdue(req: Request, now: datetime | None = None) -> bool:
-    """Open and past its time limit for the first answer (``due_at``)."""
-    return req.status in OPEN_STATUSES and req.due_at < (now or now_utc())
-
-
 def requests_in(
-    session: Session, scopes: list[Organisation], filters: Filters, *, limit: int = PAGE_SIZE
+    session: Session,
+    scopes: list[Organisation],
+    filters: Filters,
+    *,
+    limit: int = PAGE_SIZE,
+    resolve_days: int = RESOLVE_DAYS,
 ) -> list[Row]:
     """Requests of the organisations under ``scopes`` (the staff member's), newest first."""
     if not scopes:
@@ -73,7 +75,16 @@ def requests_in(
     if filters.org_id is not None:
         stmt = stmt.where(Request.org_id == filters.org_id)
     if filters.overdue:
-        stmt = stmt.where(Request.status.in_(OPEN_STATUSES), Request.due_at < now)
+        # requests.is_overdue in SQL: open, and escalated or past the limit it runs against
+        resolve_by = now - timedelta(days=resolve_days)
+        stmt = stmt.where(
+            Request.status.in_(OPEN_STATUSES),
+            or_(
+                Request.escalation_level > 0,
+                and_(Request.first_answered_at.is_(None), Request.due_at < now),
+                and_(Request.due_at < now, Request.created_at < resolve_by),
+            ),
+        )
     if filters.kind:
         stmt = stmt.where(Request.kind == filters.kind)
     q = filters.q.strip()[:50]
@@ -82,7 +93,13 @@ def requests_in(
         stmt = stmt.where(or_(Request.number == q, Request.text.like(like, escape="\\")))
     stmt = stmt.order_by(Request.created_at.desc(), Request.id.desc()).limit(limit)
     rows = [
-        Row(r, org_name, kind == OrgKind.BRANCH.value, name or "", is_overdue(r, now))
+        Row(
+            r,
+            org_name,
+            kind == OrgKind.BRANCH.value,
+            name or "",
+            requests.is_overdue(r, now, resolve_days),
+        )
         for r, org_name, kind, name in session.execute(stmt).all()
     ]
     by_id = {row.request.id: row for row in rows}

@@ -13,8 +13,10 @@ from flask import Flask
 from sqlalchemy import select
 
 from delivery.dispatcher import Dispatcher
+from infra.clock import now_utc
 from models import Evaluation, Member, OutboundMessage, Request, TimelineEntry
 from services import evaluation, requests
+from services.reads import rates
 from tests import factories
 from tests.fakes.wechat_api import FakeWechat
 
@@ -97,6 +99,18 @@ def test_resolved_confirmed_and_rated_satisfied(
         assert (after.total, after.unsatisfied) == (1, 0)
         ev = s.scalars(select(Evaluation).where(Evaluation.request_id == req.id)).one()
         assert ev.subject_member_id == linked["wang"] and ev.rating == "satisfied"
+        # the four rates of the member moved: answered in time, resolved, solved, satisfied
+        now = now_utc()
+        counts = rates.by_member(s, now - timedelta(days=1), now + timedelta(days=1))[
+            linked["wang"]
+        ]
+        assert (counts.received, counts.resolved, counts.solved, counts.satisfied) == (1, 1, 1, 1)
+        assert (counts.response, counts.completion, counts.solution, counts.satisfaction) == (
+            100,
+            100,
+            100,
+            100,
+        )
 
 
 def test_unsatisfied_goes_back_to_the_same_member(
