@@ -10,11 +10,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from sqlalchemy import or_, select
-
 from handlers.bot.commands import MAX_LIST, BotContext, _not_member_reply, bot
 from handlers.bot.registry import SEPARATORS
-from models import Member, Organisation, Rating, Request, Resolution
+from models import Rating, Request, Resolution
 from services import evaluation, requests
 
 RESULT_WORDS = {
@@ -63,35 +61,6 @@ def age_text(moment: datetime, now: datetime) -> str:
     return f"{int(seconds // 86400)} 天前"
 
 
-def inbox(ctx: BotContext, member: Member) -> tuple[list[Request], list[Request]]:
-    """(mine, claimable): open requests held by me, and open unassigned ones I may claim
-    (my branch's list; a secretary's or township admin's managed branches)."""
-    session, actor = ctx.session, ctx.actor
-    mine = list(
-        session.scalars(
-            select(Request)
-            .where(
-                Request.assignee_member_id == member.id,
-                Request.status.in_(requests.OPEN_STATUSES),
-            )
-            .order_by(Request.due_at, Request.id)
-        )
-    )
-    managed = [Organisation.path.startswith(g.org_path) for g in actor.grants]
-    unassigned = session.scalars(
-        select(Request)
-        .join(Organisation, Organisation.id == Request.org_id)
-        .where(
-            Request.assignee_member_id.is_(None),
-            Request.status.in_(requests.OPEN_STATUSES),
-            or_(Request.org_id == member.org_id, *managed),
-        )
-        .order_by(Request.due_at, Request.id)
-    )
-    claimable = [r for r in unassigned if requests.can_claim(session, actor, r, member)]
-    return mine, claimable
-
-
 def _line(req: Request, now: datetime, resolve_days: int) -> str:
     status = requests.STATUS_LABELS.get(req.status, req.status)
     flag = "【超时】" if requests.is_overdue(req, _aware(now), resolve_days) else ""
@@ -103,7 +72,7 @@ def cmd_inbox(ctx: BotContext, _args: str = "") -> str:
     member = ctx.member
     if member is None:
         return _not_member_reply()
-    mine, claimable = inbox(ctx, member)
+    mine, claimable = requests.inbox(ctx.session, ctx.actor, member)
     if not mine and not claimable:
         return "您现在没有待办的诉求。群众反映的问题交给您时，会发消息提醒您。"
     lines: list[str] = []

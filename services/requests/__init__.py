@@ -40,6 +40,7 @@ from .cycle import (
 )
 from .escalation import deadline, escalate_overdue, is_overdue
 from .handover import claim, dispatch, transfer
+from .inbox import inbox
 from .labels import (
     KIND_LABELS,
     NOTICE_REPLIED,
@@ -82,6 +83,7 @@ __all__ = [
     "dispatch",
     "escalate_overdue",
     "in_branch",
+    "inbox",
     "is_open",
     "is_overdue",
     "is_submitter",
