@@ -89,6 +89,9 @@ class OfficialAccountSection(Section):
 class MiniProgramSection(Section):
     app_id: str = ""
     secret: str = ""
+    # Which version printed 小程序码 open: release (正式版; WeChat checks the page is
+    # published), trial (体验版) or develop (开发版); the last two send check_path false.
+    env_version: Literal["release", "trial", "develop"] = "release"
 
     @property
     def enabled(self) -> bool:

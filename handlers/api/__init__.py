@@ -25,6 +25,7 @@ from . import (
     public,
     requests,
     reviews,
+    signoffs,
     uploads,
 )
 from .base import Api, token_account_id
@@ -40,6 +41,7 @@ BLUEPRINTS = (
     requests.bp,
     public.bp,
     evaluations.bp,
+    signoffs.bp,
 )
 WRITE_METHODS = ["POST", "PATCH", "PUT", "DELETE"]
 

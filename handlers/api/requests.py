@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from handlers.api import serialize, wx
 from handlers.api.base import (
@@ -20,6 +20,7 @@ from handlers.api.base import (
     paginate,
 )
 from handlers.api.schemas import (
+    CandidatesSchema,
     DemandSchema,
     RateIn,
     ReopenIn,
@@ -36,7 +37,6 @@ from models import (
     Organisation,
     OrgKind,
     Request,
-    Role,
 )
 from services import content, evaluation
 from services import requests as request_service
@@ -119,30 +119,12 @@ def mine(args: dict[str, int]) -> dict[str, Any]:
 @bp.arguments(PageArgs, location="query")
 @bp.response(200, page_of(RequestSchema))
 def assigned(args: dict[str, int]) -> dict[str, Any]:
-    """交给我办理的诉求：分派给我的，及我所管理的支部/街镇的（未办结的在前）。"""
+    """交给我办理的诉求：分派给我的，及我所管理的支部/街镇的（未办结的在前；overdue 为已超时）。"""
     session = read_session()
     _, actor = current_actor(session)
-    conds = []
-    if actor.member_id is not None:
-        conds.append(Request.assignee_member_id == actor.member_id)
-    managed = [g.org_path for g in actor.grants if g.role in (Role.SECRETARY, Role.TOWNSHIP_ADMIN)]
-    if managed:
-        conds.append(
-            Request.org_id.in_(
-                select(Organisation.id).where(
-                    or_(*[Organisation.path.startswith(p) for p in managed])
-                )
-            )
-        )
-    if not conds:
+    stmt = request_service.assigned_query(actor)
+    if stmt is None:
         return page_body([], 0, args)
-    stmt = (
-        select(Request)
-        .where(or_(*conds))
-        .order_by(
-            Request.status.in_(request_service.OPEN_STATUSES).desc(), Request.due_at, Request.id
-        )
-    )
     items, total = paginate(session, stmt, args)
     return page_body(serialize.requests(session, actor, items), total, args)
 
@@ -184,6 +166,18 @@ def transfer(args: dict[str, Any], request_id: int) -> dict[str, Any]:
     body = _one(session, actor, req)
     session.commit()
     return body
+
+
+@bp.route("/requests/<int:request_id>/candidates", methods=["GET"])
+@bp.doc(**SECURED)
+@bp.response(200, CandidatesSchema)
+def candidates(request_id: int) -> dict[str, Any]:
+    """可以接手这条诉求的本支部党员（转交、书记派单时选择）。"""
+    session = read_session()
+    _, actor = current_actor(session)
+    req = _load(session, actor, request_id)
+    members = request_service.transfer_candidates(session, actor, req)
+    return {"items": [{"id": m.id, "name": m.name} for m in members]}
 
 
 @bp.route("/requests/<int:request_id>/reply", methods=["POST"])

@@ -40,7 +40,7 @@ from .cycle import (
 )
 from .escalation import deadline, escalate_overdue, is_overdue
 from .handover import claim, dispatch, transfer
-from .inbox import inbox
+from .inbox import assigned_query, inbox, transfer_candidates
 from .labels import (
     KIND_LABELS,
     NOTICE_REPLIED,
@@ -65,6 +65,7 @@ __all__ = [
     "Capabilities",
     "LinkHolder",
     "answerer_label",
+    "assigned_query",
     "by_number",
     "can_claim",
     "can_confirm",
@@ -96,6 +97,7 @@ __all__ = [
     "resolve",
     "submit",
     "transfer",
+    "transfer_candidates",
     "visible",
     "visible_to",
 ]

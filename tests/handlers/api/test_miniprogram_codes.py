@@ -1,0 +1,83 @@
+"""Printed 小程序码: a member's brick opens the member card, a branch's code its board.
+
+The request WeChat sees (the fake on loopback) carries the page and the scene, and the page
+named there is a real page of the mini-program (miniprogram/app.json)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from infra import qr
+from tests.fakes.wechat_api import FakeWechat
+
+from .conftest import World, build_app, make_world
+
+APP_JSON = Path(__file__).resolve().parents[3] / "miniprogram" / "app.json"
+
+
+def _pages() -> set[str]:
+    return set(json.loads(APP_JSON.read_text(encoding="utf-8"))["pages"])
+
+
+def _app(db_url: str, tmp_path: Path, fake: FakeWechat, env_version: str) -> Flask:
+    mp = {"app_id": "wx-mp-test", "secret": "mp-secret", "env_version": env_version}
+    return build_app(
+        db_url,
+        tmp_path,
+        wechat={"api_base_url": fake.base_url, "mini_program": mp},
+        app={"secret_key": "test-secret-key"},
+    )
+
+
+@pytest.fixture
+def dev_app(db_url: str, tmp_path: Path, fake_wechat: FakeWechat) -> Iterator[Flask]:
+    app = _app(db_url, tmp_path, fake_wechat, "develop")
+    yield app
+    app.extensions["db"].dispose()
+
+
+def test_member_brick_opens_the_member_card_page(dev_app: Flask, fake_wechat: FakeWechat) -> None:
+    world: World = make_world(dev_app)
+    code = world.author.public_code
+    r = dev_app.test_client().get(f"/m/{code}/qr.png")
+    assert r.status_code == 200 and r.mimetype == "image/png"
+    (call,) = fake_wechat.calls_to("/wxa/getwxacodeunlimit")
+    assert call.json["page"] == "pages/member/index"
+    assert call.json["scene"] == f"m={code}"
+    assert call.json["check_path"] is False  # a development version: the page is not released
+    assert call.json["env_version"] == "develop"
+    assert call.json["page"] in _pages()
+
+
+def test_branch_code_opens_the_board_page(dev_app: Flask, fake_wechat: FakeWechat) -> None:
+    world = make_world(dev_app)
+    r = dev_app.test_client().get(f"/o/{world.branch.code}/qr.png")
+    assert r.status_code == 200 and r.mimetype == "image/png"
+    (call,) = fake_wechat.calls_to("/wxa/getwxacodeunlimit")
+    assert call.json["page"] == "pages/board/index"
+    assert call.json["scene"] == f"o={world.branch.code}"
+    assert call.json["page"] in _pages()
+
+
+def test_release_version_checks_the_path(
+    db_url: str, tmp_path: Path, fake_wechat: FakeWechat
+) -> None:
+    app = _app(db_url, tmp_path, fake_wechat, "release")
+    try:
+        world = make_world(app)
+        assert app.test_client().get(f"/m/{world.author.public_code}/qr.png").status_code == 200
+        (call,) = fake_wechat.calls_to("/wxa/getwxacodeunlimit")
+        assert call.json["check_path"] is True and call.json["env_version"] == "release"
+    finally:
+        app.extensions["db"].dispose()
+
+
+def test_every_code_target_is_a_page_of_the_mini_program() -> None:
+    pages = _pages()
+    assert qr.MEMBER_PAGE in pages and qr.BOARD_PAGE in pages
+    assert qr.member_target("x" * 40) is None  # too long for a scene: plain QR instead
