@@ -6,6 +6,7 @@
 const api = require('../../utils/api')
 const { PROGRESS_STATE } = require('../../utils/labels')
 const { sceneParam } = require('../../utils/scene')
+const tabbar = require('../../utils/tabbar')
 
 const ORG_KEY = 'wall_org_id'
 const LAGGING = ['behind', 'overdue']
@@ -53,6 +54,10 @@ Component({
     onLoad(options) {
       this.wanted = { code: sceneParam(options, 'o'), id: Number((options || {}).org_id) || 0 }
       return this.loadBranches()
+    },
+
+    onShow() {
+      tabbar.sync(this, 'pages/board/index')
     },
 
     onPullDownRefresh() {
