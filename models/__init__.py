@@ -44,6 +44,7 @@ from .outbox import (
 )
 from .request import Rating, Request, RequestKind, RequestStatus, Resolution
 from .staff import StaffLogin, StaffSession
+from .subscription import SubscriptionDecision, SubscriptionGrant
 from .timeline import TimelineEntry
 
 __all__ = [
@@ -91,6 +92,8 @@ __all__ = [
     "StaffLogin",
     "StaffSession",
     "StrEnum",
+    "SubscriptionDecision",
+    "SubscriptionGrant",
     "TargetKind",
     "TimelineEntry",
     "UTCDateTime",

@@ -26,6 +26,7 @@ from . import (
     requests,
     reviews,
     signoffs,
+    subscriptions,
     uploads,
 )
 from .base import Api, token_account_id
@@ -42,6 +43,7 @@ BLUEPRINTS = (
     public.bp,
     evaluations.bp,
     signoffs.bp,
+    subscriptions.bp,
 )
 WRITE_METHODS = ["POST", "PATCH", "PUT", "DELETE"]
 
