@@ -51,7 +51,7 @@ def test_every_client_path_exists_on_the_server(client):
 
 
 def test_the_new_pages_calls_are_read() -> None:
-    """The calls of the scan, 待办, sign-off, log-edit and subscription pages are covered."""
+    """The calls of the scan, 待办, sign-off, log-edit, subscription and 评诺 pages are read."""
     used = client_paths()
     for path in (
         "/members/{}/card",
@@ -67,5 +67,11 @@ def test_the_new_pages_calls_are_read() -> None:
         "/requests/{}/candidates",
         "/logs/{}",
         "/subscriptions",
+        "/members/{}/points",
+        "/orgs/{}/points",
+        "/orgs/{}/grades",
+        "/members/{}/grades",
+        "/me/mutual",
+        "/members/{}/mutual",
     ):
         assert path in used, path

@@ -22,6 +22,7 @@ from . import (
     evaluations,
     logs,
     me,
+    mutual_sheet,
     public,
     requests,
     reviews,
@@ -44,6 +45,7 @@ BLUEPRINTS = (
     evaluations.bp,
     signoffs.bp,
     subscriptions.bp,
+    mutual_sheet.bp,
 )
 WRITE_METHODS = ["POST", "PATCH", "PUT", "DELETE"]
 

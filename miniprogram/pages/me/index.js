@@ -19,6 +19,7 @@ Component({
     roles: [],
     isMember: false,
     isReviewer: false,
+    isManager: false,
     loading: false,
     failed: false,
     bindCode: '',
@@ -52,6 +53,7 @@ Component({
         isMember: !!me.member,
         householdMembers: ((me.household && me.household.linked_members) || []).join('、'),
         isReviewer: (me.roles || []).some((r) => REVIEWER_ROLES.indexOf(r.role) >= 0),
+        isManager: (me.roles || []).some((r) => r.role === 'secretary' || r.role === 'township_admin'),
         showDemo: !!config.demo || !!me.demo,
         failed: false,
       })

@@ -121,3 +121,33 @@ def test_transfer_candidates_are_the_branch_members_but_the_holder(
     with api_app.extensions["db"].session() as s:
         req = s.scalar(select(Request).where(Request.id == rid))
         assert req is not None and req.assignee_member_id == leader_id
+
+
+def test_my_mutual_sheet_lists_the_others_with_what_i_gave(
+    api_app: Flask, api: FlaskClient, world: World
+) -> None:
+    me = token_for(api_app, world.author_account)
+    sheet = api.get("/api/v1/me/mutual?period=2026H1", headers=me)
+    assert sheet.status_code == 200, sheet.json
+    assert sheet.json["period"] == "2026H1"
+    assert sheet.json["ratings"]["good"] == "好"
+    rows = {r["member_name"]: r for r in sheet.json["items"]}
+    assert set(rows) == {world.leader.name, world.secretary.name}  # never myself
+    assert all(r["rating"] is None for r in rows.values())
+    given = api.post(
+        f"/api/v1/members/{world.leader.id}/mutual",
+        json={"period": "2026H1", "rating": "fair"},
+        headers=me,
+    )
+    assert given.status_code == 200, given.json
+    again = api.get("/api/v1/me/mutual?period=2026H1", headers=me).json
+    rows = {r["member_name"]: r for r in again["items"]}
+    assert rows[world.leader.name]["rating_label"] == "较好"
+    assert rows[world.secretary.name]["rating"] is None
+    # another half year starts empty; residents are refused in Chinese
+    other = api.get("/api/v1/me/mutual?period=2026H2", headers=me).json
+    assert all(r["rating"] is None for r in other["items"])
+    refused = api.get("/api/v1/me/mutual", headers=token_for(api_app, world.resident_a))
+    assert refused.status_code == 403 and "党员" in refused.json["error"]["message"]
+    bad = api.get("/api/v1/me/mutual?period=2026-1", headers=me)
+    assert bad.status_code == 400 and "period" in bad.json["error"]["fields"]
