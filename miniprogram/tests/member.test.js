@@ -90,6 +90,7 @@ describe('党员名片 page', () => {
     expect(post.data).toEqual({ rating: 'satisfied' })
     expect(toasts()).toContain('已确认，感谢您的评价')
     expect(text(page)).toContain('您已评价：满意')
+    expect(page.instance.data.logs[0].verified).toBe(true) // signed off: the log is verified
   })
 
   test('not signed in: the card still shows and no button appears', async () => {

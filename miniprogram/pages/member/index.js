@@ -108,7 +108,8 @@ Component({
       try {
         const res = await api.post(`/logs/${id}/confirm`, { rating })
         const label = (res.evaluation && res.evaluation.rating_label) || ''
-        this.setData({ [`rated.${id}`]: label, signingId: 0 })
+        const logs = this.data.logs.map((l) => (l.id === id && res.log ? Object.assign({}, l, { verified: !!res.log.verified }) : l))
+        this.setData({ [`rated.${id}`]: label, signingId: 0, logs })
         wx.showToast({ title: rating === 'unsatisfied' ? '已记录您的评价' : '已确认，感谢您的评价', icon: 'none' })
         return true
       } catch (err) {

@@ -81,3 +81,37 @@ def test_every_code_target_is_a_page_of_the_mini_program() -> None:
     pages = _pages()
     assert qr.MEMBER_PAGE in pages and qr.BOARD_PAGE in pages
     assert qr.member_target("x" * 40) is None  # too long for a scene: plain QR instead
+
+
+@pytest.mark.demo_township
+def test_devtools_compile_modes_open_real_demo_codes(app: Flask) -> None:
+    """miniprogram/project.config.json's compile modes (and its README) name demo codes:
+    each is a real member or branch of the demo township, on a page of the mini-program."""
+    from urllib.parse import parse_qs, unquote
+
+    from sqlalchemy import select
+
+    from models import Member, Organisation
+
+    cfg = json.loads((APP_JSON.parent / "project.config.json").read_text(encoding="utf-8"))
+    modes = cfg["condition"]["miniprogram"]["list"]
+    pages = _pages()
+    with app.extensions["db"].session() as s:
+        members = set(s.scalars(select(Member.public_code)))
+        branches = set(s.scalars(select(Organisation.code)))
+    checked = 0
+    for mode in modes:
+        assert mode["pathName"] in pages
+        query = {k: v[0] for k, v in parse_qs(mode["query"]).items()}
+        scene = dict(
+            p.split("=", 1) for p in unquote(query.get("scene", "")).split("&") if "=" in p
+        )
+        code_m = query.get("m") or scene.get("m")
+        code_o = query.get("o") or scene.get("o")
+        if code_m:
+            assert mode["pathName"] == qr.MEMBER_PAGE and code_m in members
+            checked += 1
+        if code_o:
+            assert mode["pathName"] == qr.BOARD_PAGE and code_o in branches
+            checked += 1
+    assert checked >= 3
