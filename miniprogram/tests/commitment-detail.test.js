@@ -77,6 +77,11 @@ describe('editing my own log within the window', () => {
     expect(patch.url).toBe('http://127.0.0.1:5000/api/v1/logs/1')
     expect(patch.data).toEqual({ quantity: 3 })
     expect(toasts()).toContain('已修改')
+    // the edit can be undone: the old quantity goes back
+    page.querySelector('.undo-btn').dispatchEvent('tap')
+    await flush()
+    expect(env.calls.filter((c) => c.method === 'PATCH').map((c) => c.data)).toEqual([{ quantity: 3 }, { quantity: 2 }])
+    expect(toasts()).toContain('已撤销修改')
 
     wx.showModal = jest.fn((o) => o.success({ confirm: false }))
     await page.instance.onDeleteLog({ currentTarget: { dataset: { id: 1 } } })

@@ -105,6 +105,26 @@ describe('待办 for a party member', () => {
     expect(toasts()).toEqual(expect.arrayContaining(['已认领', '已答复', '已办结', '已交给李小组']))
   })
 
+  test('a claim can be undone: back to the branch list', async () => {
+    const r = req()
+    const { env, page } = await openInbox(MEMBER, [
+      ['GET', '/requests/assigned', page1([r])],
+      ['POST', '/requests/21/claim', json(r)],
+      ['POST', '/requests/21/transfer', json(r)],
+    ])
+    page.querySelector('.claim-btn').dispatchEvent('tap')
+    await flush()
+    expect(text(page)).toContain('已认领编号 Q2024050001')
+    page.querySelector('.undo-btn').dispatchEvent('tap')
+    await flush()
+    expect(posts(env)).toEqual([
+      ['/requests/21/claim', {}],
+      ['/requests/21/transfer', { member_id: null, reason: '撤销认领' }],
+    ])
+    expect(toasts()).toContain('已撤销认领')
+    expect(page.querySelectorAll('.undo-btn')).toHaveLength(0)
+  })
+
   test('transfer back to the branch list sends member_id null', async () => {
     const r = req()
     const { env, page } = await openInbox(MEMBER, [

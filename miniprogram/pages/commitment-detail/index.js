@@ -22,6 +22,7 @@ Component({
     editingId: 0,
     editQuantity: '',
     editNote: '',
+    undo: null,
     busy: false,
   },
 
@@ -116,15 +117,36 @@ Component({
         this.setData({ editingId: 0 })
         return false
       }
+      const before = {}
+      Object.keys(body).forEach((k) => {
+        before[k] = log[k]
+      })
       this.setData({ busy: true })
       try {
         await api.patch(`/logs/${id}`, body)
         wx.showToast({ title: '已修改', icon: 'success' })
-        this.setData({ editingId: 0 })
+        // An edit can be undone (within the same window): put the old values back.
+        this.setData({ editingId: 0, undo: { id, body: before } })
         await this.load()
         return true
       } catch (err) {
         return false // shown by the API wrapper
+      } finally {
+        this.setData({ busy: false })
+      }
+    },
+
+    async onUndo() {
+      const undo = this.data.undo
+      if (!undo || this.data.busy) return false
+      this.setData({ busy: true, undo: null })
+      try {
+        await api.patch(`/logs/${undo.id}`, undo.body)
+        wx.showToast({ title: '已撤销修改', icon: 'success' })
+        await this.load()
+        return true
+      } catch (err) {
+        return false
       } finally {
         this.setData({ busy: false })
       }

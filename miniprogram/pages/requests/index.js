@@ -22,6 +22,7 @@ Component({
     loaded: false,
     overdue: 0,
     subscribePrompt: false,
+    undo: null,
     // the open action panel: {id, kind: 'reply' | 'resolve' | 'transfer', number}
     action: null,
     replyText: '',
@@ -158,7 +159,7 @@ Component({
 
     async post(id, verb, body, doneText) {
       if (this.data.busy) return false
-      this.setData({ busy: true })
+      this.setData({ busy: true, undo: null })
       try {
         await api.post(`/requests/${id}/${verb}`, body)
         wx.showToast({ title: doneText, icon: 'success' })
@@ -172,8 +173,24 @@ Component({
       }
     },
 
-    onClaim(e) {
-      return this.post(e.currentTarget.dataset.id, 'claim', {}, '已认领')
+    async onClaim(e) {
+      const id = Number(e.currentTarget.dataset.id)
+      const item = this.data.items.find((r) => r.id === id) || {}
+      const ok = await this.post(id, 'claim', {}, '已认领')
+      // A claim can be undone: the request goes back to the branch's list.
+      if (ok) this.setData({ undo: { id, text: `已认领编号 ${item.number || id}` } })
+      return ok
+    },
+
+    async onUndo() {
+      const undo = this.data.undo
+      if (!undo) return false
+      this.setData({ undo: null })
+      return this.post(undo.id, 'transfer', { member_id: null, reason: '撤销认领' }, '已撤销认领')
+    },
+
+    onDismissUndo() {
+      this.setData({ undo: null })
     },
 
     openAction(id, kind, extra = {}) {
