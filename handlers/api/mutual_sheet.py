@@ -31,9 +31,18 @@ class SheetRowSchema(ma.Schema):
     rating_label = F.String(allow_none=True, required=True)
 
 
+class ChoiceSchema(ma.Schema):
+    value = F.String(required=True)
+    label = F.String(required=True)
+
+
 class SheetSchema(ma.Schema):
     period = F.String(required=True)
-    ratings = F.Dict(keys=F.String(), values=F.String(), required=True)
+    choices = F.List(
+        F.Nested(ChoiceSchema),
+        required=True,
+        metadata={"description": "好、较好、一般、差（按此顺序）"},
+    )
     items = F.List(F.Nested(SheetRowSchema), required=True)
 
 
@@ -53,7 +62,7 @@ def sheet(args: dict[str, Any]) -> dict[str, Any]:
     labels = evaluation.MUTUAL_RATINGS
     return {
         "period": evaluation.half_of(year, half),
-        "ratings": dict(labels),
+        "choices": [{"value": k, "label": v} for k, v in labels.items()],
         "items": [
             {
                 "member_id": r.member.id,

@@ -35,6 +35,7 @@ describe('进度榜 page', () => {
     const t = text(page)
     expect(t).toContain('黄旗：本月本支部进度滞后')
     expect(t).toContain('进度落后或逾期：2 人')
+    expect(t).toContain('张三、李四（列表中左侧标红边）')
     expect(t).toContain('免于承诺（高龄）')
     expect(t).toContain('下次截止 2024-06-30')
     expect(rows[0].dom.querySelectorAll('.main--redflag')).toHaveLength(2)

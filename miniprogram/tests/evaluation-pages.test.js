@@ -104,7 +104,7 @@ describe('年度评定', () => {
 describe('半年互评', () => {
   test('lists the other members with what I gave and posts a rating', async () => {
     const e = env(MEMBER, [
-      ['GET', '/me/mutual', json({ period: '2026H2', ratings: { good: '好', fair: '较好', average: '一般', poor: '差' }, items: [
+      ['GET', '/me/mutual', json({ period: '2026H2', choices: [{ value: 'good', label: '好' }, { value: 'fair', label: '较好' }, { value: 'average', label: '一般' }, { value: 'poor', label: '差' }], items: [
         { member_id: 8, member_name: '李小组', rating: 'fair', rating_label: '较好' },
         { member_id: 10, member_name: '赵六', rating: null, rating_label: null },
       ] })],
@@ -117,6 +117,7 @@ describe('半年互评', () => {
     expect(t).toContain('2026 年下半年党员互评')
     expect(t).toContain('李小组')
     expect(t).toContain('已评 1 人')
+    expect(page.querySelectorAll('.rate-btn').slice(0, 4).map((b) => b.dom.textContent.trim())).toEqual(['好', '较好', '一般', '差'])
     await page.instance.onRate({ currentTarget: { dataset: { id: 10, rating: 'good' } } })
     await flush()
     const post = e.calls.find((c) => c.method === 'POST')

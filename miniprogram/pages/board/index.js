@@ -46,6 +46,7 @@ Component({
     rows: [],
     partners: [],
     lagging: 0,
+    laggingNames: '',
     loading: false,
     loaded: false,
   },
@@ -111,6 +112,7 @@ Component({
           flagText: FLAG_TEXT[board.flag] || '',
           rows,
           lagging: rows.filter((r) => r.lagging).length,
+          laggingNames: rows.filter((r) => r.lagging).map((r) => r.name).join('、'),
           partners: (board.partners || []).map(decorateRow),
         })
       } catch (e) {

@@ -25,7 +25,7 @@ Component({
         this.setData({
           period: sheet.period,
           periodLabel: m ? `${m[1]} 年${m[2] === '1' ? '上' : '下'}半年` : sheet.period,
-          choices: Object.keys(sheet.ratings || {}).map((k) => ({ value: k, label: sheet.ratings[k] })),
+          choices: sheet.choices || [],
           rows: (sheet.items || []).map((r) => ({ key: r.member_id, id: r.member_id, name: r.member_name, rating: r.rating, ratingLabel: r.rating_label || '' })),
         })
         this.countDone()

@@ -130,7 +130,7 @@ def test_my_mutual_sheet_lists_the_others_with_what_i_gave(
     sheet = api.get("/api/v1/me/mutual?period=2026H1", headers=me)
     assert sheet.status_code == 200, sheet.json
     assert sheet.json["period"] == "2026H1"
-    assert sheet.json["ratings"]["good"] == "好"
+    assert [c["label"] for c in sheet.json["choices"]] == ["好", "较好", "一般", "差"]
     rows = {r["member_name"]: r for r in sheet.json["items"]}
     assert set(rows) == {world.leader.name, world.secretary.name}  # never myself
     assert all(r["rating"] is None for r in rows.values())
