@@ -33,7 +33,6 @@ from handlers.api.schemas import (
 )
 from handlers.context import db_session, read_session, settings
 from models import (
-    Member,
     Organisation,
     OrgKind,
     Request,
@@ -42,7 +41,7 @@ from services import content, evaluation
 from services import requests as request_service
 from services import timeline as timeline_service
 from services.actors import Actor
-from services.errors import NotFound, PermissionDenied, ValidationError
+from services.errors import NotFound, ValidationError
 from services.fulfilment import photos as upload_service
 
 bp = Blueprint("requests", __name__, url_prefix="/api/v1", description="诉求")
@@ -278,18 +277,6 @@ def demands(args: dict[str, int], org_id: int) -> dict[str, Any]:
     org = session.get(Organisation, check_id(org_id))
     if org is None:
         raise NotFound("找不到这个组织")
-    member = session.get(Member, actor.member_id) if actor.member_id else None
-    in_org = member is not None and member.org_id == org.id
-    if not (in_org or actor.manages(org)):
-        raise PermissionDenied("只有本支部党员和书记可以查看需求清单")
-    stmt = (
-        select(Request)
-        .join(Organisation, Organisation.id == Request.org_id)
-        .where(
-            Organisation.path.startswith(org.path),
-            Request.status.in_(request_service.OPEN_STATUSES),
-        )
-        .order_by(Request.created_at.desc(), Request.id.desc())
-    )
+    stmt = request_service.demands_query(session, actor, org)
     items, total = paginate(session, stmt, args)
     return page_body(serialize.demands(session, items), total, args)

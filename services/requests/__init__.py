@@ -40,7 +40,7 @@ from .cycle import (
 )
 from .escalation import deadline, escalate_overdue, is_overdue
 from .handover import claim, dispatch, transfer
-from .inbox import assigned_query, inbox, transfer_candidates
+from .inbox import assigned_query, demands_query, inbox, transfer_candidates
 from .labels import (
     KIND_LABELS,
     NOTICE_REPLIED,
@@ -81,6 +81,7 @@ __all__ = [
     "confirm",
     "deadline",
     "default_org",
+    "demands_query",
     "dispatch",
     "escalate_overdue",
     "in_branch",

@@ -81,3 +81,18 @@ def transfer_candidates(session: Session, actor: Actor, req: Request) -> list[Me
             .order_by(Member.id)
         )
     )
+
+
+def demands_query(session: Session, actor: Actor, org: Organisation) -> Select[tuple[Request]]:
+    """A branch's demand list (需求清单): its open requests, newest first, for the members of
+    the branch and those who manage it (the entries carry no resident's name)."""
+    member = session.get(Member, actor.member_id) if actor.member_id else None
+    in_org = member is not None and member.org_id == org.id
+    if not (in_org or actor.manages(org)):
+        raise PermissionDenied("只有本支部党员和书记可以查看需求清单")
+    return (
+        select(Request)
+        .join(Organisation, Organisation.id == Request.org_id)
+        .where(Organisation.path.startswith(org.path), Request.status.in_(OPEN_STATUSES))
+        .order_by(Request.created_at.desc(), Request.id.desc())
+    )
