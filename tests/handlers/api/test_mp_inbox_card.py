@@ -151,3 +151,21 @@ def test_my_mutual_sheet_lists_the_others_with_what_i_gave(
     assert refused.status_code == 403 and "党员" in refused.json["error"]["message"]
     bad = api.get("/api/v1/me/mutual?period=2026-1", headers=me)
     assert bad.status_code == 400 and "period" in bad.json["error"]["fields"]
+
+
+def test_the_demand_list_is_for_the_branch_only(
+    api_app: Flask, api: FlaskClient, world: World
+) -> None:
+    rid = _request(api_app, api, world, None)
+    url = f"/api/v1/orgs/{world.branch.id}/demands"
+    listed = api.get(url, headers=token_for(api_app, world.author_account))
+    assert listed.status_code == 200 and [x["id"] for x in listed.json["items"]] == [rid]
+    assert api.get(url, headers=token_for(api_app, world.secretary_account)).status_code == 200
+    refused = api.get(url, headers=token_for(api_app, world.resident_a))
+    assert refused.status_code == 403 and "需求清单" in refused.json["error"]["message"]
+    assert (
+        api.get(
+            "/api/v1/orgs/2147483647/demands", headers=token_for(api_app, world.author_account)
+        ).status_code
+        == 404
+    )
