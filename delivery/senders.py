@@ -122,11 +122,18 @@ def send_template(msg: OutboundMessage, ctx: SendContext) -> None:
 
 def send_subscription(msg: OutboundMessage, ctx: SendContext) -> None:
     data = _payload(msg)
+    notice = data.get("notice")
+    if isinstance(notice, dict):  # a queued notice for a mini-program-only user
+        notices.text_of(notice)  # an unknown kind fails here, as for the other channels
+        data = notices.subscription_of(notice, str(data["template_id"]))
     ctx.clients.mini_program.send_subscribe(
         _need_recipient(msg),
         str(data["template_id"]),
         data.get("data") or {},
         page=str(data.get("page") or ""),
+        miniprogram_state=notices.MP_STATE.get(
+            ctx.settings.wechat.mini_program.env_version, "formal"
+        ),
     )
 
 

@@ -1,6 +1,6 @@
 """订阅消息: the templates the mini-program may ask users to allow, and each user's answer.
 
-Parse → ``services.org.subscriptions`` (which templates are offered, the record of grants)
+Parse → ``services.subscriptions`` (which templates are offered, the record of grants)
 → serialise. Delivery may spend an accepted grant to send one subscription message."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 import marshmallow as ma
 
 from handlers.context import db_session, read_session, settings
-from services.org import subscriptions
+from services import subscriptions
 
 from .base import SECURED, Blueprint, Schema, current_account, one_of, text_field
 

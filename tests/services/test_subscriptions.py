@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from models import SubscriptionGrant
+from services import subscriptions
 from services.errors import ValidationError
-from services.org import subscriptions
 from tests import factories as f
 
 OFFERED = subscriptions.offered("TPL-ANSWER", "TPL-TASK")
@@ -65,3 +65,55 @@ def test_bad_grants_are_refused_whole(session, scene, grants, field) -> None:
     assert err.value.field == field
     session.rollback()
     assert session.scalar(select(func.count(SubscriptionGrant.id))) == 0
+
+
+def test_notice_scenes_cover_every_request_notice() -> None:
+    from services import outbox, requests
+
+    kinds = {
+        requests.NOTICE_REPLIED,
+        requests.NOTICE_RESOLVED,
+        requests.NOTICE_ASSIGNED,
+        requests.NOTICE_ESCALATED,
+    }
+    assert set(outbox.NOTICE_SCENES) == kinds
+    assert outbox.NOTICE_SCENES[requests.NOTICE_REPLIED] == "request"
+    assert outbox.NOTICE_SCENES[requests.NOTICE_ASSIGNED] == "inbox"
+
+
+def test_a_mini_program_only_user_gets_a_notice_per_accepted_grant(session) -> None:
+    from models import OutboundChannel, OutboundMessage
+    from services import outbox, requests
+
+    mp_only = f.account(session, mp_openid="mp-only-1", oa_openid=None)
+    both = f.account(session, mp_openid="mp-both", oa_openid="oa-both")
+    session.commit()
+    fields = {"number": "2612001", "text": "路灯已修好"}
+    # no grant yet: nothing can reach the mini-program-only user
+    assert outbox.notice_account(session, mp_only.id, requests.NOTICE_REPLIED, fields, "k0") is None
+    subscriptions.record(
+        session,
+        mp_only.id,
+        "request",
+        [{"template_id": "TPL-ANSWER", "decision": "accept"}],
+        OFFERED,
+    )
+    # a grant asked on 待办 is not spent on an answer to the submitter
+    subscriptions.record(
+        session, mp_only.id, "inbox", [{"template_id": "TPL-TASK", "decision": "accept"}], OFFERED
+    )
+    msg = outbox.notice_account(session, mp_only.id, requests.NOTICE_REPLIED, fields, "k1")
+    assert msg is not None
+    assert (msg.channel, msg.recipient) == (OutboundChannel.SUBSCRIPTION.value, "mp-only-1")
+    assert '"template_id": "TPL-ANSWER"' in msg.payload and "路灯已修好" in msg.payload
+    # the same key again: the same row, no second grant spent; a new key: no grant left
+    assert outbox.notice_account(session, mp_only.id, requests.NOTICE_REPLIED, fields, "k1") is msg
+    assert (
+        outbox.notice_account(session, mp_only.id, requests.NOTICE_RESOLVED, fields, "k2") is None
+    )
+    assert subscriptions.may_send(session, mp_only.id, "TPL-TASK")  # the 待办 grant is intact
+    # an official-account follower still gets the customer-service message
+    cs = outbox.notice_account(session, both.id, requests.NOTICE_REPLIED, fields, "k3")
+    assert cs is not None and cs.channel == OutboundChannel.CUSTOMER_SERVICE.value
+    session.commit()
+    assert session.scalar(select(func.count(OutboundMessage.id))) == 2

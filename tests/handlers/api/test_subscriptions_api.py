@@ -9,7 +9,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from delivery.dispatcher import Dispatcher
 from models import SubscriptionGrant
+from tests import factories as f
+from tests.fakes.wechat_api import FakeWechat
 
 from .conftest import build_app, make_world, token_for
 
@@ -84,3 +87,64 @@ def test_no_templates_configured_lists_none(api_app: Flask) -> None:
         "/api/v1/subscriptions", headers=token_for(api_app, world.resident_a)
     )
     assert r.status_code == 200 and r.json == {"items": []}
+
+
+def test_a_mini_program_only_resident_gets_the_answer_as_a_subscription_message(
+    db_url: str, tmp_path: Path, fake_wechat: FakeWechat
+) -> None:
+    """The journey: allow the notice before submitting → submit to a member → the member
+    answers → the dispatcher sends the answer as a subscription message (seen by the fake)."""
+    app = build_app(
+        db_url,
+        tmp_path,
+        requests=TEMPLATES,
+        wechat={
+            "api_base_url": fake_wechat.base_url,
+            "mini_program": {"app_id": "wx-mp", "secret": "s", "env_version": "trial"},
+        },
+        app={"secret_key": "test-secret-key"},
+    )
+    try:
+        world = make_world(app)
+        with app.extensions["db"].session() as s:
+            resident = f.account(s, mp_openid="mp-only-resident", oa_openid=None, name="刘大妈")
+        api = app.test_client()
+        who = token_for(app, resident)
+        allowed = api.post(
+            "/api/v1/subscriptions",
+            json={
+                "scene": "request",
+                "grants": [{"template_id": "TPL-ANSWER", "decision": "accept"}],
+            },
+            headers=who,
+        )
+        assert allowed.status_code == 201, allowed.json
+        made = api.post(
+            "/api/v1/requests",
+            json={
+                "kind": "problem",
+                "text": "三组路口的路灯坏了",
+                "member_code": world.author.public_code,
+            },
+            headers=who,
+        )
+        assert made.status_code == 201, made.json
+        answered = api.post(
+            f"/api/v1/requests/{made.json['id']}/reply",
+            json={"text": "明天上午去换灯泡"},
+            headers=token_for(app, world.author_account),
+        )
+        assert answered.status_code == 200, answered.json
+        Dispatcher.from_settings(
+            app.extensions["db"].session_factory, app.config["SETTINGS"]
+        ).run_once()
+        (call,) = fake_wechat.calls_to("/cgi-bin/message/subscribe/send")
+        assert call.json["touser"] == "mp-only-resident"
+        assert call.json["template_id"] == "TPL-ANSWER"
+        assert call.json["miniprogram_state"] == "trial"
+        assert call.json["data"]["character_string2"] == {"value": made.json["number"]}
+        with app.extensions["db"].session() as s:
+            grant = s.scalars(select(SubscriptionGrant)).one()
+            assert grant.used_at is not None  # one accept, one message
+    finally:
+        app.extensions["db"].dispose()

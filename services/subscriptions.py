@@ -102,3 +102,23 @@ def spend(session: Session, account_id: int, template_id: str) -> bool:
         return False
     grant.used_at = now_utc()
     return True
+
+
+def take(session: Session, account_id: int, scene: str) -> str | None:
+    """Spend the oldest accepted, unspent grant the account gave in ``scene`` (one message
+    may go out with it); its template id, or ``None`` when there is none."""
+    grant = session.scalar(
+        select(SubscriptionGrant)
+        .where(
+            SubscriptionGrant.account_id == account_id,
+            SubscriptionGrant.scene == scene,
+            SubscriptionGrant.decision == SubscriptionDecision.ACCEPT.value,
+            SubscriptionGrant.used_at.is_(None),
+        )
+        .order_by(SubscriptionGrant.id)
+        .limit(1)
+    )
+    if grant is None:
+        return None
+    grant.used_at = now_utc()
+    return grant.template_id
