@@ -209,6 +209,29 @@ describe('待办 for a party member', () => {
 })
 
 describe('the tab bar by role', () => {
+  test('another tab refreshes a member\'s overdue badge from the 待办 list', async () => {
+    tabbar._resetForTests()
+    const env = installWx([['GET', '/requests/assigned', page1([req({ overdue: true }), req({ id: 22, overdue: true, status: 'confirmed' }), req({ id: 23 })])]])
+    loggedIn(env.store)
+    env.store.account = MEMBER
+    const bar = { refresh: jest.fn() }
+    tabbar.sync({ getTabBar: () => bar }, 'pages/wall/index')
+    await flush()
+    expect(env.calls.filter((c) => c.url.indexOf('/requests/assigned') >= 0)).toHaveLength(1)
+    expect(env.store.inbox_overdue).toBe(1) // closed ones do not count
+    expect(bar.refresh).toHaveBeenCalledTimes(2)
+    // within a minute: no second fetch
+    tabbar.sync({ getTabBar: () => bar }, 'pages/board/index')
+    await flush()
+    expect(env.calls.filter((c) => c.url.indexOf('/requests/assigned') >= 0)).toHaveLength(1)
+    // residents never fetch it
+    env.store.account = RESIDENT
+    tabbar._resetForTests()
+    tabbar.sync({ getTabBar: () => bar }, 'pages/wall/index')
+    await flush()
+    expect(env.calls.filter((c) => c.url.indexOf('/requests/assigned') >= 0)).toHaveLength(1)
+  })
+
   test('residents: 承诺墙 / 找党员 / 我的诉求 / 我的; members add 记录践诺 and 待办', () => {
     expect(tabbar.tabsFor(RESIDENT).map((t) => t.text)).toEqual(['承诺墙', '找党员', '我的诉求', '我的'])
     expect(tabbar.tabsFor(null).map((t) => t.text)).toEqual(['承诺墙', '找党员', '我的诉求', '我的'])

@@ -32,10 +32,50 @@ function currentTabs() {
   return tabsFor(api.cachedAccount(), wx.getStorageSync(OVERDUE_KEY))
 }
 
-// Call from a tab page's onShow: highlight it and redraw the tab bar for the current role.
-function sync(page, pagePath) {
-  const bar = page && typeof page.getTabBar === 'function' ? page.getTabBar() : null
-  if (bar && typeof bar.refresh === 'function') bar.refresh(pagePath)
+const OPEN = ['submitted', 'assigned', 'claimed', 'in_progress']
+const REFRESH_MS = 60 * 1000
+let lastRefresh = 0
+
+// Count my overdue open 待办 (first page of the list, open ones come first) for the badge.
+function countOverdue(items) {
+  return (items || []).filter((r) => r.overdue && OPEN.indexOf(r.status) >= 0).length
 }
 
-module.exports = { tabsFor, currentTabs, setOverdue, sync, isMember, OVERDUE_KEY }
+// Fetch the count again (at most once a minute); resolves the count, never rejects.
+function refreshOverdue(force) {
+  if (!isMember(api.cachedAccount())) return Promise.resolve(0)
+  const now = Date.now()
+  if (!force && now - lastRefresh < REFRESH_MS) return Promise.resolve(Number(wx.getStorageSync(OVERDUE_KEY)) || 0)
+  lastRefresh = now
+  return api.getPage('/requests/assigned', { perPage: 50, silent: true }).then(
+    (res) => {
+      const n = countOverdue(res.items)
+      setOverdue(n)
+      return n
+    },
+    () => Number(wx.getStorageSync(OVERDUE_KEY)) || 0
+  )
+}
+
+// Call from a tab page's onShow: highlight it and redraw the tab bar for the current role
+// (a member's overdue badge is fetched again when it is more than a minute old).
+function sync(page, pagePath) {
+  const bar = page && typeof page.getTabBar === 'function' ? page.getTabBar() : null
+  if (!bar || typeof bar.refresh !== 'function') return
+  bar.refresh(pagePath)
+  if (pagePath !== 'pages/requests/index') refreshOverdue(false).then(() => bar.refresh(pagePath))
+}
+
+module.exports = {
+  tabsFor,
+  currentTabs,
+  setOverdue,
+  countOverdue,
+  refreshOverdue,
+  sync,
+  isMember,
+  OVERDUE_KEY,
+  _resetForTests() {
+    lastRefresh = 0
+  },
+}

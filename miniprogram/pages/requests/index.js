@@ -96,7 +96,7 @@ Component({
       const items = this.pager.items.map(decorateRequest)
       const data = { items, hasMore: this.pager.hasMore }
       if (this.data.segment === 'inbox') {
-        const overdue = items.filter((r) => r.overdue && r.status !== 'resolved' && r.status !== 'confirmed').length
+        const overdue = tabbar.countOverdue(items)
         data.overdue = overdue
         tabbar.setOverdue(overdue)
         tabbar.sync(this, 'pages/requests/index')
