@@ -42,6 +42,19 @@ describe('进度榜 page', () => {
     expect(wx.login).not.toHaveBeenCalled()
   })
 
+  test('找党员: typing a name narrows the list', async () => {
+    installWx([['GET', '/orgs', ORGS], ['GET', '/orgs/4/board', json(BOARD)]])
+    const page = loadPage('board')
+    await page.instance.onLoad({ o: 'xc' })
+    await flush()
+    page.instance.onQuery({ detail: { value: '李' } })
+    await flush()
+    expect(page.querySelectorAll('.board-row .title').map((n) => n.dom.textContent.trim())).toEqual(['李四'])
+    page.instance.onQuery({ detail: { value: '钱七' } })
+    await flush()
+    expect(text(page)).toContain('本支部没有叫“钱七”的党员')
+  })
+
   test('tapping a member opens the card', async () => {
     installWx([['GET', '/orgs', ORGS], ['GET', '/orgs/4/board', json(BOARD)]])
     const page = loadPage('board')

@@ -44,6 +44,8 @@ Component({
     flag: null,
     flagText: '',
     rows: [],
+    shown: [],
+    query: '',
     partners: [],
     lagging: 0,
     laggingNames: '',
@@ -111,6 +113,7 @@ Component({
           flag: board.flag || null,
           flagText: FLAG_TEXT[board.flag] || '',
           rows,
+          shown: this.filter(rows, this.data.query),
           lagging: rows.filter((r) => r.lagging).length,
           laggingNames: rows.filter((r) => r.lagging).map((r) => r.name).join('、'),
           partners: (board.partners || []).map(decorateRow),
@@ -120,6 +123,17 @@ Component({
       } finally {
         this.setData({ loading: false })
       }
+    },
+
+    filter(rows, query) {
+      const q = String(query || '').trim()
+      return q ? rows.filter((r) => String(r.name).indexOf(q) >= 0) : rows
+    },
+
+    // 找党员: narrow the list by name.
+    onQuery(e) {
+      const query = e.detail.value
+      this.setData({ query, shown: this.filter(this.data.rows, query) })
     },
 
     onOpen(e) {
