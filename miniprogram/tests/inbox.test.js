@@ -239,6 +239,21 @@ describe('the tab bar by role', () => {
     expect(member.map((t) => t.text)).toEqual(['承诺墙', '找党员', '记录践诺', '待办', '我的'])
     expect(member[3].badge).toBe('3')
     expect(tabbar.tabsFor(MEMBER, 0)[3].badge).toBe('')
+    // a township admin without a member record: 待办 but no 记录践诺
+    const admin = { id: 6, name: '镇组织委员', member: null, roles: [{ role: 'township_admin', org_id: 1, org_name: '东山镇' }] }
+    expect(tabbar.tabsFor(admin, 1).map((t) => t.text)).toEqual(['承诺墙', '找党员', '待办', '我的'])
+  })
+
+  test('a township admin\'s 待办 and 需求清单 are the township\'s', async () => {
+    const admin = { id: 6, name: '镇组织委员', member: null, roles: [{ role: 'township_admin', org_id: 1, org_name: '东山镇' }] }
+    const { env, page } = await openInbox(admin, [
+      ['GET', '/requests/assigned', page1([req({ id: 41, org_name: '示范镇', assignee: null })])],
+      ['GET', '/orgs/1/demands', page1([])],
+    ])
+    expect(text(page)).toContain('需求清单')
+    await page.instance.onSegment({ currentTarget: { dataset: { key: 'demands' } } })
+    await flush()
+    expect(env.calls.some((c) => c.url.indexOf('/orgs/1/demands') >= 0)).toBe(true)
   })
 
   test('the custom tab bar renders the resident tabs and switches tab on tap', async () => {

@@ -11,17 +11,28 @@ const BOARD = { pagePath: 'pages/board/index', text: '找党员' }
 const LOG = { pagePath: 'pages/log/index', text: '记录践诺' }
 const ME = { pagePath: 'pages/me/index', text: '我的' }
 
+const MANAGER_ROLES = ['secretary', 'township_admin']
+
 function isMember(account) {
   return !!(account && account.member)
 }
 
+// A branch secretary or township admin: has a 待办 even without a member record.
+function isManager(account) {
+  return ((account && account.roles) || []).some((r) => MANAGER_ROLES.indexOf(r.role) >= 0)
+}
+
+function hasInbox(account) {
+  return isMember(account) || isManager(account)
+}
+
 function tabsFor(account, overdue) {
-  if (!isMember(account)) {
+  if (!hasInbox(account)) {
     return [WALL, BOARD, { pagePath: 'pages/requests/index', text: '我的诉求' }, ME]
   }
   const n = Number(overdue) || 0
   const inbox = { pagePath: 'pages/requests/index', text: '待办', badge: n > 0 ? (n > 99 ? '99+' : String(n)) : '' }
-  return [WALL, BOARD, LOG, inbox, ME]
+  return isMember(account) ? [WALL, BOARD, LOG, inbox, ME] : [WALL, BOARD, inbox, ME]
 }
 
 function setOverdue(n) {
@@ -43,7 +54,7 @@ function countOverdue(items) {
 
 // Fetch the count again (at most once a minute); resolves the count, never rejects.
 function refreshOverdue(force) {
-  if (!isMember(api.cachedAccount())) return Promise.resolve(0)
+  if (!hasInbox(api.cachedAccount())) return Promise.resolve(0)
   const now = Date.now()
   if (!force && now - lastRefresh < REFRESH_MS) return Promise.resolve(Number(wx.getStorageSync(OVERDUE_KEY)) || 0)
   lastRefresh = now
@@ -74,6 +85,9 @@ module.exports = {
   refreshOverdue,
   sync,
   isMember,
+  isManager,
+  hasInbox,
+  MANAGER_ROLES,
   OVERDUE_KEY,
   _resetForTests() {
     lastRefresh = 0

@@ -7,7 +7,6 @@ const tabbar = require('../../utils/tabbar')
 const subscribe = require('../../utils/subscribe')
 const { decorateRequest, RESOLUTION } = require('../../utils/labels')
 
-const MANAGER_ROLES = ['secretary', 'township_admin']
 const BACK_TO_LIST = { id: null, name: '转回支部需求清单（由党员认领）' }
 
 Component({
@@ -53,8 +52,9 @@ Component({
 
     readRole() {
       const account = api.cachedAccount()
-      const isMember = tabbar.isMember(account)
-      const isManager = ((account && account.roles) || []).some((r) => MANAGER_ROLES.indexOf(r.role) >= 0)
+      // "isMember" here: whoever has a 待办 (a party member, or a secretary / township admin).
+      const isMember = tabbar.hasInbox(account)
+      const isManager = tabbar.isManager(account)
       const segments = isMember
         ? [{ key: 'inbox', label: '待办' }, { key: 'demands', label: '需求清单' }, { key: 'mine', label: '我反映的' }]
         : []
@@ -86,7 +86,10 @@ Component({
     pathFor(segment) {
       if (segment === 'inbox') return '/requests/assigned'
       if (segment === 'demands') {
-        const orgId = this.account && this.account.member && this.account.member.org_id
+        // my branch's list; a township admin without a member record: the township's
+        const a = this.account || {}
+        const managed = (a.roles || []).find((r) => tabbar.MANAGER_ROLES.indexOf(r.role) >= 0)
+        const orgId = (a.member && a.member.org_id) || (managed && managed.org_id)
         return orgId ? `/orgs/${orgId}/demands` : ''
       }
       return '/requests/mine'
