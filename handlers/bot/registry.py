@@ -32,6 +32,7 @@ class Bot:
         self.events: dict[str, Handler] = {}
         self.images: list[Handler] = []
         self.fallbacks: list[TextHandler] = []
+        self.messages: dict[str, Handler] = {}
 
     def text(self, *keywords: str) -> Callable[[TextHandler], TextHandler]:
         def register(fn: TextHandler) -> TextHandler:
@@ -62,13 +63,28 @@ class Bot:
         self.images.append(fn)
         return fn
 
+    def message(self, *msg_types: str) -> Callable[[Handler], Handler]:
+        """A handler for another message type ("voice", "location")."""
+
+        def register(fn: Handler) -> Handler:
+            for msg_type in msg_types:
+                self.messages[msg_type] = fn
+            return fn
+
+        return register
+
     def fallback(self, fn: TextHandler) -> TextHandler:
         self.fallbacks.append(fn)
         return fn
 
     def match_text(self, text: str) -> tuple[TextHandler, str] | None:
-        """Chinese keywords need no space after them ("践诺1浇水", "反映路灯坏了");
-        ASCII keywords ("help") must stand alone or be followed by a separator."""
+        matched = self.match(text)
+        return None if matched is None else (matched[1], matched[2])
+
+    def match(self, text: str) -> tuple[str, TextHandler, str] | None:
+        """(keyword, handler, rest). Chinese keywords need no space after them ("践诺1浇水",
+        "反映路灯坏了"); ASCII keywords ("help") must stand alone or be followed by a
+        separator."""
         lowered = text.lower()
         for keyword, fn in self.texts:
             if not lowered.startswith(keyword.lower()):
@@ -76,7 +92,7 @@ class Bot:
             rest = text[len(keyword) :]
             if rest and keyword.isascii() and rest[0] not in SEPARATORS:
                 continue
-            return fn, rest.strip(SEPARATORS)
+            return keyword, fn, rest.strip(SEPARATORS)
         return None
 
     @property

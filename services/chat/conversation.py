@@ -1,0 +1,66 @@
+"""The short conversation: one pending question per account, stored in the database so
+that the answer ("1" / "2") may reach another worker or a restarted one.
+
+A question lives ``TTL`` (10 minutes); an expired one is as if it had never been asked
+(and is deleted when read or replaced). Asking a new question replaces the old one.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from infra.clock import now_utc
+from models import ChatState
+
+TTL = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Pending:
+    kind: str
+    data: dict[str, Any]
+    expires_at: datetime
+
+
+def remember(
+    session: Session,
+    account_id: int,
+    kind: str,
+    data: dict[str, Any],
+    now: datetime | None = None,
+) -> Pending:
+    """Hold ``kind`` (with its JSON-able ``data``) as the account's pending question."""
+    now = now or now_utc()
+    row = session.get(ChatState, account_id)
+    if row is None:
+        row = ChatState(account_id=account_id)
+        session.add(row)
+    row.kind = kind[:20]
+    row.payload = json.dumps(data, ensure_ascii=False, default=str)
+    row.expires_at = now + TTL
+    row.created_at = now
+    session.flush()
+    return Pending(row.kind, data, row.expires_at)
+
+
+def pending(session: Session, account_id: int, now: datetime | None = None) -> Pending | None:
+    """The account's pending question, if one was asked less than ``TTL`` ago."""
+    now = now or now_utc()
+    row = session.get(ChatState, account_id)
+    if row is None:
+        return None
+    if row.expires_at <= now:
+        session.delete(row)
+        session.flush()
+        return None
+    return Pending(row.kind, json.loads(row.payload or "{}"), row.expires_at)
+
+
+def clear(session: Session, account_id: int) -> None:
+    session.execute(delete(ChatState).where(ChatState.account_id == account_id))
