@@ -47,9 +47,6 @@ def understand(text: str) -> str:
     matched = bot.match(text)
     if matched is not None:
         return f"command:{matched[0]}"
-    alias = chat.resolve_alias(text)
-    if alias is not None and bot.match(alias[0]) is not None:
-        return f"command:{alias[0]}"
     return chat.classify(text).kind
 
 
@@ -66,12 +63,6 @@ def answer_text(ctx: BotContext, text: str) -> str:
 
 @bot.fallback
 def plain_words(ctx: BotContext, text: str) -> str:
-    alias = chat.resolve_alias(text)
-    if alias is not None:
-        keyword, rest = alias
-        matched = bot.match_text(f"{keyword} {rest}".strip())
-        if matched is not None:
-            return matched[0](ctx, matched[1])
     intent = chat.classify(text)
     state = chat.pending(ctx.session, ctx.account.id, ctx.now)
     if state is not None:
@@ -81,7 +72,7 @@ def plain_words(ctx: BotContext, text: str) -> str:
     if intent.kind in ASK:
         chat.remember(ctx.session, ctx.account.id, "request",
                       {"kind": intent.kind, "text": ctx.written(text)}, ctx.now)  # fmt: skip
-        return f"{ASK[intent.kind]}\n“{ctx.written(text)[:60]}”\n{YES_NO}"
+        return f"“{ctx.written(text)[:60]}”\n{ASK[intent.kind]}{YES_NO}"
     if intent.kind == "log" and ctx.account.member_id:
         return _ask_log(ctx, text)
     if intent.kind in ("yes", "no"):
@@ -111,7 +102,7 @@ def _answer(ctx: BotContext, state: chat.Pending, kind: str, text: str) -> str |
         chat.clear(ctx.session, ctx.account.id)
         req_kind = kind if kind in ASK else "problem"
         label = str(data.get("label") or "")
-        req, reply = submit_request(ctx, req_kind, ctx.written(text), location=label)
+        req, reply = submit_request(ctx, req_kind, ctx.written(text))
         requests.attach_location(ctx.session, ctx.actor, req, data["lat"], data["lng"], label)
         return reply
     if kind != "yes":
@@ -146,7 +137,9 @@ def _ask_log(ctx: BotContext, text: str) -> str:
     chat.remember(ctx.session, ctx.account.id, "log_pick",
                   {"text": written, "note_id": note.id}, ctx.now)  # fmt: skip
     if len(items) == 1:
-        return f"这条内容已保存。要记为承诺“{items[0].title}”的践诺吗？\n回复 1 记录，回复 2 不用了。"
+        return (
+            f"这条内容已保存。要记为承诺“{items[0].title}”的践诺吗？\n回复 1 记录，回复 2 不用了。"
+        )
     lines = [f"这条内容已保存。要记为哪一条承诺的践诺？回复序号（1 到 {len(items)}）："]
     lines += [f"{i}. {c.title}" for i, c in enumerate(items, 1)]
     lines.append("回复“不用”就不记。")
@@ -302,6 +295,13 @@ def cmd_more(ctx: BotContext, _args: str) -> str:
     chat.clear(ctx.session, ctx.account.id)
     return first
 
+
+# Typed menu labels and typos work as the command words they stand for (registered as
+# keywords: a message that matches one costs no more than a command).
+for _word, _keyword in chat.LABELS.items():
+    bot.alias(_word, _keyword, whole=True)
+for _word, _keyword in chat.TYPOS.items():
+    bot.alias(_word, _keyword)
 
 # Voice and location messages live in their own module.
 from handlers.bot import media as _media  # noqa: E402, F401

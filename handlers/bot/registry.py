@@ -33,6 +33,8 @@ class Bot:
         self.images: list[Handler] = []
         self.fallbacks: list[TextHandler] = []
         self.messages: dict[str, Handler] = {}
+        self.exact: dict[str, tuple[str, TextHandler]] = {}
+        self.canonical: dict[str, str] = {}  # a typo → the keyword it stands for
 
     def text(self, *keywords: str) -> Callable[[TextHandler], TextHandler]:
         def register(fn: TextHandler) -> TextHandler:
@@ -63,6 +65,19 @@ class Bot:
         self.images.append(fn)
         return fn
 
+    def alias(self, word: str, keyword: str, whole: bool = False) -> None:
+        """``word`` works as ``keyword`` does: as the whole message (a typed menu label) or,
+        not ``whole``, in the keyword's place (a typo). Unknown keywords are ignored."""
+        fn = next((f for kw, f in self.texts if kw == keyword), None)
+        if fn is None:
+            return
+        if whole:
+            self.exact[word.lower()] = (keyword, fn)
+            return
+        self.texts.append((word, fn))
+        self.texts.sort(key=lambda item: len(item[0]), reverse=True)
+        self.canonical[word] = keyword
+
     def message(self, *msg_types: str) -> Callable[[Handler], Handler]:
         """A handler for another message type ("voice", "location")."""
 
@@ -85,6 +100,9 @@ class Bot:
         """(keyword, handler, rest). Chinese keywords need no space after them ("践诺1浇水",
         "反映路灯坏了"); ASCII keywords ("help") must stand alone or be followed by a
         separator."""
+        whole = self.exact.get(text.strip(SEPARATORS + "!?！？").lower())
+        if whole is not None:
+            return whole[0], whole[1], ""
         lowered = text.lower()
         for keyword, fn in self.texts:
             if not lowered.startswith(keyword.lower()):
@@ -92,7 +110,7 @@ class Bot:
             rest = text[len(keyword) :]
             if rest and keyword.isascii() and rest[0] not in SEPARATORS:
                 continue
-            return keyword, fn, rest.strip(SEPARATORS)
+            return self.canonical.get(keyword, keyword), fn, rest.strip(SEPARATORS)
         return None
 
     @property

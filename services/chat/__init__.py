@@ -4,11 +4,13 @@ waiting for its "1"/"2" (conversation) and voice messages kept with what they le
 Import from this package rather than from its modules."""
 
 from .conversation import Pending, clear, pending, remember
-from .intents import ALIASES, Intent, classify, is_answer, resolve_alias
+from .intents import ALIASES, LABELS, TYPOS, Intent, classify, is_answer, resolve_alias
 from .voice import keep_voice, made_by_message, voices_of_request
 
 __all__ = [
     "ALIASES",
+    "LABELS",
+    "TYPOS",
     "Intent",
     "Pending",
     "classify",

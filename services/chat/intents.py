@@ -17,24 +17,25 @@ from dataclasses import dataclass
 
 from services.commitments import quantify
 
-# what people type → the command word (longest first when matching)
-ALIASES: dict[str, str] = {
-    # menu labels and their spoken forms
+# What people type instead of a command word. LABELS are whole messages (a typed menu label,
+# "我的诉求"); TYPOS stand where the command word would and take its arguments ("反应 路灯坏了").
+LABELS: dict[str, str] = {
     "我的诉求": "查询", "我反映的问题": "查询", "我反映的": "查询", "我提的问题": "查询",
-    "我的问题": "查询", "诉求进度": "查询", "查看诉求": "查询",
+    "我的问题": "查询", "诉求进度": "查询", "查看诉求": "查询", "查看我的诉求": "查询",
     "践诺进度": "进度", "进度榜": "进度", "我的进度": "进度", "查看进度": "进度",
     "查看我的承诺": "我的承诺", "看看我的承诺": "我的承诺", "我得承诺": "我的承诺",
     "我的成诺": "我的承诺", "承诺列表": "我的承诺", "查看承诺": "我的承诺",
-    "待办事项": "待办", "我的任务": "待办", "有什么任务": "待办",
-    # typos and near-words
-    "反应": "反映", "返映": "反映", "反馈": "反映", "报告": "反映", "举报": "投诉",
-    "践若": "践诺", "践偌": "践诺", "贱诺": "践诺", "建诺": "践诺", "记录": "践诺",
-    "打咔": "打卡", "签到": "打卡",
-    "撤消": "撤销", "撤回": "撤销", "删除": "撤销", "删掉": "撤销",
-    "更改": "修改", "改一下": "修改",
-    "下一页": "更多", "还有吗": "更多", "继续": "更多",
-    "怎么用": "帮助", "使用说明": "帮助", "不会用": "帮助",
+    "待办事项": "待办", "我的任务": "待办", "有什么任务": "待办", "待处理": "待办",
+    "下一页": "更多", "还有吗": "更多", "继续": "更多", "还有": "更多",
+    "怎么用": "帮助", "使用说明": "帮助", "不会用": "帮助", "怎么弄": "帮助",
+    "撤销上一条": "撤销", "记错了": "撤销", "删掉刚才那条": "撤销",
 }  # fmt: skip
+TYPOS: dict[str, str] = {
+    "反应": "反映", "返映": "反映", "反馈": "反映", "举报": "投诉",
+    "践若": "践诺", "践偌": "践诺", "贱诺": "践诺", "建诺": "践诺", "见诺": "践诺",
+    "打咔": "打卡", "撤消": "撤销", "更改": "修改", "查寻": "查询", "査询": "查询",
+}  # fmt: skip
+ALIASES: dict[str, str] = {**LABELS, **TYPOS}
 
 YES_WORDS = ("1", "是", "是的", "好", "好的", "对", "对的", "提交", "确定", "确认提交",
              "要", "嗯", "行", "可以", "ok", "yes", "y")  # fmt: skip
@@ -76,9 +77,12 @@ def normalise(text: str) -> str:
 def resolve_alias(text: str) -> tuple[str, str] | None:
     """ "我的诉求" → ("查询", ""); "反应路灯坏了" → ("反映", "路灯坏了"); else None."""
     text = normalise(text)
-    for alias in sorted(ALIASES, key=len, reverse=True):
-        if text.startswith(alias):
-            return ALIASES[alias], text[len(alias) :].strip(_TRIM)
+    whole = text.strip(_TRIM)
+    if whole in LABELS:
+        return LABELS[whole], ""
+    for typo in sorted(TYPOS, key=len, reverse=True):
+        if text.startswith(typo):
+            return TYPOS[typo], text[len(typo) :].strip(_TRIM)
     return None
 
 

@@ -58,8 +58,6 @@ def attach_location(
         raise ValidationError("location", "只能给自己提出的诉求补充位置")
     req.latitude, req.longitude = parse_coordinates(lat, lng)
     req.location_label = as_written(label)[:MAX_LABEL]
-    if not req.location and req.location_label:
-        req.location = req.location_label
     timeline.record(
         session, req, actor, "location_added", req.status, req.status,
         f"补充位置：{req.location_label or '（无地名）'}",
