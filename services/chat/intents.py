@@ -95,6 +95,11 @@ def _has(text: str, words: tuple[str, ...]) -> bool:
     return any(w in text for w in words)
 
 
+def _leads(text: str, words: tuple[str, ...]) -> bool:
+    """One of ``words`` opens the message (within its first two characters: "我建议…")."""
+    return any(w in text[: len(w) + 2] for w in words)
+
+
 def classify(text: str) -> Intent:
     """The intent of plain words (not a command)."""
     norm = normalise(text)
@@ -113,6 +118,8 @@ def classify(text: str) -> Intent:
         return Intent("unknown", norm)
     if _has(bare, COMPLAINT_WORDS):
         return Intent("complaint", norm)
+    if _leads(bare, SUGGESTION_WORDS):  # "最好每周清一次垃圾": the proposal, not the problem
+        return Intent("suggestion", norm)
     if _has(bare, PROBLEM_WORDS):
         return Intent("problem", norm)
     if _has(bare, SUGGESTION_WORDS):
