@@ -346,3 +346,30 @@ def test_unknown_message_types_are_answered(oa_app: Flask, wx: Wx) -> None:
     reply = wx.decode(wx.post_xml(xml)).get("Content", "")
     assert "文字、语音、图片和位置" in reply
     assert _count(oa_app, OutboundMessage) == 0
+
+
+def test_commands_never_read_the_conversation_state(oa_app: Flask, wx: Wx) -> None:
+    """A message that matches a command (or a typed label) costs no conversation lookup;
+    only plain words and bare answers read ``chat_state``."""
+    from sqlalchemy import event
+
+    openid = "o-fast-path"
+    _member_with_commitment(oa_app, openid)
+    wx.say(openid, "践诺 1 浇水")  # warm-up
+    statements: list[str] = []
+    engine = oa_app.extensions["db"].engine
+
+    def seen(_conn: object, _cur: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        for text in ("践诺 1 扫地 2次", "我的诉求", "践诺进度", "反映 路灯坏了"):
+            statements.clear()
+            assert wx.say(openid, text)
+            assert not [q for q in statements if "chat_state" in q], text
+        statements.clear()
+        wx.say(openid, "1")
+        assert [q for q in statements if "chat_state" in q]
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
