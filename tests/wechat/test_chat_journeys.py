@@ -373,3 +373,18 @@ def test_commands_never_read_the_conversation_state(oa_app: Flask, wx: Wx) -> No
         assert [q for q in statements if "chat_state" in q]
     finally:
         event.remove(engine, "before_cursor_execute", seen)
+
+
+def test_voice_as_recognised_with_chinese_numbers_and_a_full_stop(oa_app: Flask, wx: Wx) -> None:
+    """WeChat's recognition writes numbers in words and ends with "。"."""
+    openid = "o-voice-words"
+    _member_with_commitment(oa_app, openid)
+    reply = wx.voice(openid, "VOICE-3", "践诺一，浇水三次。")
+    assert reply.startswith("您说的是：践诺一，浇水三次。") and "数量 3次" in reply
+    assert "回复 1 提交" in wx.voice(openid, "VOICE-4", "村口的路灯坏了。")
+    assert "已收到您的问题反映" in wx.voice(openid, "VOICE-5", "1。")
+    with oa_app.extensions["db"].session() as s:
+        assert s.scalars(select(Request.text)).one() == "村口的路灯坏了。"
+        clips = list(s.scalars(select(VoiceClip).order_by(VoiceClip.id)))
+        assert [c.log_id is not None for c in clips] == [True, False, False]
+        assert clips[2].request_id is not None  # the "1" that submitted it keeps its voice
