@@ -5,7 +5,7 @@ Import from this package rather than from its modules."""
 
 from .conversation import Pending, clear, pending, remember
 from .intents import ALIASES, LABELS, TYPOS, Intent, classify, is_answer, resolve_alias
-from .voice import keep_voice, made_by_message, voices_of_request
+from .voice import keep_voice, made_by_message, voice_file, voices_for, voices_of_request
 
 __all__ = [
     "ALIASES",
@@ -21,5 +21,7 @@ __all__ = [
     "pending",
     "remember",
     "resolve_alias",
+    "voice_file",
+    "voices_for",
     "voices_of_request",
 ]

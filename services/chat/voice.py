@@ -4,6 +4,7 @@ by the outbox worker (media/get, like a photo) — never inside the callback's 5
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,6 +12,9 @@ from sqlalchemy.orm import Session
 from infra.clock import now_utc
 from models import FulfilmentLog, OutboundChannel, Request, VoiceClip
 from services import outbox
+from services.actors import Actor
+from services.errors import NotFound
+from services.requests.access import can_view
 
 
 def made_by_message(session: Session, msg_id: str) -> tuple[FulfilmentLog | None, Request | None]:
@@ -62,3 +66,34 @@ def voices_of_request(session: Session, request_id: int) -> list[VoiceClip]:
             select(VoiceClip).where(VoiceClip.request_id == request_id).order_by(VoiceClip.id)
         )
     )
+
+
+def voices_for(session: Session, request_ids: list[int]) -> dict[int, list[VoiceClip]]:
+    """The ready voice clips of many requests at once (one query), by request id."""
+    out: dict[int, list[VoiceClip]] = {}
+    if not request_ids:
+        return out
+    rows = session.scalars(
+        select(VoiceClip)
+        .where(VoiceClip.request_id.in_(request_ids), VoiceClip.status == "ready")
+        .order_by(VoiceClip.id)
+    )
+    for clip in rows:
+        out.setdefault(int(clip.request_id or 0), []).append(clip)
+    return out
+
+
+def voice_file(
+    session: Session, actor: Actor | None, upload_dir: Path, clip_id: int
+) -> tuple[Path, VoiceClip]:
+    """The stored audio of a request's voice clip, for those who may see the request."""
+    clip = session.get(VoiceClip, clip_id)
+    req = session.get(Request, clip.request_id) if clip and clip.request_id else None
+    if clip is None or req is None or not can_view(session, actor, req):
+        raise NotFound("找不到这段语音")
+    if clip.status != "ready" or not clip.storage_key:
+        raise NotFound("这段语音还没有下载好，请稍后再试")
+    path = (upload_dir / clip.storage_key).resolve()
+    if not path.is_relative_to(upload_dir.resolve()) or not path.is_file():
+        raise NotFound("找不到这段语音")
+    return path, clip
