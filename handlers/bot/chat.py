@@ -114,6 +114,9 @@ def _answer(ctx: BotContext, state: chat.Pending, kind: str, text: str) -> str |
         c = ctx.session.get_one(Commitment, int(data["commitment_id"]))
         return save_log(ctx, c, int(data["quantity"]), str(data["note"]))
     if state.kind == "log_pick":
+        if int(str(data.get("choices") or 1)) > 1:  # "好" does not say which one
+            chat.remember(ctx.session, ctx.account.id, "log_pick", data, ctx.now)
+            return f"请回复承诺的序号（1 到 {data['choices']}），或回复“不用”。"
         return _log_picked(ctx, 1, data)
     if state.kind == "commit":
         return _commit_confirmed(ctx, str(data["title"]))
@@ -135,7 +138,7 @@ def _ask_log(ctx: BotContext, text: str) -> str:
     if not items:
         return "这条内容已保存。您还没有已公开的承诺，承诺公开后请支部帮您补记。"
     chat.remember(ctx.session, ctx.account.id, "log_pick",
-                  {"text": written, "note_id": note.id}, ctx.now)  # fmt: skip
+                  {"text": written, "note_id": note.id, "choices": len(items)}, ctx.now)  # fmt: skip
     if len(items) == 1:
         return (
             f"这条内容已保存。要记为承诺“{items[0].title}”的践诺吗？\n回复 1 记录，回复 2 不用了。"

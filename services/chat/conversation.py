@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from infra.clock import now_utc
@@ -37,16 +38,21 @@ def remember(
 ) -> Pending:
     """Hold ``kind`` (with its JSON-able ``data``) as the account's pending question."""
     now = now or now_utc()
+    payload = json.dumps(data, ensure_ascii=False, default=str)
+    fields = {"kind": kind[:20], "payload": payload, "expires_at": now + TTL, "created_at": now}
     row = session.get(ChatState, account_id)
     if row is None:
-        row = ChatState(account_id=account_id)
-        session.add(row)
-    row.kind = kind[:20]
-    row.payload = json.dumps(data, ensure_ascii=False, default=str)
-    row.expires_at = now + TTL
-    row.created_at = now
-    session.flush()
-    return Pending(row.kind, data, row.expires_at)
+        try:
+            with session.begin_nested():
+                session.add(ChatState(account_id=account_id, **fields))
+                session.flush()
+        except IntegrityError:  # the same sender's other message, on another worker, won
+            row = session.get(ChatState, account_id, populate_existing=True)
+    if row is not None:
+        for key, value in fields.items():
+            setattr(row, key, value)
+        session.flush()
+    return Pending(kind[:20], data, now + TTL)
 
 
 def pending(session: Session, account_id: int, now: datetime | None = None) -> Pending | None:

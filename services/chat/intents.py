@@ -43,10 +43,11 @@ NO_WORDS = ("2", "否", "不", "不是", "不用", "不用了", "不要", "算�
             "不提交", "别", "不对")  # fmt: skip
 
 PROBLEM_WORDS = ("坏了", "坏掉", "不亮", "漏水", "堵了", "堵塞", "没人修", "没人管", "塌了",
-                 "破了", "断了", "停水", "停电", "没水", "没电", "积水", "垃圾", "臭", "危险",
-                 "噪音", "太吵", "占道", "乱停", "乱扔", "乱倒", "裂了", "倒了", "掉了",
-                 "脏", "不通", "故障", "出问题", "有问题", "麻烦", "受不了", "怎么办",
-                 "没人", "不管", "漏了", "冒水")  # fmt: skip
+                 "破了", "断了", "停水", "停电", "没水", "没电", "噪音", "太吵", "占道", "乱停",
+                 "乱扔", "乱倒", "裂了", "倒了", "掉了", "不通", "故障", "出问题", "有问题",
+                 "受不了", "怎么办", "没人", "不管", "漏了", "冒水")  # fmt: skip
+# Nouns of a problem that a member's log may name too ("清理了河边的垃圾"): weaker than a log.
+PROBLEM_NOUNS = ("垃圾", "臭", "脏", "危险", "积水", "麻烦")  # fmt: skip
 WISH_WORDS = ("希望", "想要", "能不能", "能否", "想请", "盼望", "需要帮", "需要人", "帮忙",
               "帮我", "缺", "想有", "想办")  # fmt: skip
 SUGGESTION_WORDS = ("建议", "应该", "最好", "可以考虑", "不如")  # fmt: skip
@@ -122,12 +123,14 @@ def classify(text: str) -> Intent:
         return Intent("suggestion", norm)
     if _has(bare, PROBLEM_WORDS):
         return Intent("problem", norm)
-    if _has(bare, SUGGESTION_WORDS):
-        return Intent("suggestion", norm)
     if _has(bare, WISH_WORDS):
         return Intent("wish", norm)
     if _has(bare, LOG_WORDS) or (
         bool(re.search(rf"{quantify.NUM}\s*(?:{quantify.UNIT_RE})", bare)) and _DONE_RE.search(bare)
     ):
         return Intent("log", norm)
+    if _has(bare, PROBLEM_NOUNS):
+        return Intent("problem", norm)
+    if _has(bare, SUGGESTION_WORDS):
+        return Intent("suggestion", norm)
     return Intent("unknown", norm)

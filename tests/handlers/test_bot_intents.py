@@ -98,6 +98,10 @@ ROWS: list[tuple[str, str]] = [
     ("村干部态度差，办事推诿", "complaint"),
     # plain words that read like a log (for a member)
     ("今天帮李奶奶打扫了院子", "log"),
+    ("今天清理了河边的垃圾", "log"),
+    ("村里垃圾太多了", "problem"),
+    ("想请人帮忙清理一下垃圾", "wish"),
+    ("今天又停电了", "problem"),
     ("上午走访了5户困难群众", "log"),
     ("给村东的树浇了3次水", "log"),
     ("昨天去敬老院看望了老人", "log"),

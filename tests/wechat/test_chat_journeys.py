@@ -388,3 +388,34 @@ def test_voice_as_recognised_with_chinese_numbers_and_a_full_stop(oa_app: Flask,
         clips = list(s.scalars(select(VoiceClip).order_by(VoiceClip.id)))
         assert [c.log_id is not None for c in clips] == [True, False, False]
         assert clips[2].request_id is not None  # the "1" that submitted it keeps its voice
+
+
+def test_plain_log_words_with_several_commitments_need_the_number(oa_app: Flask, wx: Wx) -> None:
+    openid = "o-plain-log-many"
+    first = _member_with_commitment(oa_app, openid)
+    with oa_app.extensions["db"].session() as s:
+        member = s.scalars(select(factories.Member)).one()
+        second = factories.published(s, member, "每周清理村口垃圾", **commitment_fields()).id
+    assert first < second
+    reply = wx.say(openid, "今天把村口垃圾清理了2次")
+    assert "回复序号（1 到 2）" in reply and "2. 每周清理村口垃圾" in reply
+    assert "请回复承诺的序号" in wx.say(openid, "好")
+    assert _count(oa_app, FulfilmentLog) == 0
+    assert "已记录践诺：每周清理村口垃圾，数量 2次" in wx.say(openid, "2")
+    with oa_app.extensions["db"].session() as s:
+        assert s.scalars(select(FulfilmentLog.commitment_id)).one() == second
+
+
+def test_a_place_then_an_unrecognised_voice_is_one_request(
+    oa_app: Flask, wx: Wx, fake_wechat: FakeWechat
+) -> None:
+    openid = "o-place-voice"
+    with oa_app.extensions["db"].session() as s:
+        factories.tree(s)
+        factories.account(s, oa_openid=openid)
+    assert "请说一下" in wx.location(openid, "28.2", "112.9", "村口小桥")
+    assert "收到您的语音" in wx.voice(openid, "VOICE-9", "")
+    with oa_app.extensions["db"].session() as s:
+        req = s.scalars(select(Request)).one()
+        assert req.location_label == "村口小桥" and req.latitude == 28.2
+        assert s.scalars(select(VoiceClip.request_id)).one() == req.id
