@@ -97,7 +97,7 @@ def _answer(ctx: BotContext, state: chat.Pending, kind: str, text: str) -> str |
         chat.clear(ctx.session, ctx.account.id)
         return "好的，不用了。有事随时发消息。"
     if state.kind == "place" and kind != "yes":
-        if len(text) < 2:
+        if len(text) < 2 or kind in ("greeting", "thanks"):
             return None
         chat.clear(ctx.session, ctx.account.id)
         req_kind = kind if kind in ASK else "problem"
@@ -194,7 +194,9 @@ def cmd_commit(ctx: BotContext, args: str) -> str:
         end if isinstance(end, type(today)) else today,
     )  # fmt: skip
     chat.remember(ctx.session, ctx.account.id, "commit", {"title": title}, ctx.now)
-    return f"将提交这条承诺：{title}\n目标：{target}\n回复 1 提交审核，回复 2 不用了。"
+    notes = fields.get("notes") or []
+    assumed = f"（{'；'.join(str(n) for n in notes)}）" if isinstance(notes, list) and notes else ""
+    return f"将提交这条承诺：{title}\n目标：{target}{assumed}\n回复 1 提交审核，回复 2 不用了。"
 
 
 def _commit_confirmed(ctx: BotContext, title: str) -> str:

@@ -57,8 +57,8 @@ def test_console_offers_a_voice_left_with_a_request(
     assert link and client.get(link.group(1)).status_code == 303
     html = client.get("/staff/requests", query_string={"org": township_id}).get_data(as_text=True)
     assert f'href="/staff/voice/{ready_id}"' in html and f"/staff/voice/{pending_id}" not in html
-    got = client.get(f"/staff/voice/{ready_id}")
-    assert got.status_code == 200 and got.data == b"#!AMR\n-voice-"
-    assert got.mimetype == "audio/amr"
+    with client.get(f"/staff/voice/{ready_id}") as got:  # closes the served file
+        assert got.status_code == 200 and got.data == b"#!AMR\n-voice-"
+        assert got.mimetype == "audio/amr"
     assert client.get(f"/staff/voice/{pending_id}").status_code == 404
     assert client.get("/staff/voice/999999").status_code == 404
