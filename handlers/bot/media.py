@@ -14,6 +14,7 @@ from __future__ import annotations
 from handlers.bot.chat import answer_text
 from handlers.bot.commands import BotContext, bot, normalise_text, submit_request
 from services import chat, requests
+from services.errors import DomainError
 from services.requests.places import parse_coordinates
 
 VOICE_REQUEST_TEXT = "【语音留言】群众发来一段语音，没有识别出文字，请支部收听后联系办理"
@@ -24,7 +25,11 @@ def on_voice(ctx: BotContext) -> str:
     inbound = ctx.inbound
     said = inbound.recognition
     if said:
-        reply = answer_text(ctx, normalise_text(said))
+        try:
+            with ctx.session.begin_nested():  # a refusal undoes the command, not the voice
+                reply = answer_text(ctx, normalise_text(said))
+        except DomainError as exc:
+            reply = exc.message
         entry, req = chat.made_by_message(ctx.session, ctx.msg_id)
         _keep(ctx, said, log_id=entry.id if entry else None, request_id=req.id if req else None)
         return f"您说的是：{said}\n{reply}"

@@ -419,3 +419,15 @@ def test_a_place_then_an_unrecognised_voice_is_one_request(
         req = s.scalars(select(Request)).one()
         assert req.location_label == "村口小桥" and req.latitude == 28.2
         assert s.scalars(select(VoiceClip.request_id)).one() == req.id
+
+
+def test_a_refused_voice_command_still_quotes_and_keeps_the_voice(oa_app: Flask, wx: Wx) -> None:
+    openid = "o-voice-refused"
+    with oa_app.extensions["db"].session() as s:
+        factories.tree(s)
+        factories.account(s, oa_openid=openid)
+    reply = wx.voice(openid, "VOICE-7", "查询 9999999")
+    assert reply == "您说的是：查询 9999999\n没有编号为 9999999 的诉求，请核对编号"
+    with oa_app.extensions["db"].session() as s:
+        clip = s.scalars(select(VoiceClip)).one()
+        assert (clip.recognition, clip.request_id, clip.log_id) == ("查询 9999999", None, None)
