@@ -64,7 +64,14 @@ def answer_text(ctx: BotContext, text: str) -> str:
 @bot.fallback
 def plain_words(ctx: BotContext, text: str) -> str:
     intent = chat.classify(text)
-    state = chat.pending(ctx.session, ctx.account.id, ctx.now)
+    state = chat.pending(ctx.session, ctx.account.id, ctx.now, with_expired=True)
+    if state is not None and state.expired:
+        if intent.kind in ("yes", "no") and state.kind != "more":
+            return (
+                "刚才的问题已经超过 10 分钟，没有提交。需要的话请重新发送要说的内容"
+                "（打字或语音都可以）。"
+            )
+        state = None
     if state is not None:
         answered = _answer(ctx, state, intent.kind, text)
         if answered is not None:

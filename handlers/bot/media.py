@@ -84,6 +84,6 @@ def on_location(ctx: BotContext) -> str:
     chat.remember(ctx.session, ctx.account.id, "place",
                   {"lat": lat, "lng": lng, "label": place.label}, ctx.now)  # fmt: skip
     return (
-        f"收到位置：{label}。\n请说一下这里有什么问题（打字或发语音都可以），"
-        "会连同位置一起交给支部；回复 2 不用了。"
+        f"收到位置：{label}。\n请说一下这里有什么问题，例如“这里的路灯坏了”"
+        "（直接打字或发语音，不用加“反映”），会连同位置一起交给支部；回复 2 不用了。"
     )

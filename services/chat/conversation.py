@@ -27,6 +27,7 @@ class Pending:
     kind: str
     data: dict[str, Any]
     expires_at: datetime
+    expired: bool = False  # asked more than ``TTL`` ago (only with ``with_expired``)
 
 
 def remember(
@@ -55,17 +56,23 @@ def remember(
     return Pending(kind[:20], data, now + TTL)
 
 
-def pending(session: Session, account_id: int, now: datetime | None = None) -> Pending | None:
-    """The account's pending question, if one was asked less than ``TTL`` ago."""
+def pending(
+    session: Session, account_id: int, now: datetime | None = None, with_expired: bool = False
+) -> Pending | None:
+    """The account's pending question, if one was asked less than ``TTL`` ago. An expired
+    one is deleted; ``with_expired`` returns it marked ``expired`` (to say it lapsed)."""
     now = now or now_utc()
     row = session.get(ChatState, account_id)
     if row is None:
         return None
+    held = Pending(row.kind, json.loads(row.payload or "{}"), row.expires_at)
     if row.expires_at <= now:
         session.delete(row)
         session.flush()
-        return None
-    return Pending(row.kind, json.loads(row.payload or "{}"), row.expires_at)
+        return (
+            Pending(held.kind, held.data, held.expires_at, expired=True) if with_expired else None
+        )
+    return held
 
 
 def clear(session: Session, account_id: int) -> None:

@@ -431,3 +431,20 @@ def test_a_refused_voice_command_still_quotes_and_keeps_the_voice(oa_app: Flask,
     with oa_app.extensions["db"].session() as s:
         clip = s.scalars(select(VoiceClip)).one()
         assert (clip.recognition, clip.request_id, clip.log_id) == ("查询 9999999", None, None)
+
+
+def test_an_answer_after_ten_minutes_is_told_the_question_lapsed(oa_app: Flask, wx: Wx) -> None:
+    from datetime import timedelta
+
+    from models import ChatState
+
+    openid = "o-too-late"
+    _resident(oa_app, openid)
+    assert "回复 1 提交" in wx.say(openid, "村口路灯坏了没人修")
+    with oa_app.extensions["db"].session() as s:
+        row = s.scalars(select(ChatState)).one()
+        row.expires_at = row.expires_at - timedelta(minutes=10, seconds=1)  # asked 10 min ago
+        s.commit()
+    assert "已经超过 10 分钟，没有提交" in wx.say(openid, "1")
+    assert _count(oa_app, Request) == 0
+    assert "没有需要您确认" in wx.say(openid, "1")
