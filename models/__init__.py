@@ -2,6 +2,7 @@
 
 from .account import Account, BindCode
 from .base import Base, StrEnum, UTCDateTime, utcnow
+from .chat import ChatState, VoiceClip
 from .commitment import (
     Commitment,
     CommitmentRequest,
@@ -54,6 +55,7 @@ __all__ = [
     "Base",
     "BindCode",
     "CallbackNonce",
+    "ChatState",
     "Commitment",
     "CommitmentRequest",
     "CommitmentStatus",
@@ -97,6 +99,7 @@ __all__ = [
     "TargetKind",
     "TimelineEntry",
     "UTCDateTime",
+    "VoiceClip",
     "WechatToken",
     "YearRecord",
     "utcnow",

@@ -1,7 +1,7 @@
 """mini-program subscription grants (订阅消息): each user's answer per template
 
 Revision ID: f1a6c3e9b2d4
-Revises: e4c2b8d1a9f6
+Revises: f1c9a7e3b5d2
 Create Date: 2026-12-01 11:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import models.base
 
 revision: str = "f1a6c3e9b2d4"
-down_revision: str | None = "e4c2b8d1a9f6"
+down_revision: str | None = "f1c9a7e3b5d2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
