@@ -158,7 +158,12 @@ def entries_sum(session: Session, book: CivicBook) -> int:
 
 
 def may_award(actor: Actor, rule: Rule, org: Organisation) -> bool:
-    return any(actor.has_role(role, org) for role in rule.awarders)
+    """A role over the village, or (党小组长) over one of its party groups."""
+    if any(actor.has_role(role, org) for role in rule.awarders):
+        return True
+    return "group_leader" in rule.awarders and any(
+        g.role == "group_leader" and g.org_path.startswith(org.path) for g in actor.grants
+    )
 
 
 def awarded_this_month(session: Session, actor: Actor, rule: Rule, month: str) -> int:
