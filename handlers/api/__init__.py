@@ -18,6 +18,7 @@ from flask_limiter.util import get_remote_address
 from . import (
     auth,
     cache,
+    civic,
     commitments,
     evaluations,
     logs,
@@ -40,6 +41,7 @@ BLUEPRINTS = (
     requests.bp,
     public.bp,
     evaluations.bp,
+    civic.bp,
 )
 WRITE_METHODS = ["POST", "PATCH", "PUT", "DELETE"]
 

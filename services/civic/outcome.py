@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -149,7 +149,7 @@ def is_done(session: Session, item: AgendaItem, on: date | None = None) -> bool:
 
 @dataclass(frozen=True)
 class Step:
-    when: str  # ISO timestamp
+    when: datetime
     action: str
     label: str
     who: str  # masked for residents
@@ -165,7 +165,7 @@ class ItemPage:
     status: str
     status_label: str
     raised_by: str
-    raised_at: str
+    raised_at: datetime
     meeting: AgendaMeeting | None
     tally: Tally
     decision: str
@@ -190,7 +190,7 @@ def page(session: Session, item: AgendaItem, on: date | None = None) -> ItemPage
     ).all()
     steps = [
         Step(
-            e.created_at.isoformat(),
+            e.created_at,
             e.action,
             ACTION_LABELS.get(e.action, e.action),
             e.actor_label,
@@ -215,7 +215,7 @@ def page(session: Session, item: AgendaItem, on: date | None = None) -> ItemPage
         status=item.status,
         status_label=STATUS_LABELS[item.status],
         raised_by=item.raised_label,
-        raised_at=item.created_at.isoformat(),
+        raised_at=item.created_at,
         meeting=meeting,
         tally=tally(session, item),
         decision=privacy.scrub(item.decision),
