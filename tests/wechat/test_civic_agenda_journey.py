@@ -13,10 +13,12 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+from delivery.dispatcher import Dispatcher
 from infra.clock import local_date, now_utc
 from models import AgendaEvent, AgendaItem, AgendaVote, Commitment, Member, OutboundMessage
 from services import fulfilment
 from tests import factories
+from tests.fakes.wechat_api import FakeWechat
 from tests.handlers.api.conftest import token_for
 
 from .conftest import Wx
@@ -44,7 +46,7 @@ def village(oa_app: Flask) -> dict[str, Any]:
 
 
 def test_an_item_raised_by_the_bot_becomes_a_commitment_whose_progress_shows(
-    oa_app: Flask, wx: Wx, village: dict[str, Any]
+    oa_app: Flask, wx: Wx, fake_wechat: FakeWechat, village: dict[str, Any]
 ) -> None:
     client = oa_app.test_client()
     headers = token_for(oa_app, village["secretary"])
@@ -115,3 +117,20 @@ def test_an_item_raised_by_the_bot_becomes_a_commitment_whose_progress_shows(
     assert "张建华" not in html and "张**" in html
     body = client.get(f"/api/v1/civic/agenda/{number}").get_json()
     assert body["households"] == 6 and body["progress_percent"] == 25
+
+    # the raiser heard each step, the secretary the new item (sent from the outbox)
+    Dispatcher.from_settings(
+        oa_app.extensions["db"].session_factory, oa_app.config["SETTINGS"]
+    ).run_once()
+    told = _texts_to(fake_wechat, RESIDENTS[0])
+    assert any("已列入议事会" in t and "四邻议事亭" in t for t in told)
+    assert any("已有结果：转为支部承诺" in t for t in told)
+    assert any(number in t and "议事会" in t for t in _texts_to(fake_wechat, SECRETARY))
+
+
+def _texts_to(fake: FakeWechat, openid: str) -> list[str]:
+    return [
+        c.json["text"]["content"]
+        for c in fake.calls_to("/cgi-bin/message/custom/send")
+        if c.json and c.json.get("touser") == openid and c.json.get("msgtype") == "text"
+    ]
