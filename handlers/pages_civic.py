@@ -9,6 +9,7 @@ from flask import Blueprint, Flask, render_template
 
 from handlers.context import read_session, settings
 from infra.clock import local_date, local_text
+from services import privacy
 from services.civic import agenda, book, exchange, outcome
 
 bp = Blueprint("civic_pages", __name__)
@@ -28,7 +29,7 @@ def village(code: str) -> str:
     items = [
         {
             "number": i.number,
-            "text": i.text if agenda.is_public(i) else "（内容审核中）",
+            "text": privacy.scrub(i.text) if agenda.is_public(i) else "（内容审核中）",
             "status": agenda.STATUS_LABELS[i.status],
             "raised": local_text(i.created_at, "%Y-%m-%d"),
         }

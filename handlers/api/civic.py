@@ -23,6 +23,7 @@ from handlers.api.base import (
 from handlers.context import db_session, read_session, settings
 from infra.clock import local_date
 from models import Household
+from services import privacy
 from services.actors import actor_for_account
 from services.civic import agenda, book, exchange, outcome
 from services.errors import NotFound
@@ -152,7 +153,7 @@ def _url(number: str) -> str:
 def _item(i: Any) -> dict[str, Any]:
     return {
         "number": i.number,
-        "text": i.text if agenda.is_public(i) else "（内容审核中）",
+        "text": privacy.scrub(i.text) if agenda.is_public(i) else "（内容审核中）",
         "status": i.status,
         "status_label": agenda.STATUS_LABELS[i.status],
         "url": _url(i.number),
