@@ -22,11 +22,9 @@ from handlers.api.base import (
 )
 from handlers.context import db_session, read_session, settings
 from infra.clock import local_date
-from models import Household
 from services import privacy
 from services.actors import actor_for_account
 from services.civic import agenda, book, exchange, outcome
-from services.errors import NotFound
 
 F = ma.fields
 bp = Blueprint("civic", __name__, url_prefix="/api/v1/civic", description="文明存折与议事")
@@ -35,7 +33,10 @@ bp = Blueprint("civic", __name__, url_prefix="/api/v1/civic", description="文�
 
 
 class CivicAwardIn(Schema):
-    household_id = an_id(required=True)
+    household_id = an_id(load_default=None)
+    household_code = text_field(
+        32, load_default="", metadata={"description": "户编号或连心卡户码（不填 household_id 时）"}
+    )
     rule = text_field(50, required=True, min_len=1, metadata={"description": "规则代码或名称"})
     reason = text_field(200, required=True, min_len=2)
     photo_key = text_field(255, allow_none=True, load_default=None)
@@ -217,9 +218,7 @@ def award(args: dict[str, Any]) -> dict[str, Any]:
     """村干部按积分规则为群众记文明积分（每人每条规则每月有上限）。"""
     session = db_session()
     actor = actor_for_account(session, current_account(session))
-    household = session.get(Household, args["household_id"])
-    if household is None:
-        raise NotFound("找不到这户，请核对户编号")
+    household = book.household_for(session, args["household_id"], args["household_code"])
     b = book.book_of_household(session, household)
     entry = book.award(
         session, actor, settings().civic, b, args["rule"], args["reason"],

@@ -121,6 +121,23 @@ def book_of_account(session: Session, settings: CivicSettings, account: Account)
     return _create(session, row, account_id=account.id)
 
 
+def household_for(session: Session, household_id: int | None, code: str = "") -> Household:
+    """The household an officer names: by id, or by 户编号 / 连心卡户码 (scanned or typed)."""
+    code = (code or "").strip().upper()
+    found: Household | None = None
+    if household_id is not None:
+        found = session.get(Household, household_id)
+    elif code:
+        found = session.scalar(
+            select(Household).where((Household.code == code) | (Household.bind_code == code))
+        )
+    else:
+        raise ValidationError("household_code", "请扫连心卡或填写户编号，例如 DC001")
+    if found is None:
+        raise NotFound("找不到这户，请核对户编号或重新扫连心卡")
+    return found
+
+
 def holder_accounts(session: Session, book: CivicBook) -> list[Account]:
     """Who hears about a book: its resident, or every linked resident of its household."""
     if book.account_id is not None:

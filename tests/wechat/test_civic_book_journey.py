@@ -36,6 +36,7 @@ def village(oa_app: Flask) -> dict[str, Any]:
         counter = exchange.add_counter(s, SYSTEM, orgs["branch"], "便民服务中心", "村部一楼")
         good = exchange.add_good(s, SYSTEM, counter, "洗衣粉一袋", price=15, stock=3)
         return {"officer": officer, "resident": resident, "house": house.id, "good": good.id,
+                "house_code": house.code,
                 "code": orgs["branch"].code}  # fmt: skip
 
 
@@ -50,8 +51,9 @@ def test_award_read_exchange_replay_and_report(
         r = client.post("/api/v1/civic/awards", headers=officer,
                         json={"household_id": village["house"], "rule": "neighbour", "reason": reason})  # fmt: skip
         assert r.status_code == 201, r.get_json()
-    r = client.post("/api/v1/civic/awards", headers=officer,
-                    json={"household_id": village["house"], "rule": "rescue", "reason": "抢修水渠"})  # fmt: skip
+    r = client.post("/api/v1/civic/awards", headers=officer,  # by the 户编号 (typed or scanned)
+                    json={"household_code": village["house_code"].lower(), "rule": "rescue",
+                          "reason": "抢修水渠"})  # fmt: skip
     assert r.get_json()["balance"] == 20
     refused = client.post("/api/v1/civic/awards", headers=resident,
                           json={"household_id": village["house"], "rule": "rescue", "reason": "自己记"})  # fmt: skip
