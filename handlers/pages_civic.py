@@ -5,9 +5,10 @@ commitment's progress). Handlers only load and render; the facts come from ``ser
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, render_template
+from flask import Blueprint, Flask, Response, abort, render_template
 
 from handlers.context import read_session, settings
+from infra import qr
 from infra.clock import local_date, local_text
 from services import privacy
 from services.civic import agenda, book, exchange, outcome
@@ -56,6 +57,16 @@ def item(number: str) -> str:
         view=view,
         fmt=local_text,
     )
+
+
+@bp.get("/civic/code/<token>.png")
+def code_png(token: str) -> Response:
+    """The resident's counter code as a QR (only while it can still be redeemed)."""
+    if not exchange.token_is_live(read_session(), token):
+        abort(404)
+    resp = Response(qr.png(token, min_px=480), mimetype="image/png")
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
 
 
 def init_app(app: Flask) -> None:

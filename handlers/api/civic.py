@@ -101,6 +101,23 @@ class CivicBookSchema(ma.Schema):
 class CivicTokenSchema(ma.Schema):
     token = F.String(required=True)
     expires_at = LocalDateTime(required=True)
+    qr_url = F.String(required=True, metadata={"description": "兑换码二维码图片（PNG）"})
+
+
+class CivicGoodSchema(ma.Schema):
+    id = F.Integer(required=True)
+    name = F.String(required=True)
+    price = F.Integer(required=True)
+    stock = F.Integer(required=True)
+
+
+class CivicCounterSchema(ma.Schema):
+    id = F.Integer(required=True)
+    name = F.String(required=True)
+    address = F.String(required=True)
+    days = F.String(required=True)
+    open_today = F.Boolean(required=True)
+    goods = F.List(F.Nested(CivicGoodSchema), required=True)
 
 
 class CivicRedeemedSchema(ma.Schema):
@@ -193,7 +210,25 @@ def new_token() -> dict[str, Any]:
     account = current_account(session)
     row = exchange.issue_token(session, settings().civic, account)
     session.commit()
-    return {"token": row.token, "expires_at": row.expires_at}
+    base = settings().app.base_url.rstrip("/")
+    return {"token": row.token, "expires_at": row.expires_at,
+            "qr_url": f"{base}/civic/code/{row.token}.png"}  # fmt: skip
+
+
+@bp.route("/catalogue", methods=["GET"])
+@bp.doc(**SECURED)
+@bp.response(200, CivicCounterSchema(many=True))
+def catalogue() -> list[dict[str, Any]]:
+    """本村的兑换点、兑换日和物品。"""
+    session = read_session()
+    account = current_account(session)
+    org = agenda.village_of(session, actor_for_account(session, account), account)
+    return [
+        {"id": c.id, "name": c.name, "address": c.address, "days": exchange.days_text(c),
+         "open_today": exchange.is_exchange_day(c),
+         "goods": [{"id": g.id, "name": g.name, "price": g.price, "stock": g.stock} for g in goods]}
+        for c, goods in exchange.catalogue(session, org)
+    ]  # fmt: skip
 
 
 @bp.route("/redeem", methods=["POST"])

@@ -167,6 +167,11 @@ def issue_token(
     return row
 
 
+def token_is_live(session: Session, token: str, now: datetime | None = None) -> bool:
+    scan = session.scalar(select(CivicScanToken).where(CivicScanToken.token == token[:40]))
+    return scan is not None and scan.used_at is None and scan.expires_at >= (now or now_utc())
+
+
 # -- redemption ---------------------------------------------------------------------------
 
 

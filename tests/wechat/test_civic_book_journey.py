@@ -62,13 +62,21 @@ def test_award_read_exchange_replay_and_report(
     mine = wx.say(RESIDENT, "我的积分")
     assert "您家的文明存折：现有 20 分" in mine and "抢修水渠" in mine
 
-    token = client.post("/api/v1/civic/book/token", headers=resident).get_json()["token"]
+    shown = client.post("/api/v1/civic/book/token", headers=resident).get_json()
+    token = shown["token"]
+    png = client.get(shown["qr_url"].removeprefix("http://jn.test"))
+    assert png.status_code == 200 and png.mimetype == "image/png"
+    counters = client.get("/api/v1/civic/catalogue", headers=officer).get_json()
+    assert counters[0]["name"] == "便民服务中心" and counters[0]["days"] == "每天"
+    assert counters[0]["goods"][0] == {"id": village["good"], "name": "洗衣粉一袋", "price": 15,
+                                       "stock": 3}  # fmt: skip
     scan = {"token": token, "good_id": village["good"]}
     done = client.post("/api/v1/civic/redeem", headers=officer, json=scan)
     assert done.status_code == 201, done.get_json()
     assert (done.get_json()["balance"], done.get_json()["stock"]) == (5, 2)
     replay = client.post("/api/v1/civic/redeem", headers=officer, json=scan)
     assert replay.status_code == 409 and "已经用过" in replay.get_json()["error"]["message"]
+    assert client.get(shown["qr_url"].removeprefix("http://jn.test")).status_code == 404
     book = client.get("/api/v1/civic/book", headers=resident).get_json()
     assert book["balance"] == 5 and [e["points"] for e in book["entries"]] == [-15, 10, 5, 5]
 
