@@ -77,3 +77,21 @@ def cmd_vote(ctx: BotContext, args: str) -> str:
         first = agenda.CHOICES[voted.vote.choice]
         return f"您家已经表决过事项 {item.number}（{first}），每户一票，这次不再计入。{counts}。"
     return f"已记下您家对事项 {item.number} 的表决：{word}。{counts}。"
+
+
+@bot.text("记积分")
+def cmd_award(ctx: BotContext, args: str) -> str:
+    """A village officer in the field: 记积分 <户编号> <规则> <事由>."""
+    parts = args.split(maxsplit=2)
+    if len(parts) < 3:
+        items = "、".join(r.item for r in ctx.settings.civic.rules)
+        return f"请按“记积分 户编号 规则 事由”发送，例如：记积分 DC001 抢险救灾 暴雨夜组织邻居抢收稻谷。规则：{items}"
+    code, rule, _ = parts
+    reason = ctx.written(args.split(maxsplit=2)[2])
+    household = book.household_for(ctx.session, None, code)
+    b = book.book_of_household(ctx.session, household)
+    entry = book.award(ctx.session, ctx.actor, ctx.settings.civic, b, rule, reason)
+    return (
+        f"已为户 {household.code} 记 {entry.points} 分（{reason}），这户现有 {b.balance} 分。"
+        "群众会收到通知。"
+    )

@@ -59,8 +59,14 @@ def test_award_read_exchange_replay_and_report(
                           json={"household_id": village["house"], "rule": "rescue", "reason": "自己记"})  # fmt: skip
     assert refused.status_code == 403 and "抢险救灾" in refused.get_json()["error"]["message"]
 
+    # in the field, with the bot (a resident may not)
+    assert "记积分 户编号 规则 事由" in wx.say("o-secretary", "记积分")
+    said = wx.say("o-secretary", f"记积分 {village['house_code']} 环境卫生 清理河沟垃圾")
+    assert "记 2 分（清理河沟垃圾）" in said and "现有 22 分" in said
+    assert "只能由" in wx.say(RESIDENT, f"记积分 {village['house_code']} 环境卫生 自己记")
+
     mine = wx.say(RESIDENT, "我的积分")
-    assert "您家的文明存折：现有 20 分" in mine and "抢修水渠" in mine
+    assert "您家的文明存折：现有 22 分" in mine and "抢修水渠" in mine
 
     shown = client.post("/api/v1/civic/book/token", headers=resident).get_json()
     token = shown["token"]
@@ -73,12 +79,12 @@ def test_award_read_exchange_replay_and_report(
     scan = {"token": token, "good_id": village["good"]}
     done = client.post("/api/v1/civic/redeem", headers=officer, json=scan)
     assert done.status_code == 201, done.get_json()
-    assert (done.get_json()["balance"], done.get_json()["stock"]) == (5, 2)
+    assert (done.get_json()["balance"], done.get_json()["stock"]) == (7, 2)
     replay = client.post("/api/v1/civic/redeem", headers=officer, json=scan)
     assert replay.status_code == 409 and "已经用过" in replay.get_json()["error"]["message"]
     assert client.get(shown["qr_url"].removeprefix("http://jn.test")).status_code == 404
     book = client.get("/api/v1/civic/book", headers=resident).get_json()
-    assert book["balance"] == 5 and [e["points"] for e in book["entries"]] == [-15, 10, 5, 5]
+    assert book["balance"] == 7 and [e["points"] for e in book["entries"]] == [-15, 2, 10, 5, 5]
 
     token = client.post("/api/v1/civic/book/token", headers=resident).get_json()["token"]
     poor = client.post("/api/v1/civic/redeem", headers=officer,
@@ -86,7 +92,7 @@ def test_award_read_exchange_replay_and_report(
     assert poor.status_code == 409 and "积分不够" in poor.get_json()["error"]["message"]
 
     html = client.get(f"/civic/o/{village['code']}").get_data(as_text=True)
-    assert "张**" in html and "累计 20 分" in html and "张建华" not in html
+    assert "张**" in html and "累计 22 分" in html and "张建华" not in html
     assert "洗衣粉一袋 —— 15 分（剩 2 件）" in html and "13812345678" not in html
 
     runner = oa_app.test_cli_runner()
