@@ -24,6 +24,7 @@ from models import (
     CivicEntry,
     CivicEntryKind,
     Household,
+    Member,
     Organisation,
 )
 from services import outbox, privacy
@@ -203,6 +204,15 @@ def awarded_this_month(session: Session, actor: Actor, rule: Rule, month: str) -
     )
 
 
+def _serialise_awarder(session: Session, actor: Actor) -> None:
+    """Two simultaneous awards by one awarder queue here (PostgreSQL: a row lock on the
+    awarder; SQLite's write transactions are serial already), so the cap holds under races."""
+    if actor.member_id is not None:
+        session.execute(select(Member.id).where(Member.id == actor.member_id).with_for_update())
+    elif actor.account_id is not None:
+        session.execute(select(Account.id).where(Account.id == actor.account_id).with_for_update())
+
+
 def award(
     session: Session,
     actor: Actor,
@@ -229,6 +239,7 @@ def award(
     month = month_of(now)
     if actor.member_id is None and actor.account_id is None and not actor.system:
         raise PermissionDenied("请先登录再记积分")
+    _serialise_awarder(session, actor)
     given = awarded_this_month(session, actor, rule, month) if not actor.system else 0
     if given + rule.points > rule.monthly_cap:
         raise Conflict(

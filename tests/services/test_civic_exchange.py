@@ -176,3 +176,42 @@ def test_exchange_days(session: Session) -> None:
         exchange.redeem(session, officer, token.token, good.id, now=day)
     assert "每月5、20日" in closed.value.message
     session.rollback()
+
+
+def test_simultaneous_awards_keep_the_monthly_cap(database: Database) -> None:
+    """Ten simultaneous 10-point awards by one officer under a 50-point cap: exactly five."""
+    from models import Member
+
+    capped = CivicSection(rules=[{"code": "rescue", "item": "抢险救灾", "points": 10,
+                                  "monthly_cap": 50}])  # fmt: skip
+    with database.session() as s:
+        t = f.tree(s)
+        li = f.member(s, t["branch"], "李书记")
+        f.grant(s, "secretary", t["branch"], member=li)
+        books = [book.book_of_household(s, f.household(s, t["branch"])).id for _ in range(10)]
+        li_id = li.id
+    start = threading.Barrier(len(books))
+    outcomes: list[str] = []
+
+    def give(book_id: int) -> None:
+        s = database.session_factory()
+        try:
+            start.wait()
+            officer = f.as_actor(s, s.get_one(Member, li_id))
+            book.award(s, officer, capped, s.get_one(CivicBook, book_id), "rescue", "抢险")
+            s.commit()
+            outcomes.append("ok")
+        except DomainError as e:
+            s.rollback()
+            outcomes.append(e.code)
+        finally:
+            s.close()
+
+    threads = [threading.Thread(target=give, args=(b,)) for b in books]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert sorted(outcomes) == ["monthly_cap"] * 5 + ["ok"] * 5
+    with database.session() as s:
+        assert s.scalar(select(func.sum(CivicEntry.points))) == 50
