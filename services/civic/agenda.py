@@ -35,6 +35,7 @@ from models import (
 )
 from services import content, outbox, privacy
 from services.actors import Actor
+from services.civic import access
 from services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from services.text import as_written
 
@@ -59,10 +60,9 @@ ACTION_LABELS = {
     "dropped": "不予采纳",
 }
 CHOICES = {"for": "同意", "against": "反对", "abstain": "弃权"}
-MANAGING = (Role.SECRETARY, Role.DEPUTY_SECRETARY, Role.TOWNSHIP_ADMIN)
 
 
-def _record(
+def record_event(
     session: Session,
     item: AgendaItem,
     actor: Actor,
@@ -88,7 +88,7 @@ def _record(
     return event
 
 
-def _notify(session: Session, item: AgendaItem, step: str, extra: Mapping[str, Any]) -> None:
+def notify_raiser(session: Session, item: AgendaItem, step: str, extra: Mapping[str, Any]) -> None:
     """The raiser hears of each step (a fact; ``delivery`` words it)."""
     outbox.notice_account(
         session,
@@ -121,7 +121,7 @@ def _notify_branch(session: Session, item: AgendaItem) -> None:
 
 
 def manages(actor: Actor, org: Organisation) -> bool:
-    return actor.has_any_role(org, *MANAGING)
+    return access.may_lead_agenda(actor, org)
 
 
 def get(session: Session, number: str) -> AgendaItem:
@@ -186,7 +186,7 @@ def raise_item(
     session.add(item)
     session.flush()
     item.number = f"YS{item.id:04d}"
-    _record(session, item, actor, "raised", None)
+    record_event(session, item, actor, "raised", None)
     _notify_branch(session, item)
     return item
 
@@ -247,8 +247,8 @@ def schedule(
     session.flush()
     for item in items:
         before, item.status, item.meeting_id = item.status, AgendaStatus.SCHEDULED.value, meeting.id
-        _record(session, item, actor, "scheduled", before, f"{place}")
-        _notify(session, item, "scheduled", {"place": place, "held_at": held_at.isoformat()})
+        record_event(session, item, actor, "scheduled", before, f"{place}")
+        notify_raiser(session, item, "scheduled", {"place": place, "held_at": held_at.isoformat()})
     return meeting
 
 
@@ -326,4 +326,6 @@ def show_of_hands(
         if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= 10_000:
             raise ValidationError(field, "举手人数应为 0 到 10000 之间的整数")
     item.hands_for, item.hands_against = hands_for, hands_against
-    _record(session, item, actor, "hands", item.status, f"同意 {hands_for}，反对 {hands_against}")
+    record_event(
+        session, item, actor, "hands", item.status, f"同意 {hands_for}，反对 {hands_against}"
+    )

@@ -29,6 +29,7 @@ from models import (
 )
 from services import outbox, privacy
 from services.actors import Actor
+from services.civic import access
 from services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from services.text import as_written
 
@@ -175,15 +176,6 @@ def entries_sum(session: Session, book: CivicBook) -> int:
 # -- awards -------------------------------------------------------------------------------
 
 
-def may_award(actor: Actor, rule: Rule, org: Organisation) -> bool:
-    """A role over the village, or (党小组长) over one of its party groups."""
-    if any(actor.has_role(role, org) for role in rule.awarders):
-        return True
-    return "group_leader" in rule.awarders and any(
-        g.role == "group_leader" and g.org_path.startswith(org.path) for g in actor.grants
-    )
-
-
 def awarded_this_month(session: Session, actor: Actor, rule: Rule, month: str) -> int:
     """Points ``actor`` gave under ``rule`` in ``month`` (the monthly cap counts these)."""
     who = (
@@ -228,7 +220,7 @@ def award(
     now = now or now_utc()
     rule = find_rule(settings.rules, rule_word)
     org = session.get_one(Organisation, book.org_id)
-    if not may_award(actor, rule, org):
+    if not access.may_award(actor, rule.awarders, org):
         roles = "、".join(ROLE_LABELS.get(r, r) for r in rule.awarders)
         raise PermissionDenied(f"“{rule.item}”积分只能由{org.name}的{roles}记入")
     reason = as_written(reason)

@@ -29,20 +29,15 @@ from models import (
     CivicRedemption,
     CivicScanToken,
     Organisation,
-    Role,
 )
 from services import outbox
 from services.actors import Actor
+from services.civic import access
 from services.civic.book import CivicSettings, book_of_account, holder_accounts, month_of
 from services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from services.text import as_written
 
 NOTICE_REDEEMED = "civic_redeemed"
-COUNTER_ROLES = (Role.SECRETARY, Role.DEPUTY_SECRETARY, Role.GROUP_LEADER, Role.TOWNSHIP_ADMIN)
-
-
-def may_run_counter(actor: Actor, org: Organisation) -> bool:
-    return actor.has_any_role(org, *COUNTER_ROLES)
 
 
 def _parse_days(days: str) -> list[int]:
@@ -70,7 +65,7 @@ def is_exchange_day(counter: CivicCounter, moment: datetime | None = None) -> bo
 def add_counter(
     session: Session, actor: Actor, org: Organisation, name: str, address: str = "", days: str = ""
 ) -> CivicCounter:
-    if not actor.manages(org):
+    if not access.may_manage_counters(actor, org):
         raise PermissionDenied("只有支部书记或街镇管理员可以设立兑换点")
     name = as_written(name)
     if not 2 <= len(name) <= 50:
@@ -91,7 +86,7 @@ def add_good(
     session: Session, actor: Actor, counter: CivicCounter, name: str, price: int, stock: int
 ) -> CivicGood:
     org = session.get_one(Organisation, counter.org_id)
-    if not actor.manages(org):
+    if not access.may_manage_counters(actor, org):
         raise PermissionDenied("只有支部书记或街镇管理员可以上架兑换物品")
     name = as_written(name)
     if not 1 <= len(name) <= 50:
@@ -113,7 +108,7 @@ def add_good(
 
 def restock(session: Session, actor: Actor, good: CivicGood, added: int) -> CivicGood:
     counter = session.get_one(CivicCounter, good.counter_id)
-    if not actor.manages(session.get_one(Organisation, counter.org_id)):
+    if not access.may_manage_counters(actor, session.get_one(Organisation, counter.org_id)):
         raise PermissionDenied("只有支部书记或街镇管理员可以补充库存")
     if isinstance(added, bool) or not isinstance(added, int) or not 1 <= added <= 100_000:
         raise ValidationError("added", "补充数量应为 1 到 100000 之间的整数")
@@ -198,7 +193,7 @@ def redeem(
     good = get_good(session, good_id)
     counter = session.get_one(CivicCounter, good.counter_id)
     org = session.get_one(Organisation, counter.org_id)
-    if not may_run_counter(actor, org):
+    if not access.may_run_counter(actor, org):
         raise PermissionDenied(f"只有{org.name}的干部可以在{counter.name}登记兑换")
     book = session.get_one(CivicBook, scan.book_id)
     if book.org_id != org.id:

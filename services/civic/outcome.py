@@ -32,10 +32,10 @@ from services.civic.agenda import (
     OUTCOME_LABELS,
     STATUS_LABELS,
     Tally,
-    _notify,
-    _record,
     is_public,
     manages,
+    notify_raiser,
+    record_event,
     tally,
 )
 from services.errors import Conflict, PermissionDenied, ValidationError
@@ -120,8 +120,10 @@ def decide(
         else AgendaStatus.DECIDED.value
     )
     action = "dropped" if outcome == AgendaOutcome.NONE.value else "decided"
-    _record(session, item, actor, action, before, f"{OUTCOME_LABELS[outcome]}：{decision}")
-    _notify(session, item, action, {"outcome": OUTCOME_LABELS[outcome], "decision": decision[:60]})
+    record_event(session, item, actor, action, before, f"{OUTCOME_LABELS[outcome]}：{decision}")
+    notify_raiser(
+        session, item, action, {"outcome": OUTCOME_LABELS[outcome], "decision": decision[:60]}
+    )
     return item
 
 
