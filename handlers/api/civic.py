@@ -93,6 +93,7 @@ class CivicEntrySchema(ma.Schema):
 
 
 class CivicBookSchema(ma.Schema):
+    bound = F.Boolean(required=True, metadata={"description": "是否已绑定自家户（连心卡）"})
     balance = F.Integer(required=True)
     per = F.String(required=True, metadata={"enum": ["household", "resident"]})
     entries = F.List(F.Nested(CivicEntrySchema), required=True)
@@ -185,13 +186,17 @@ def _item(i: Any) -> dict[str, Any]:
 @bp.doc(**SECURED)
 @bp.response(200, CivicBookSchema)
 def my_book() -> dict[str, Any]:
-    """我的文明存折：余额与最近记录。"""
+    """我的文明存折：余额与最近记录（未绑定自家户时 bound 为 false、余额 0）。"""
     session = db_session()  # the book is created on first look
     account = current_account(session)
-    b = book.book_of_account(session, settings().civic, account)
+    cfg = settings().civic
+    if account.household_id is None:
+        return {"bound": False, "balance": 0, "per": cfg.book_per, "entries": []}
+    b = book.book_of_account(session, cfg, account)
     body = {
+        "bound": True,
         "balance": b.balance,
-        "per": settings().civic.book_per,
+        "per": cfg.book_per,
         "entries": [
             {"at": e.created_at, "points": e.points, "kind": e.kind, "reason": e.reason}
             for e in book.entries(session, b, 50)
@@ -219,10 +224,12 @@ def new_token() -> dict[str, Any]:
 @bp.doc(**SECURED)
 @bp.response(200, CivicCounterSchema(many=True))
 def catalogue() -> list[dict[str, Any]]:
-    """本村的兑换点、兑换日和物品。"""
+    """本村的兑换点、兑换日和物品（未绑定时为空）。"""
     session = read_session()
     account = current_account(session)
-    org = agenda.village_of(session, actor_for_account(session, account), account)
+    org = agenda.village_or_none(session, actor_for_account(session, account), account)
+    if org is None:
+        return []
     return [
         {"id": c.id, "name": c.name, "address": c.address, "days": exchange.days_text(c),
          "open_today": exchange.is_exchange_day(c),
@@ -271,10 +278,12 @@ def award(args: dict[str, Any]) -> dict[str, Any]:
 @bp.doc(**SECURED)
 @bp.response(200, CivicItemSchema(many=True))
 def my_village_items() -> list[dict[str, Any]]:
-    """本村的议事事项。"""
+    """本村的议事事项（未绑定时为空）。"""
     session = read_session()
     account = current_account(session)
-    org = agenda.village_of(session, actor_for_account(session, account), account)
+    org = agenda.village_or_none(session, actor_for_account(session, account), account)
+    if org is None:
+        return []
     return [_item(i) for i in outcome.items_of(session, org)]
 
 

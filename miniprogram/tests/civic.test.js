@@ -1,6 +1,7 @@
 const { installWx, loggedIn, json, loadPage, flush, text, toasts } = require('./helpers')
 
 const BOOK = {
+  bound: true,
   balance: 20,
   per: 'household',
   entries: [
@@ -40,14 +41,14 @@ describe('文明存折', () => {
 
   test('a resident without a household is told how to get a book', async () => {
     const env = installWx([
-      ['GET', '/civic/book', json({ error: { code: 'conflict', message: '请先绑定您家的连心卡' } }, 409)],
+      ['GET', '/civic/book', json({ bound: false, balance: 0, per: 'household', entries: [] })],
     ])
     loggedIn(env.store)
     const page = loadPage('civic')
     await page.instance.onShow()
     await flush()
-    expect(toasts()).toContain('请先绑定您家的连心卡')
     expect(text(page)).toContain('绑定自家户（连心卡）后就有文明存折了')
+    expect(page.querySelectorAll('.show-code-btn')).toHaveLength(0)
   })
 
   test('an officer scans a code and the good is redeemed; a refusal is shown', async () => {
@@ -55,7 +56,7 @@ describe('文明存折', () => {
       .mockReturnValueOnce({ status: 201, body: { redemption_id: 3, balance: 5, stock: 2 } })
       .mockReturnValueOnce({ status: 409, body: { error: { code: 'conflict', message: '这个兑换码已经用过了，请群众重新出示' } } })
     const env = installWx([
-      ['GET', '/civic/book', json({ error: { code: 'conflict', message: '请先绑定您家的连心卡' } }, 409)],
+      ['GET', '/civic/book', json({ bound: false, balance: 0, per: 'household', entries: [] })],
       ['GET', '/civic/catalogue', json(CATALOGUE)],
       ['POST', '/civic/redeem', redeem],
     ])

@@ -139,7 +139,7 @@ def is_public(item: AgendaItem) -> bool:
 # -- 民事民提 -----------------------------------------------------------------------------
 
 
-def village_of(session: Session, actor: Actor, account: Account | None) -> Organisation:
+def village_or_none(session: Session, actor: Actor, account: Account | None) -> Organisation | None:
     """The village an actor raises and votes in: a member's branch, a resident's household's."""
     if actor.member_id is not None:
         member = session.get_one(Member, actor.member_id)
@@ -147,7 +147,14 @@ def village_of(session: Session, actor: Actor, account: Account | None) -> Organ
     if account is not None and account.household_id is not None:
         household = session.get_one(Household, account.household_id)
         return session.get_one(Organisation, household.org_id)
-    raise Conflict("请先绑定您家的连心卡（发送“绑定 连心卡编号”），再参与本村议事")
+    return None
+
+
+def village_of(session: Session, actor: Actor, account: Account | None) -> Organisation:
+    org = village_or_none(session, actor, account)
+    if org is None:
+        raise Conflict("请先绑定您家的连心卡（发送“绑定 连心卡编号”），再参与本村议事")
+    return org
 
 
 def raise_item(

@@ -35,7 +35,8 @@ def village(oa_app: Flask) -> dict[str, Any]:
         resident = factories.account(s, household=house, oa_openid=RESIDENT)
         counter = exchange.add_counter(s, SYSTEM, orgs["branch"], "便民服务中心", "村部一楼")
         good = exchange.add_good(s, SYSTEM, counter, "洗衣粉一袋", price=15, stock=3)
-        return {"officer": officer, "resident": resident, "house": house.id, "good": good.id,
+        stranger = factories.account(s, oa_openid="o-unbound")
+        return {"officer": officer, "resident": resident, "stranger": stranger, "house": house.id, "good": good.id,
                 "house_code": house.code,
                 "code": orgs["branch"].code}  # fmt: skip
 
@@ -84,12 +85,25 @@ def test_award_read_exchange_replay_and_report(
     assert replay.status_code == 409 and "已经用过" in replay.get_json()["error"]["message"]
     assert client.get(shown["qr_url"].removeprefix("http://jn.test")).status_code == 404
     book = client.get("/api/v1/civic/book", headers=resident).get_json()
-    assert book["balance"] == 7 and [e["points"] for e in book["entries"]] == [-15, 2, 10, 5, 5]
+    assert (
+        book["bound"]
+        and book["balance"] == 7
+        and [e["points"] for e in book["entries"]] == [-15, 2, 10, 5, 5]
+    )
 
     token = client.post("/api/v1/civic/book/token", headers=resident).get_json()["token"]
     poor = client.post("/api/v1/civic/redeem", headers=officer,
                        json={"token": token, "good_id": village["good"]})  # fmt: skip
     assert poor.status_code == 409 and "积分不够" in poor.get_json()["error"]["message"]
+
+    # an unbound resident reads an empty book and lists; showing a code is refused in Chinese
+    unbound = token_for(oa_app, village["stranger"])
+    assert client.get("/api/v1/civic/book", headers=unbound).get_json() == {
+        "bound": False, "balance": 0, "per": "household", "entries": []}  # fmt: skip
+    assert client.get("/api/v1/civic/agenda", headers=unbound).get_json() == []
+    assert client.get("/api/v1/civic/catalogue", headers=unbound).get_json() == []
+    no_code = client.post("/api/v1/civic/book/token", headers=unbound)
+    assert no_code.status_code == 409 and "连心卡" in no_code.get_json()["error"]["message"]
 
     html = client.get(f"/civic/o/{village['code']}").get_data(as_text=True)
     assert "张**" in html and "累计 22 分" in html and "张建华" not in html

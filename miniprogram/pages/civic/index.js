@@ -29,14 +29,18 @@ Component({
 
     async loadBook() {
       try {
-        const book = await api.get('/civic/book', { silent: this.data.isOfficer })
+        const book = await api.get('/civic/book')
+        if (!book.bound) {
+          this.setData({ book: null, entries: [], noBook: true })
+          return
+        }
         const entries = (book.entries || []).map((e, i) => Object.assign({ key: i }, e, {
           atText: formatTime(e.at),
           pointsText: e.points > 0 ? `+${e.points}` : `${e.points}`,
         }))
         this.setData({ book, entries, noBook: false })
       } catch (e) {
-        this.setData({ noBook: true })
+        // shown by the API wrapper
       }
     },
 
