@@ -39,7 +39,9 @@ class CivicAwardIn(Schema):
     )
     rule = text_field(50, required=True, min_len=1, metadata={"description": "规则代码或名称"})
     reason = text_field(200, required=True, min_len=2)
-    photo_key = text_field(255, allow_none=True, load_default=None)
+    photo_id = an_id(
+        allow_none=True, load_default=None, metadata={"description": "先上传的照片编号（可不填）"}
+    )
 
 
 class CivicRedeemIn(Schema):
@@ -264,7 +266,7 @@ def award(args: dict[str, Any]) -> dict[str, Any]:
     b = book.book_of_household(session, household)
     entry = book.award(
         session, actor, settings().civic, b, args["rule"], args["reason"],
-        photo_key=args["photo_key"],
+        photo_id=args["photo_id"],
     )  # fmt: skip
     body = {"entry_id": entry.id, "balance": b.balance}
     session.commit()

@@ -26,6 +26,7 @@ from models import (
     Household,
     Member,
     Organisation,
+    Photo,
 )
 from services import outbox, privacy
 from services.actors import Actor
@@ -196,6 +197,16 @@ def awarded_this_month(session: Session, actor: Actor, rule: Rule, month: str) -
     )
 
 
+def _photo_key(session: Session, actor: Actor, photo_id: int | None) -> str | None:
+    """The stored key of a photo the awarder uploaded (``/api/v1/uploads``) for this award."""
+    if photo_id is None:
+        return None
+    photo = session.get(Photo, photo_id)
+    if photo is None or photo.uploader_account_id != actor.account_id or not photo.storage_key:
+        raise ValidationError("photo_id", "找不到这张照片，请重新上传")
+    return photo.storage_key
+
+
 def _serialise_awarder(session: Session, actor: Actor) -> None:
     """Two simultaneous awards by one awarder queue here (PostgreSQL: a row lock on the
     awarder; SQLite's write transactions are serial already), so the cap holds under races."""
@@ -213,7 +224,7 @@ def award(
     rule_word: str,
     reason: str,
     *,
-    photo_key: str | None = None,
+    photo_id: int | None = None,
     now: datetime | None = None,
 ) -> CivicEntry:
     """Record a good deed in a book under a rule; refused over the awarder's monthly cap."""
@@ -228,6 +239,7 @@ def award(
         raise ValidationError("reason", "请写明事由，例如“暴雨夜组织邻居抢收稻谷”")
     if len(reason) > 200:
         raise ValidationError("reason", "事由太长，最多 200 个字")
+    photo_key = _photo_key(session, actor, photo_id)
     month = month_of(now)
     if actor.member_id is None and actor.account_id is None and not actor.system:
         raise PermissionDenied("请先登录再记积分")

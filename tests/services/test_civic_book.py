@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from infra.clock import now_utc
 from infra.config import CivicSection
-from models import CivicBook, CivicEntry, OutboundMessage, PointsEntry
+from models import CivicBook, CivicEntry, OutboundMessage, Photo, PointsEntry
 from services.civic import book
 from services.errors import Conflict, PermissionDenied, ValidationError
 from tests import factories as f
@@ -90,15 +90,25 @@ def test_who_may_award_and_what_is_asked(session: Session, village: dict) -> Non
 def test_the_book_sums_to_its_entries_and_never_touches_the_pioneer_index(
     session: Session, village: dict
 ) -> None:
+    account = f.account(session, member=village["secretary"])
     officer = f.as_actor(session, village["secretary"])
+    photo = Photo(storage_key="2026/12/clean.jpg", uploader_account_id=account.id)
+    session.add(photo)
+    session.flush()
+    with pytest.raises(ValidationError) as not_theirs:  # a photo must be the awarder's upload
+        book.award(session, f.as_actor(session, village["leader"]), SETTINGS,
+                   book.book_of_household(session, village["zhang"]), "rescue", "抢险",
+                   photo_id=photo.id)  # fmt: skip
+    assert not_theirs.value.field == "photo_id"
     b = book.book_of_household(session, village["zhang"])
     for reason in ("打扫村道", "清理河沟", "清理垃圾"):
-        book.award(session, officer, SETTINGS, b, "clean", reason, photo_key="p/1.jpg")
+        book.award(session, officer, SETTINGS, b, "clean", reason, photo_id=photo.id)
     book.award(session, officer, SETTINGS, b, "rescue", "暴雨夜组织邻居抢收稻谷")
     session.commit()
     session.refresh(b)
     assert b.balance == 16 == book.entries_sum(session, b)
     assert [e.points for e in book.entries(session, b)] == [10, 2, 2, 2]
+    assert [e.photo_key for e in book.entries(session, b)][1:] == ["2026/12/clean.jpg"] * 3
     assert session.scalar(select(func.count()).select_from(PointsEntry)) == 0
     # the household's resident hears of each award through the outbox
     assert session.scalar(select(func.count()).where(OutboundMessage.recipient == "o-zhang")) == 4
