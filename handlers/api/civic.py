@@ -69,6 +69,23 @@ class CivicMeetingIn(Schema):
     notes = text_field(5000, load_default="")
 
 
+class CivicHandsIn(Schema):
+    hands_for = F.Integer(
+        strict=True,
+        required=True,
+        validate=ma.validate.Range(0, 10_000, error="举手人数应为 0 到 10000"),
+    )
+    hands_against = F.Integer(
+        strict=True,
+        required=True,
+        validate=ma.validate.Range(0, 10_000, error="举手人数应为 0 到 10000"),
+    )
+
+
+class CivicNotesIn(Schema):
+    notes = text_field(5000, required=True, min_len=1)
+
+
 class CivicCommitmentDraftIn(Schema):
     title = text_field(100, required=True, min_len=4)
     target_kind = one_of(("count", "deadline"), "count（累计）、deadline（限期完成）",
@@ -363,6 +380,36 @@ def meeting(args: dict[str, Any]) -> dict[str, Any]:
         attendees=args["attendees"], notes=args["notes"],
     )  # fmt: skip
     body = {"id": m.id, "items": [n.strip().upper() for n in args["items"]]}
+    session.commit()
+    return body
+
+
+@bp.route("/agenda/<number>/hands", methods=["POST"])
+@bp.doc(**SECURED)
+@bp.arguments(CivicHandsIn)
+@bp.response(200, CivicItemSchema)
+def hands(args: dict[str, Any], number: str) -> dict[str, Any]:
+    """记录议事会上的举手表决人数。"""
+    session = db_session()
+    actor = actor_for_account(session, current_account(session))
+    item = agenda.get(session, number)
+    agenda.show_of_hands(session, actor, item, args["hands_for"], args["hands_against"])
+    body = _item(item)
+    session.commit()
+    return body
+
+
+@bp.route("/meetings/<int:meeting_id>/notes", methods=["POST"])
+@bp.doc(**SECURED)
+@bp.arguments(CivicNotesIn)
+@bp.response(200, CivicMeetingSchema)
+def notes(args: dict[str, Any], meeting_id: int) -> dict[str, Any]:
+    """补记议事会的商议情况。"""
+    session = db_session()
+    actor = actor_for_account(session, current_account(session))
+    meeting = agenda.get_meeting(session, meeting_id)
+    agenda.record_notes(session, actor, meeting, args["notes"])
+    body = {"id": meeting.id, "items": agenda.numbers_of(session, meeting)}
     session.commit()
     return body
 

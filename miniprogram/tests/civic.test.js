@@ -146,6 +146,8 @@ describe('议事', () => {
     await flush()
     expect(text(page)).toContain('议决：加装路灯 4 盏（转为支部承诺）')
     expect(text(page)).toContain('支部承诺 正常推进 · 25%')
+    page.instance.onOpenCommitment()
+    expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/commitment-detail/index?id=9' })
     expect(page.querySelectorAll('.vote-btn')).toHaveLength(0)
   })
 })

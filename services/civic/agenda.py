@@ -259,6 +259,23 @@ def schedule(
     return meeting
 
 
+def get_meeting(session: Session, meeting_id: int) -> AgendaMeeting:
+    meeting = session.get(AgendaMeeting, meeting_id)
+    if meeting is None:
+        raise NotFound("找不到这次议事会，请刷新后重试")
+    return meeting
+
+
+def numbers_of(session: Session, meeting: AgendaMeeting) -> list[str]:
+    return list(
+        session.scalars(
+            select(AgendaItem.number)
+            .where(AgendaItem.meeting_id == meeting.id)
+            .order_by(AgendaItem.id)
+        )
+    )
+
+
 def record_notes(session: Session, actor: Actor, meeting: AgendaMeeting, notes: str) -> None:
     if not manages(actor, session.get_one(Organisation, meeting.org_id)):
         raise PermissionDenied("只有书记、副书记可以记录议事情况")

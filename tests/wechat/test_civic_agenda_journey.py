@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from delivery.dispatcher import Dispatcher
 from infra.clock import local_date, now_utc
-from models import AgendaEvent, AgendaItem, AgendaVote, Commitment, Member, OutboundMessage
+from models import Account, AgendaEvent, AgendaItem, AgendaVote, Commitment, Member, OutboundMessage
 from services import fulfilment
 from tests import factories
 from tests.fakes.wechat_api import FakeWechat
@@ -42,7 +42,8 @@ def village(oa_app: Flask) -> dict[str, Any]:
         # a resident of another village may not vote here
         other = factories.org(s, "branch", "西村党支部", orgs["township"])
         factories.account(s, household=factories.household(s, other), oa_openid="o-west")
-        return {"secretary": secretary, "li": li.id}
+        resident = s.scalars(select(Account).where(Account.oa_openid == RESIDENTS[0])).one()
+        return {"secretary": secretary, "li": li.id, "resident": resident}
 
 
 def test_an_item_raised_by_the_bot_becomes_a_commitment_whose_progress_shows(
@@ -71,6 +72,17 @@ def test_an_item_raised_by_the_bot_becomes_a_commitment_whose_progress_shows(
         headers=headers,
     )  # fmt: skip
     assert r.status_code == 201, r.get_json()
+    meeting_id = r.get_json()["id"]
+    r = client.post(f"/api/v1/civic/agenda/{number}/hands", headers=headers,
+                    json={"hands_for": 11, "hands_against": 1})  # fmt: skip
+    assert r.status_code == 200, r.get_json()
+    r = client.post(f"/api/v1/civic/meetings/{meeting_id}/notes", headers=headers,
+                    json={"notes": "大家同意先装 4 盏，电费由村集体承担"})  # fmt: skip
+    assert r.get_json()["items"] == [number]
+    resident = token_for(oa_app, village["resident"])
+    refused = client.post(f"/api/v1/civic/agenda/{number}/hands", headers=resident,
+                          json={"hands_for": 99, "hands_against": 0})  # fmt: skip
+    assert refused.status_code == 403 and "书记" in refused.get_json()["error"]["message"]
 
     # six households vote; the first household votes twice, its second resident once more
     for openid in RESIDENTS[:5]:
@@ -102,7 +114,7 @@ def test_an_item_raised_by_the_bot_becomes_a_commitment_whose_progress_shows(
         assert (c.owner_kind, c.status) == ("branch", "published")
         assert f"源自议事 {number}" in c.description  # the link back
         actions = s.scalars(select(AgendaEvent.action).order_by(AgendaEvent.id)).all()
-        assert actions == ["raised", "scheduled", "decided"]
+        assert actions == ["raised", "scheduled", "hands", "decided"]
         li = s.get_one(Member, village["li"])
         fulfilment.log(s, factories.as_actor(s, li), c, quantity=1, note="装好第一盏",
                        happened_on=local_date())  # fmt: skip
@@ -113,6 +125,7 @@ def test_an_item_raised_by_the_bot_becomes_a_commitment_whose_progress_shows(
     assert "年底前在村口到小学路段加装路灯4盏" in html
     assert "已完成 1/4 盏" in html and "25%" in html
     assert "6 户表决：同意 5，反对 1" in html
+    assert "同意 11 人，反对 1 人" in html and "电费由村集体承担" in html
     assert "四邻议事亭" in html and "提出议事" in html and "列入议事会" in html
     assert "张建华" not in html and "张**" in html
     body = client.get(f"/api/v1/civic/agenda/{number}").get_json()

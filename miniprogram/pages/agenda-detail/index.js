@@ -35,6 +35,11 @@ Component({
       }
     },
 
+    onOpenCommitment() {
+      const id = this.data.item && this.data.item.commitment_id
+      if (id) wx.navigateTo({ url: `/pages/commitment-detail/index?id=${id}` })
+    },
+
     async onVote(e) {
       if (this.data.busy) return
       const choice = e.currentTarget.dataset.choice
