@@ -39,6 +39,9 @@ class CivicAwardIn(Schema):
     )
     rule = text_field(50, required=True, min_len=1, metadata={"description": "规则代码或名称"})
     reason = text_field(200, required=True, min_len=2)
+    account_id = an_id(
+        allow_none=True, load_default=None, metadata={"description": "按人记分时：这户的哪一位群众"}
+    )
     photo_id = an_id(
         allow_none=True, load_default=None, metadata={"description": "先上传的照片编号（可不填）"}
     )
@@ -280,7 +283,7 @@ def award(args: dict[str, Any]) -> dict[str, Any]:
     session = db_session()
     actor = actor_for_account(session, current_account(session))
     household = book.household_for(session, args["household_id"], args["household_code"])
-    b = book.book_of_household(session, household)
+    b = book.book_for_award(session, settings().civic, household, args["account_id"])
     entry = book.award(
         session, actor, settings().civic, b, args["rule"], args["reason"],
         photo_id=args["photo_id"],

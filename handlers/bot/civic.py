@@ -89,7 +89,7 @@ def cmd_award(ctx: BotContext, args: str) -> str:
     code, rule, _ = parts
     reason = ctx.written(args.split(maxsplit=2)[2])
     household = book.household_for(ctx.session, None, code)
-    b = book.book_of_household(ctx.session, household)
+    b = book.book_for_award(ctx.session, ctx.settings.civic, household)
     entry = book.award(ctx.session, ctx.actor, ctx.settings.civic, b, rule, reason)
     return (
         f"已为户 {household.code} 记 {entry.points} 分（{reason}），这户现有 {b.balance} 分。"

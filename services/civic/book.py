@@ -141,6 +141,31 @@ def household_for(session: Session, household_id: int | None, code: str = "") ->
     return found
 
 
+def book_for_award(
+    session: Session, settings: CivicSettings, household: Household, account_id: int | None = None
+) -> CivicBook:
+    """The book an officer's award for ``household`` goes into: the household's, or (books per
+    resident) the named resident's — or the only resident linked to it."""
+    if settings.book_per == "household":
+        return book_of_household(session, household)
+    residents = list(
+        session.scalars(
+            select(Account).where(Account.household_id == household.id).order_by(Account.id)
+        )
+    )
+    chosen = [a for a in residents if a.id == account_id] if account_id else residents
+    if not chosen:
+        raise ValidationError(
+            "account_id", "这户还没有群众绑定微信，按人记分时请先请群众绑定连心卡"
+        )
+    if len(chosen) > 1:
+        names = "、".join(privacy.mask_name(a.name or a.nickname) for a in chosen)
+        raise ValidationError(
+            "account_id", f"这户有 {len(chosen)} 位群众（{names}），请选择为哪一位记分"
+        )
+    return book_of_account(session, settings, chosen[0])
+
+
 def holder_accounts(session: Session, book: CivicBook) -> list[Account]:
     """Who hears about a book: its resident, or every linked resident of its household."""
     if book.account_id is not None:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from infra.clock import now_utc
 from infra.config import CivicSection
-from models import CivicBook, CivicEntry, OutboundMessage, Photo, PointsEntry
+from models import Account, CivicBook, CivicEntry, OutboundMessage, Photo, PointsEntry
 from services.civic import book
 from services.errors import Conflict, PermissionDenied, ValidationError
 from tests import factories as f
@@ -128,3 +128,24 @@ def test_the_honour_list_masks_names(session: Session, village: dict) -> None:
     honours = book.honour_list(session, village["branch"])
     assert [(h.rank, h.name, h.points) for h in honours] == [(1, "张**", 10), (2, "王*", 2)]
     assert all("张建华" not in h.name and "王五" not in h.name for h in honours)
+
+
+def test_books_per_resident(session: Session, village: dict) -> None:
+    """``civic.book_per: resident``: each linked resident has a book; an award names whom."""
+    per_resident = CivicSection(book_per="resident", rules=SETTINGS.rules)
+    officer = f.as_actor(session, village["secretary"])
+    zhang = village["zhang"]
+    first = session.scalars(select(Account).where(Account.household_id == zhang.id)).one()
+    only = book.book_for_award(session, per_resident, zhang)  # one resident: theirs
+    assert only.account_id == first.id and only.household_id is None
+    second = f.account(session, household=zhang, name="张小红")
+    with pytest.raises(ValidationError) as which:
+        book.book_for_award(session, per_resident, zhang)
+    assert which.value.field == "account_id" and "2 位群众" in which.value.message
+    b = book.book_for_award(session, per_resident, zhang, second.id)
+    book.award(session, officer, per_resident, b, "clean", "打扫村道")
+    assert book.book_of_account(session, per_resident, second).balance == 2
+    assert book.book_of_account(session, per_resident, first).balance == 0
+    with pytest.raises(ValidationError):  # a household nobody of which uses WeChat
+        book.book_for_award(session, per_resident, village["wang"])
+    session.rollback()
