@@ -68,7 +68,11 @@ class CivicMeetingIn(Schema):
         required=True, error_messages={"invalid": "时间格式应为 2026-12-05T19:30+08:00"}
     )
     place = text_field(100, required=True, min_len=2)
-    attendees = text_field(2000, load_default="")
+    attendees = text_field(
+        2000,
+        load_default="",
+        metadata={"description": "参加人员（公开显示，群众请写“住户代表 N 人”，不写全名）"},
+    )
     notes = text_field(5000, load_default="")
 
 

@@ -159,6 +159,14 @@ class Step:
 
 
 @dataclass(frozen=True)
+class MeetingView:
+    held_at: datetime
+    place: str
+    attendees: str  # free text of the secretary: phones masked
+    notes: str
+
+
+@dataclass(frozen=True)
 class ItemPage:
     number: str
     village: str
@@ -168,7 +176,7 @@ class ItemPage:
     status_label: str
     raised_by: str
     raised_at: datetime
-    meeting: AgendaMeeting | None
+    meeting: MeetingView | None
     tally: Tally
     decision: str
     outcome: str
@@ -218,7 +226,16 @@ def page(session: Session, item: AgendaItem, on: date | None = None) -> ItemPage
         status_label=STATUS_LABELS[item.status],
         raised_by=item.raised_label,
         raised_at=item.created_at,
-        meeting=meeting,
+        meeting=(
+            MeetingView(
+                meeting.held_at,
+                privacy.scrub(meeting.place),
+                privacy.scrub(meeting.attendees),
+                privacy.scrub(meeting.notes),
+            )
+            if meeting
+            else None
+        ),
         tally=tally(session, item),
         decision=privacy.scrub(item.decision),
         outcome=item.outcome,
@@ -229,7 +246,7 @@ def page(session: Session, item: AgendaItem, on: date | None = None) -> ItemPage
         commitment_state_label=progress.STATE_LABELS[p.state] if p else "",
         request=req,
         request_status_label=requests.STATUS_LABELS.get(req.status, req.status) if req else "",
-        rule_text=rule.text if rule else "",
+        rule_text=privacy.scrub(rule.text) if rule else "",
         done=is_done(session, item, on),
     )
 

@@ -77,7 +77,7 @@ def test_an_item_raised_by_the_bot_becomes_a_commitment_whose_progress_shows(
                     json={"hands_for": 11, "hands_against": 1})  # fmt: skip
     assert r.status_code == 200, r.get_json()
     r = client.post(f"/api/v1/civic/meetings/{meeting_id}/notes", headers=headers,
-                    json={"notes": "大家同意先装 4 盏，电费由村集体承担"})  # fmt: skip
+                    json={"notes": "大家同意先装 4 盏，电费由村集体承担；电工电话 13812345678"})  # fmt: skip
     assert r.get_json()["items"] == [number]
     resident = token_for(oa_app, village["resident"])
     refused = client.post(f"/api/v1/civic/agenda/{number}/hands", headers=resident,
@@ -126,6 +126,7 @@ def test_an_item_raised_by_the_bot_becomes_a_commitment_whose_progress_shows(
     assert "已完成 1/4 盏" in html and "25%" in html
     assert "6 户表决：同意 5，反对 1" in html
     assert "同意 11 人，反对 1 人" in html and "电费由村集体承担" in html
+    assert "138****5678" in html and "13812345678" not in html  # phones masked in free text
     assert "四邻议事亭" in html and "提出议事" in html and "列入议事会" in html
     assert "张建华" not in html and "张**" in html
     body = client.get(f"/api/v1/civic/agenda/{number}").get_json()
