@@ -104,5 +104,18 @@ def good(counter_id: int, name: str, price: int, stock: int) -> None:
         raise click.ClickException(e.message) from None
 
 
+@civic_cli.command("restock")
+@click.option("--good", "good_id", type=int, required=True, help="物品编号")
+@click.option("--added", type=int, required=True, help="补充的件数")
+def restock(good_id: int, added: int) -> None:
+    """补充兑换物品的库存。"""
+    try:
+        with database().session() as s:
+            g = exchange.restock(s, SYSTEM, exchange.get_good(s, good_id), added)
+            click.echo(f"{g.name} 补充 {added} 件，现有库存 {g.stock}")
+    except DomainError as e:
+        raise click.ClickException(e.message) from None
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(civic_cli)

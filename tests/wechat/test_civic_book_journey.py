@@ -120,5 +120,9 @@ def test_award_read_exchange_replay_and_report(
     rows = list(load_workbook(path).active.values)
     assert rows[0][:4] == ("村（社区）", "兑换点", "物品", "兑换次数")
     assert rows[1][2:] == ("洗衣粉一袋", 1, 15, 2)
+    out = runner.invoke(args=["civic", "restock", "--good", str(village["good"]), "--added", "5"])
+    assert out.exit_code == 0 and "现有库存 7" in out.output
+    out = runner.invoke(args=["civic", "restock", "--good", str(village["good"]), "--added", "0"])
+    assert out.exit_code != 0 and "补充数量" in out.output
     bad = runner.invoke(args=["civic", "report", "--month", "2026-13"])
     assert bad.exit_code != 0 and "月份格式" in bad.output
