@@ -185,6 +185,7 @@ class ItemPage:
     commitment: Commitment | None  # only when public
     commitment_progress: progress.Progress | None
     commitment_state_label: str
+    commitment_status_label: str  # also while it is in review (its text not shown then)
     request: Request | None
     request_status_label: str
     rule_text: str
@@ -209,6 +210,7 @@ def page(session: Session, item: AgendaItem, on: date | None = None) -> ItemPage
         for e in events
     ]
     c = session.get(Commitment, item.commitment_id) if item.commitment_id else None
+    c_status = commitments.STATUS_LABELS.get(c.status, "") if c is not None else ""
     p = None
     if c is not None and visibility.commitment_is_public(c):
         p = progress.progress_of(session, [c], on)[c.id]
@@ -244,11 +246,17 @@ def page(session: Session, item: AgendaItem, on: date | None = None) -> ItemPage
         commitment=c,
         commitment_progress=p,
         commitment_state_label=progress.STATE_LABELS[p.state] if p else "",
+        commitment_status_label=c_status,
         request=req,
         request_status_label=requests.STATUS_LABELS.get(req.status, req.status) if req else "",
         rule_text=privacy.scrub(rule.text) if rule else "",
         done=is_done(session, item, on),
     )
+
+
+def item_for_commitment(session: Session, commitment_id: int) -> AgendaItem | None:
+    """The 议事 item a commitment came from (the link back), if any."""
+    return session.scalar(select(AgendaItem).where(AgendaItem.commitment_id == commitment_id))
 
 
 def items_of(session: Session, org: Organisation, limit: int = 50) -> list[AgendaItem]:

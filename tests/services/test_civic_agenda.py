@@ -117,3 +117,19 @@ def test_a_decision_becomes_a_request_or_a_rule(session: Session, village: dict)
         select(AgendaEvent.action).where(AgendaEvent.item_id == dropped.id).order_by(AgendaEvent.id)
     ).all()
     assert actions == ["raised", "scheduled", "dropped"]
+
+
+def test_a_commitment_in_review_shows_its_status_not_its_progress(
+    session: Session, village: dict
+) -> None:
+    admin = f.member(session, village["branch"], "镇管理员")
+    f.grant(session, "township_admin", village["township"], member=admin)
+    li = f.as_actor(session, village["li"])
+    item = _scheduled(session, village, "村口加装路灯")
+    outcome.decide(session, li, item, "同意加装 4 盏", "commitment",
+                   commitment={"title": "年底前在村口加装路灯4盏", "target_quantity": 4,
+                               "unit": "盏", "end_date": now_utc().date() + timedelta(days=30)})  # fmt: skip
+    page = outcome.page(session, item)
+    assert page.commitment is None and page.commitment_progress is None
+    assert page.commitment_status_label == "待街镇备案"
+    assert outcome.item_for_commitment(session, item.commitment_id) is item
