@@ -2,6 +2,7 @@
 
 from .account import Account, BindCode
 from .base import Base, StrEnum, UTCDateTime, utcnow
+from .chat import ChatState, VoiceClip
 from .civic import (
     AgendaEvent,
     AgendaItem,
@@ -75,6 +76,7 @@ __all__ = [
     "Base",
     "BindCode",
     "CallbackNonce",
+    "ChatState",
     "CivicBook",
     "CivicCounter",
     "CivicEntry",
@@ -124,6 +126,7 @@ __all__ = [
     "TimelineEntry",
     "UTCDateTime",
     "VillageRule",
+    "VoiceClip",
     "WechatToken",
     "YearRecord",
     "utcnow",

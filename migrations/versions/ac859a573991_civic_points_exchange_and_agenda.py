@@ -1,7 +1,7 @@
 """civic points, exchange and agenda
 
 Revision ID: ac859a573991
-Revises: e4c2b8d1a9f6
+Revises: f1c9a7e3b5d2
 Create Date: 2026-12-01 10:40:46.756197
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import models.base
 
 revision: str = "ac859a573991"
-down_revision: str | None = "e4c2b8d1a9f6"
+down_revision: str | None = "f1c9a7e3b5d2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
