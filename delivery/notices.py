@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from delivery import civic_notices
 from infra.clock import now_utc
 from models import InboundMessage
 from services.requests import NOTICE_REPLIED, NOTICE_RESOLVED
@@ -52,6 +53,9 @@ def text_of(notice: dict[str, Any]) -> str:
             f"已上报给您督办：{notice.get('text', '')}\n"
             f"请在小程序“我的诉求”中打开（{notice.get('mp_path', '')}）分派或催办。"
         )
+    civic = civic_notices.text_of(notice)
+    if civic is not None:
+        return civic
     raise WechatPermanentError(f"不认识的通知类型“{kind}”，无法发送")
 
 

@@ -201,6 +201,45 @@ class PointsSection(Section):
     star_min_ratings: int = 1
 
 
+class CivicRule(Section):
+    """One 文明存折 rule: the deed, its points, who may award it, the monthly cap per awarder."""
+
+    code: str = Field(min_length=1, max_length=32)
+    item: str = Field(min_length=1, max_length=50)
+    points: int = Field(ge=1, le=1000)
+    awarders: list[Literal["secretary", "deputy_secretary", "group_leader", "township_admin"]] = [
+        "secretary",
+        "deputy_secretary",
+    ]
+    monthly_cap: int = Field(default=100, ge=1)  # points one awarder may give under it a month
+
+
+class CivicSection(Section):
+    """雷锋文明存折 (residents' civic points, never 先锋指数) and 议事."""
+
+    book_per: Literal["household", "resident"] = "household"
+    rules: list[CivicRule] = [
+        CivicRule(
+            code="rescue",
+            item="抢险救灾",
+            points=10,
+            awarders=["secretary", "deputy_secretary", "group_leader"],
+            monthly_cap=50,
+        ),
+        CivicRule(
+            code="neighbour",
+            item="邻里互助",
+            points=5,
+            awarders=["secretary", "deputy_secretary", "group_leader"],
+            monthly_cap=30,
+        ),
+        CivicRule(code="clean", item="环境卫生", points=2, monthly_cap=40),
+        CivicRule(code="volunteer", item="志愿服务", points=3, monthly_cap=60),
+    ]
+    scan_token_minutes: int = Field(default=5, ge=1, le=60)  # life of the code shown at the counter
+    honour_list_size: int = Field(default=20, ge=1, le=200)
+
+
 class ReportsSection(Section):
     red_flag_count: int = 1
     yellow_flag_below_percent: int = 60
@@ -253,6 +292,7 @@ class Settings(Section):
     scheduler: SchedulerSection = SchedulerSection()
     wecom: WecomSection = WecomSection()
     points: PointsSection = PointsSection()
+    civic: CivicSection = CivicSection()
     reports: ReportsSection = ReportsSection()
 
     @property

@@ -18,6 +18,7 @@ from flask_limiter.util import get_remote_address
 from . import (
     auth,
     cache,
+    civic,
     commitments,
     evaluations,
     logs,
@@ -46,6 +47,7 @@ BLUEPRINTS = (
     signoffs.bp,
     subscriptions.bp,
     mutual_sheet.bp,
+    civic.bp,
 )
 WRITE_METHODS = ["POST", "PATCH", "PUT", "DELETE"]
 

@@ -639,4 +639,5 @@ def fallback(ctx: BotContext, text: str) -> str:
 
 # The member's inbox and the resident's 回访 register their commands on ``bot`` too.
 from handlers.bot import chat as _chat  # noqa: E402, F401
+from handlers.bot import civic as _civic  # noqa: E402, F401
 from handlers.bot import inbox as _inbox  # noqa: E402, F401
