@@ -42,6 +42,17 @@ from .outbox import (
     OutboundStatus,
     WechatToken,
 )
+from .practices import (
+    Attendance,
+    BranchScore,
+    HouseholdVisit,
+    PartyDay,
+    PartyDayAttendance,
+    PartyDayReport,
+    Survey,
+    SurveyRating,
+    SurveyResponse,
+)
 from .request import Rating, Request, RequestKind, RequestStatus, Resolution
 from .staff import StaffLogin, StaffSession
 from .timeline import TimelineEntry
@@ -50,6 +61,15 @@ __all__ = [
     "BRANCH_FORMS",
     "ORG_TYPES",
     "Account",
+    "Attendance",
+    "BranchScore",
+    "HouseholdVisit",
+    "PartyDay",
+    "PartyDayAttendance",
+    "PartyDayReport",
+    "Survey",
+    "SurveyRating",
+    "SurveyResponse",
     "Base",
     "BindCode",
     "CallbackNonce",
