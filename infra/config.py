@@ -228,7 +228,9 @@ class PracticesSection(Section):
             if not rubric or any(not 0 <= v <= 100 for v in rubric.values()):
                 raise _Missing(f"practices.{key}", "至少一项，每项的分值在 0 到 100 之间")
         if not self.templates_path().is_file():
-            raise _Missing("practices.templates_file", f"找不到承诺模板文件 {self.templates_path()}")
+            raise _Missing(
+                "practices.templates_file", f"找不到承诺模板文件 {self.templates_path()}"
+            )
         return self
 
     def templates_path(self) -> Path:
