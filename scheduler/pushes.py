@@ -12,6 +12,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from models import Organisation, OrgKind, OutboundChannel
+from scheduler import practice_pushes
 from services import outbox
 from services.reads import audience, checkoff, summaries
 from services.reads.periods import Period
@@ -194,16 +195,23 @@ def enqueue_texts(session: Session, prefix: str, texts: list[tuple[int, str]]) -
 
 
 def _texts_for_robots(
-    session: Session, figures: Figures, base_url: str, title: str
+    session: Session,
+    figures: Figures,
+    base_url: str,
+    title: str,
+    extra: dict[int, str] | None = None,
 ) -> list[tuple[int, str]]:
     texts: list[tuple[int, str]] = []
+    extra = extra or {}
     for robot in audience.robots(session):
         if robot.org_kind == OrgKind.BRANCH.value and robot.org_id in figures.branches:
             b = figures.branches[robot.org_id]
-            texts.append((robot.id, render_branch(b, figures.period, base_url, title=title)))
+            text = render_branch(b, figures.period, base_url, title=title)
+            texts.append((robot.id, practice_pushes.with_extra(text, extra.get(b.org_id, ""))))
         elif robot.org_kind == OrgKind.TOWNSHIP.value and robot.org_id in figures.townships:
             t = figures.townships[robot.org_id]
-            texts.append((robot.id, render_township(t, figures.period, base_url, title=title)))
+            text = render_township(t, figures.period, base_url, title=title)
+            texts.append((robot.id, practice_pushes.with_extra(text, extra.get(t.org_id, ""))))
     return texts
 
 
@@ -214,7 +222,8 @@ def _detail(texts: list[tuple[int, str]], n: int) -> str:
 def monthly_summary(session: Session, period_code: str, base_url: str) -> str:
     """Queue the month's summary for every branch and township robot; returns a detail line."""
     figures = summaries.compute(session, summaries.month(period_code))
-    texts = _texts_for_robots(session, figures, base_url, "践诺月报")
+    extra = practice_pushes.monthly_extra(session, figures.period, list(figures.branches))
+    texts = _texts_for_robots(session, figures, base_url, "践诺月报", extra)
     return _detail(texts, enqueue_texts(session, f"summary:{figures.period.code}", texts))
 
 

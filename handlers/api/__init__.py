@@ -22,6 +22,9 @@ from . import (
     evaluations,
     logs,
     me,
+    practices,
+    practices_meetings,
+    practices_reviews,
     public,
     requests,
     reviews,
@@ -40,6 +43,9 @@ BLUEPRINTS = (
     requests.bp,
     public.bp,
     evaluations.bp,
+    practices.bp,
+    practices_meetings.bp,
+    practices_reviews.bp,
 )
 WRITE_METHODS = ["POST", "PATCH", "PUT", "DELETE"]
 

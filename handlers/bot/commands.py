@@ -246,6 +246,10 @@ def _scene_bind(ctx: BotContext, scene: str) -> str | None:
     scene = scene.removeprefix("qrscene_")
     if scene.startswith("bind:"):
         return bind_with_code(ctx, scene[len("bind:") :], via="scan")
+    if scene.startswith("partyday:"):  # 主题党日 sign-in QR (handlers/bot/practices.py)
+        from handlers.bot.practices import scan_sign_in
+
+        return scan_sign_in(ctx, scene)
     return None
 
 
@@ -619,3 +623,4 @@ def fallback(ctx: BotContext, text: str) -> str:
 
 # The member's inbox and the resident's 回访 register their commands on ``bot`` too.
 from handlers.bot import inbox as _inbox  # noqa: E402, F401
+from handlers.bot import practices as _practices  # noqa: E402, F401

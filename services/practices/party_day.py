@@ -238,6 +238,17 @@ def roll(session: Session, actor: Actor, day: PartyDay) -> list[RollLine]:
     ]
 
 
+def status_of(session: Session, day: PartyDay, member_id: int | None) -> str | None:
+    """A member's own attendance status at ``day`` (None: nothing recorded)."""
+    if member_id is None:
+        return None
+    return session.scalar(
+        select(PartyDayAttendance.status).where(
+            PartyDayAttendance.party_day_id == day.id, PartyDayAttendance.member_id == member_id
+        )
+    )
+
+
 # -- the member's report (发言稿) -------------------------------------------------------------
 
 

@@ -64,24 +64,29 @@ def _specialities(text: str) -> list[str]:
     return [w for w in re.split(r"[\s,，、;；/]+", text or "") if w]
 
 
+def matches(t: Template, speciality: str) -> bool:
+    """Whether a word of the member's 特长 matches one of the template's tags."""
+    words = _specialities(speciality)
+    return any(w in tag or tag in w for w in words for tag in t.tags)
+
+
 def offer(
     path: Path, org_type: str | None, speciality: str = "", *, only_type: bool = False
 ) -> list[Template]:
     """The catalogue ordered for a drafter: templates of ``org_type`` first (those matching a
     word of ``speciality`` first among them), then the other types' (``only_type``: none)."""
     kind = normalise_type(org_type)
-    words = _specialities(speciality)
 
-    def matches(t: Template) -> bool:
-        return any(w in tag or tag in w for w in words for tag in t.tags)
+    def hit(t: Template) -> bool:
+        return matches(t, speciality)
 
     items = list(catalogue(path))
     own = [t for t in items if t.org_type == kind]
-    own.sort(key=lambda t: not matches(t))  # stable: catalogue order within each group
+    own.sort(key=lambda t: not hit(t))  # stable: catalogue order within each group
     if only_type and kind is not None:
         return own
     rest = [t for t in items if t.org_type != kind]
-    rest.sort(key=lambda t: not matches(t))
+    rest.sort(key=lambda t: not hit(t))
     return own + rest
 
 

@@ -93,6 +93,7 @@ def log_visit(
     photo_id: int | None = None,
     location: Location | None = None,
     backdate_days: int = 7,
+    today: date | None = None,
 ) -> HouseholdVisit:
     """Record a visit. The note says what was asked, mediated or checked (2–500 characters);
     the day is today or up to ``backdate_days`` back; a photo must be the caller's own upload."""
@@ -107,7 +108,7 @@ def log_visit(
         )
     if len(note) > NOTE_MAX:
         raise ValidationError("note", f"走访内容最多 {NOTE_MAX} 个字")
-    today = local_date()
+    today = today or local_date()
     day = visited_on or today
     if day > today:
         raise ValidationError("visited_on", "走访日期不能晚于今天")
@@ -183,12 +184,33 @@ def _lines(session: Session, *conditions: object, limit: int = 100) -> list[Visi
     ]
 
 
+def line_of(session: Session, visit: HouseholdVisit) -> VisitLine:
+    """One visit as a line (after it was logged, for the caller who logged it)."""
+    return _lines(session, HouseholdVisit.id == visit.id, limit=1)[0]
+
+
+def _within(start: date | None, end: date | None) -> list[object]:
+    conds: list[object] = []
+    if start is not None:
+        conds.append(HouseholdVisit.visited_on >= start)
+    if end is not None:
+        conds.append(HouseholdVisit.visited_on <= end)
+    return conds
+
+
 def visits_to(
-    session: Session, actor: Actor, household: Household, limit: int = 100
+    session: Session,
+    actor: Actor,
+    household: Household,
+    limit: int = 100,
+    start: date | None = None,
+    end: date | None = None,
 ) -> list[VisitLine]:
     """The visits to ``household``, newest first, for those ``access`` lets see them."""
     access.check_may_see_household(session, actor, household)
-    return _lines(session, HouseholdVisit.household_id == household.id, limit=limit)
+    return _lines(
+        session, HouseholdVisit.household_id == household.id, *_within(start, end), limit=limit
+    )
 
 
 def visits_by(
@@ -201,12 +223,7 @@ def visits_by(
 ) -> list[VisitLine]:
     """A member's visits (optionally within ``start``..``end``), newest first."""
     access.check_may_see_member(session, actor, member)
-    conds: list[object] = [HouseholdVisit.member_id == member.id]
-    if start is not None:
-        conds.append(HouseholdVisit.visited_on >= start)
-    if end is not None:
-        conds.append(HouseholdVisit.visited_on <= end)
-    return _lines(session, *conds, limit=limit)
+    return _lines(session, HouseholdVisit.member_id == member.id, *_within(start, end), limit=limit)
 
 
 def household_for_account(session: Session, household_id: int | None) -> Household:
