@@ -11,7 +11,7 @@ from typing import Any
 
 import marshmallow as ma
 
-from handlers import documents
+from handlers import documents, pages_practices
 from handlers.api.base import (
     SECURED,
     Blueprint,
@@ -24,14 +24,12 @@ from handlers.api.base import (
     current_actor,
     one_of,
     page_list,
-    secret_key,
     text_field,
 )
 from handlers.api.practices import a_month
-from handlers.context import db_session, read_session, settings
+from handlers.context import db_session, read_session
 from infra.clock import local_date
 from models import Attendance, Member, Organisation, PartyDay
-from services import privacy
 from services.errors import NotFound
 from services.practices import party_day
 from services.reads import drafts
@@ -39,7 +37,6 @@ from services.reads import drafts
 F = ma.fields
 
 bp = Blueprint("practices_meetings", __name__, url_prefix="/api/v1", description="主题党日")
-REPORT_PURPOSE = "party-day-report"
 ATTENDANCE_LABELS = {"present": "到会", "leave": "请假", "absent": "缺席"}
 
 
@@ -79,6 +76,9 @@ class PartyDaySchema(ma.Schema):
     rate = F.Nested(RateSchema, required=True)
     my_status = F.String(allow_none=True, required=True)
     roll = F.List(F.Nested(RollSchema), required=True, metadata={"description": "书记可见"})
+    sign_in_qr_url = F.String(
+        required=True, metadata={"description": "签到二维码页面（书记在会场展示；其他人为空）"}
+    )
 
 
 class PartyDayQuery(PageArgs):
@@ -158,6 +158,7 @@ def _day_body(session: Any, actor: Any, day: PartyDay) -> dict[str, Any]:
             "percent": rate.percent if rate else None,
         },
         "my_status": mine,
+        "sign_in_qr_url": pages_practices.qr_link(day.id) if actor.manages(org) else "",
         "roll": [
             {
                 "member_id": r.member_id,
@@ -170,12 +171,6 @@ def _day_body(session: Any, actor: Any, day: PartyDay) -> dict[str, Any]:
             for r in roll
         ],
     }
-
-
-def print_url(day: PartyDay, member_id: int) -> str:
-    token = privacy.sign(secret_key(), REPORT_PURPOSE, f"{day.id}:{member_id}")
-    base = str(settings().app.base_url).rstrip("/")
-    return f"{base}/party-days/{day.id}/reports/{member_id}/print?t={token}"
 
 
 def report_text(session: Any, actor: Any, day: PartyDay, member: Member) -> tuple[str, Any]:
@@ -299,7 +294,7 @@ def _report_body(day: PartyDay, member: Member, body: str, saved: Any) -> dict[s
         "text": body,
         "saved": saved is not None,
         "updated_at": saved.updated_at if saved is not None else None,
-        "print_url": print_url(day, member.id),
+        "print_url": pages_practices.report_link(day.id, member.id),
     }
 
 

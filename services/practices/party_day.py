@@ -265,6 +265,11 @@ def saved_report(
 ) -> PartyDayReport | None:
     """The member's saved report for ``day`` (None: not saved yet; the channel drafts one)."""
     _check_report_access(session, actor, day, member)
+    return saved_report_of(session, day, member)
+
+
+def saved_report_of(session: Session, day: PartyDay, member: Member) -> PartyDayReport | None:
+    """The saved report, for a channel that checked the caller itself (a signed print link)."""
     return session.scalar(
         select(PartyDayReport).where(
             PartyDayReport.party_day_id == day.id, PartyDayReport.member_id == member.id

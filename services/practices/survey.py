@@ -29,9 +29,7 @@ from models import (
 from services import text
 from services.actors import Actor
 from services.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from services.practices import access
-from services.reads.periods import month as month_period
-from services.reads.periods import quarter as quarter_period
+from services.practices import access, codes
 
 
 def _labels(rubric: Mapping[str, int]) -> str:
@@ -51,14 +49,13 @@ def score_member(
     rubric: Mapping[str, int],
 ) -> BranchScore:
     """The secretary scores a member of their branch for a month; scoring again replaces it."""
-    period = month_period(month)
+    code = codes.month(month)
     access.check_manages(actor, session.get_one(Organisation, member.org_id), "评定支部考评")
     if grade not in rubric:
         raise ValidationError("grade", f"只能是：{_labels(rubric)}")
     note = text.as_written(note)
     if len(note) > 500:
         raise ValidationError("note", "说明最多 500 个字")
-    code = period.code
     row = session.scalar(
         select(BranchScore).where(BranchScore.member_id == member.id, BranchScore.month == code)
     )
@@ -75,7 +72,7 @@ def score_member(
 def scores_of_month(
     session: Session, actor: Actor, branch: Organisation, month: str
 ) -> list[tuple[Member, BranchScore | None]]:
-    code = month_period(month).code
+    code = codes.month(month)
     access.check_manages(actor, branch, "查看支部考评")
     members = list(
         session.scalars(
@@ -100,7 +97,7 @@ def open_survey(session: Session, actor: Actor, branch: Organisation, quarter: s
     """Open the branch's survey of ``quarter`` (idempotent: opening again returns it)."""
     if branch.kind != OrgKind.BRANCH.value:
         raise ValidationError("org_id", "群众测评按党支部开展，请选择一个党支部")
-    code = quarter_period(quarter).code
+    code = codes.quarter(quarter)
     access.check_manages(actor, branch, "发起群众测评")
     found = session.scalar(select(Survey).where(Survey.org_id == branch.id, Survey.quarter == code))
     if found is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -375,16 +376,27 @@ def star_text(
     count: int,
     min_satisfaction: float,
     min_ratings: int,
+    weights: Mapping[str, float] | None = None,
+    branch_rubric: Mapping[str, int] | None = None,
 ) -> str:
     noms = standings.star_nominations(
-        session, org, year, count=count, min_satisfaction=min_satisfaction, min_ratings=min_ratings
+        session,
+        org,
+        year,
+        count=count,
+        min_satisfaction=min_satisfaction,
+        min_ratings=min_ratings,
+        weights=weights,
+        branch_rubric=branch_rubric,
     )
+    basis = "先锋指数靠前" if weights is None else "综合分（先锋指数与三评加权）靠前"
     lines = [
-        f"{org.name} {year}年度 闪亮之星 推荐名单（先锋指数靠前、满意率不低于 {round(min_satisfaction * 100)}%）"
+        f"{org.name} {year}年度 闪亮之星 推荐名单（{basis}、满意率不低于 {round(min_satisfaction * 100)}%）"
     ]
     for i, n in enumerate(noms, start=1):
+        score = "" if n.score is None else f"，综合分 {n.score:g}"
         lines.append(
-            f"{i}. {n.name}：先锋指数 {n.points}，满意率 {round(n.satisfaction * 100)}%（{n.ratings} 次评价）"
+            f"{i}. {n.name}：先锋指数 {n.points}{score}，满意率 {round(n.satisfaction * 100)}%（{n.ratings} 次评价）"
         )
     if not noms:
         lines.append("暂无符合条件的党员。")

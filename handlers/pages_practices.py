@@ -1,0 +1,120 @@
+"""Printable pages of the practices, opened by signed links (no login): a member's 主题党日
+report (发言稿) for the day, and the day's sign-in QR code the secretary shows in the meeting.
+
+The links come from the API (``print_url``, ``sign_in_qr_url``); the report is the saved text,
+or a draft from the member's month of logs when nothing was saved yet."""
+
+from __future__ import annotations
+
+import base64
+import logging
+
+from flask import Flask, Response, render_template, request
+
+from handlers import documents
+from handlers.context import database, read_session, settings
+from infra import qr
+from models import Member, Organisation
+from services import privacy
+from services.errors import NotFound, PermissionDenied
+from services.practices import party_day
+from services.reads import drafts
+
+log = logging.getLogger(__name__)
+
+REPORT_PURPOSE = "party-day-report"
+QR_PURPOSE = "party-day-qr"
+LINK_DAYS = 60
+
+
+def _secret() -> str:
+    from flask import current_app
+
+    return str(current_app.config["SECRET_KEY"])
+
+
+def report_link(party_day_id: int, member_id: int) -> str:
+    token = privacy.sign(_secret(), REPORT_PURPOSE, f"{party_day_id}:{member_id}")
+    base = str(settings().app.base_url).rstrip("/")
+    return f"{base}/party-days/{party_day_id}/reports/{member_id}/print?t={token}"
+
+
+def qr_link(party_day_id: int) -> str:
+    token = privacy.sign(_secret(), QR_PURPOSE, party_day_id)
+    base = str(settings().app.base_url).rstrip("/")
+    return f"{base}/party-days/{party_day_id}/qr?t={token}"
+
+
+def _check(purpose: str, value: str | int) -> None:
+    token = request.args.get("t")
+    if not privacy.check(_secret(), purpose, token, value, LINK_DAYS * 86400):
+        raise PermissionDenied("链接无效或已过期，请在小程序里重新打开")
+
+
+def print_report(party_day_id: int, member_id: int) -> str:
+    _check(REPORT_PURPOSE, f"{party_day_id}:{member_id}")
+    session = read_session()
+    day = party_day.get(session, party_day_id)
+    member = session.get(Member, member_id)
+    if member is None or member.org_id != day.org_id:
+        raise NotFound("找不到这份发言稿")
+    saved = party_day.saved_report_of(session, day, member)
+    if saved is not None:
+        text = saved.text
+    else:
+        facts = drafts.party_day(session, member, day.held_on.year, day.held_on.month, day.held_on)
+        text = documents.party_day_text(facts)
+    branch = session.get_one(Organisation, day.org_id)
+    return render_template(
+        "pages/practices_report.html",
+        day=day,
+        branch=branch,
+        member=member,
+        text=text,
+        saved=saved is not None,
+    )
+
+
+def _qr_png(day_id: int) -> tuple[bytes, bool]:
+    """WeChat's parametric QR (scene ``partyday:<id>``) when the official account is
+    configured; in demo mode a plain QR of the text ``签到`` (scanning does not sign in)."""
+    from wechat.client import clients_from_settings
+    from wechat.errors import WechatError
+
+    client = clients_from_settings(settings(), database().session_factory).official_account
+    if client.configured:
+        try:
+            answer = client.create_temp_qrcode(f"{party_day.SCENE_PREFIX}{day_id}", 86400 * 2)
+            return qr.png(str(answer["url"])), True
+        except WechatError:
+            log.warning("qrcode/create failed for party day %s; serving a plain QR", day_id)
+    return qr.png("签到"), False
+
+
+def sign_in_qr(party_day_id: int) -> str:
+    _check(QR_PURPOSE, party_day_id)
+    session = read_session()
+    day = party_day.get(session, party_day_id)
+    png, real = _qr_png(day.id)
+    branch = session.get_one(Organisation, day.org_id)
+    return render_template(
+        "pages/practices_qr.html",
+        day=day,
+        branch=branch,
+        qr_data=base64.b64encode(png).decode(),
+        real=real,
+    )
+
+
+def _no_store(resp: Response) -> Response:
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+def init_app(app: Flask) -> None:
+    app.add_url_rule(
+        "/party-days/<int:party_day_id>/reports/<int:member_id>/print",
+        "practices_print_report",
+        print_report,
+    )
+    app.add_url_rule("/party-days/<int:party_day_id>/qr", "practices_sign_in_qr", sign_in_qr)
