@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -104,4 +104,68 @@ def monthly(
     out = coverage(session, start, end, org_ids)
     for oid, rate in party_day.rates(session, start, end, org_ids).items():
         out.setdefault(oid, BranchCoverage(oid)).attendance = rate
+    return out
+
+
+@dataclass
+class MemberYear:
+    member_id: int
+    name: str
+    linked: int = 0
+    visits_months: int = 0  # months in which they visited every linked household
+    percents: list[int] = field(default_factory=list)  # monthly coverage, months with links
+
+    @property
+    def average(self) -> int | None:
+        return round(sum(self.percents) / len(self.percents)) if self.percents else None
+
+
+@dataclass
+class BranchYear:
+    org_id: int
+    coverage: list[int] = field(default_factory=list)  # monthly branch coverage %
+    visits: int = 0
+    party_days: int = 0
+    attendance: list[int] = field(default_factory=list)  # 到会率 of each party day
+    members: dict[int, MemberYear] = field(default_factory=dict)
+
+    @property
+    def average_coverage(self) -> int | None:
+        return round(sum(self.coverage) / len(self.coverage)) if self.coverage else None
+
+    @property
+    def average_attendance(self) -> int | None:
+        return round(sum(self.attendance) / len(self.attendance)) if self.attendance else None
+
+
+def yearly(
+    session: Session, year: int, org_ids: Iterable[int], until: date | None = None
+) -> dict[int, BranchYear]:
+    """The year month by month (up to ``until``): each branch's monthly coverage and 到会率, and
+    each linked member's monthly coverage, for the year-end workbook."""
+    ids = list(org_ids)
+    out = {oid: BranchYear(oid) for oid in ids}
+    for mon in range(1, 13):
+        start = date(year, mon, 1)
+        if until is not None and start > until:
+            break
+        end = date(year + mon // 12, mon % 12 + 1, 1) - timedelta(days=1)
+        for oid, c in monthly(session, start, end, ids).items():
+            b = out.get(oid)
+            if b is None:
+                continue
+            if c.percent is not None:
+                b.coverage.append(c.percent)
+            b.visits += c.visits
+            if c.attendance is not None:
+                b.party_days += 1
+                if c.attendance.percent is not None:
+                    b.attendance.append(c.attendance.percent)
+            for m in c.members:
+                my = b.members.setdefault(m.member_id, MemberYear(m.member_id, m.name))
+                my.linked = m.linked
+                if m.percent is not None:
+                    my.percents.append(m.percent)
+                    if m.percent == 100:
+                        my.visits_months += 1
     return out

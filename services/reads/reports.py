@@ -34,7 +34,7 @@ from models import (
 from services import evaluation, privacy, progress
 from services.commitments import quantify
 from services.evaluation import standings
-from services.reads import ledger, sheets
+from services.reads import ledger, practice_columns, sheets
 from services.reads import rates as four_rates
 from services.reads.sheets import Percent
 
@@ -60,8 +60,10 @@ SUMMARY_HEADERS = [
     "办结率",
     "解决率",
     "诉求满意率",
+    *practice_columns.HEADERS,
 ]
 RATE_START = 14  # the 诉求四率 columns (``services.reads.rates``) from here on
+PRACTICE_START = RATE_START + 5  # 联户走访与主题党日 (``services.reads.practice_columns``)
 TOTAL_LABEL = "合计"
 
 
@@ -79,6 +81,7 @@ class BranchYear:
     request_numbers: dict[int, str]
     commitment_titles: dict[int, str]
     rates: four_rates.Counts = field(default_factory=four_rates.Counts)
+    practices: practice_columns.Year | None = None
 
     def grade_tally(self) -> str:
         """党员等次: "优秀 2、合格 10、未评定 4" over the branch's active members."""
@@ -102,6 +105,7 @@ class BranchYear:
             evaluation.BRANCH_GRADES.get(self.grade.rating, "") if self.grade else "未评定",
             self.grade_tally(),
             *four_rates.cells(self.rates),
+            *practice_columns.cells(self.practices),
         ]
 
 
@@ -202,6 +206,7 @@ def year_end_data(
     per_org = four_rates.for_year(session, year)
     for b in data:
         b.rates = four_rates.total(per_org, [b.branch], b.branch)
+    practice_columns.fill(session, data, year, on)
     return data
 
 
@@ -221,7 +226,8 @@ def summary_rows(data: list[BranchYear]) -> list[list[object]]:
     counts = four_rates.Counts()
     for b in data:
         counts.add(b.rates)
-    total[RATE_START:] = four_rates.cells(counts)
+    total[RATE_START:PRACTICE_START] = four_rates.cells(counts)
+    total[PRACTICE_START:] = practice_columns.total_cells([b.practices for b in data])
     return [*rows, total]
 
 
