@@ -102,9 +102,18 @@ class VisitPageSchema(ma.Schema):
     total = F.Integer(required=True)
 
 
+def a_query_id(**kw: Any) -> ma.fields.Integer:
+    """An id in a query string (text, so not strict)."""
+    return F.Integer(
+        validate=ma.validate.Range(1, 2_147_483_647, error="编号不正确"),
+        error_messages={"invalid": "应为整数编号"},
+        **kw,
+    )
+
+
 class VisitQuery(PageArgs):
-    household_id = an_id(load_default=None)
-    member_id = an_id(load_default=None)
+    household_id = a_query_id(load_default=None)
+    member_id = a_query_id(load_default=None)
     month = a_month(load_default=None)
 
 

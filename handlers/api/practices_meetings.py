@@ -26,7 +26,7 @@ from handlers.api.base import (
     page_list,
     text_field,
 )
-from handlers.api.practices import a_month
+from handlers.api.practices import a_month, a_query_id
 from handlers.context import db_session, read_session
 from infra.clock import local_date
 from models import Attendance, Member, Organisation, PartyDay
@@ -82,7 +82,7 @@ class PartyDaySchema(ma.Schema):
 
 
 class PartyDayQuery(PageArgs):
-    org_id = an_id(load_default=None)
+    org_id = a_query_id(load_default=None)
     month = a_month(load_default=None)
 
 
@@ -102,7 +102,7 @@ class AttendanceIn(Schema):
 
 
 class ReportQuery(Schema):
-    member_id = an_id(load_default=None)
+    member_id = a_query_id(load_default=None)
 
 
 class ReportIn(Schema):
