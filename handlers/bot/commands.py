@@ -163,6 +163,9 @@ def _not_member_reply() -> str:
 # ------------------------------------------------------------------ help
 
 
+MEMBER_HELP: list[str] = []  # lines other bot modules add for members (handlers/bot/practices.py)
+
+
 def help_text(ctx: BotContext) -> str:
     lines = ["【践诺】可以发送这些指令："]
     if ctx.account.member_id:
@@ -174,6 +177,7 @@ def help_text(ctx: BotContext) -> str:
             "· 认领 编号 / 答复 编号 内容 —— 认领诉求、答复群众",
             "· 办结 编号 结果 说明 —— 结果：已解决、无法解决、重复、已转交",
             "· 转交 编号 原因 —— 把诉求交回支部",
+            *MEMBER_HELP,
         ]
     else:
         lines.append("· 绑定 绑定码 —— 党员绑定身份，例如：绑定 K7M2Q9XA")

@@ -7,14 +7,24 @@ the answer."""
 
 from __future__ import annotations
 
-from handlers.bot.commands import BotContext, _not_member_reply, bot
+from handlers.bot.commands import MEMBER_HELP, BotContext, _keep_note, _not_member_reply, bot
 from infra.clock import local_date
 from models import Organisation, PartyDay
-from services.errors import NotFound
+from services.errors import Conflict, NotFound
 from services.practices import coverage, party_day, templates, visits
 
 MAX_TEMPLATES = 8
-VISIT_HINT = "记录走访请发送：走访 户编号或户主 内容，例如：走访 H001 问了低保申请，屋内卫生整洁"
+MEMBER_HELP.extend(
+    [
+        "· 走访 户编号或户主 内容 —— 记录联户走访，例如：走访 DC001 问了低保申请；走访记录 查看本月",
+        "· 承诺模板 —— 按支部类型和特长推荐的量化承诺",
+        "· 签到 —— 主题党日当天签到",
+    ]
+)
+
+
+def visit_hint(example_code: str = "DC001") -> str:
+    return f"记录走访请发送：走访 户编号或户主 内容，例如：走访 {example_code} 问了低保申请，屋内卫生整洁"
 
 
 def _month_line(ctx: BotContext, member_id: int, org_id: int) -> str:
@@ -41,12 +51,17 @@ def cmd_visit(ctx: BotContext, args: str) -> str:
             f"· {h.code} {h.head_name or ''} {h.address}".replace("  ", " ") for h in mine[:20]
         ]
         lines.append(_month_line(ctx, member.id, member.org_id))
-        lines.append(VISIT_HINT)
+        lines.append(visit_hint(mine[0].code))
         return "\n".join(line for line in lines if line)
-    household, content = visits.split_target(ctx.session, member, args)
+    try:
+        household, content = visits.split_target(ctx.session, member, args)
+    except (NotFound, Conflict) as exc:  # kept, not lost: it may be a 践诺 written loosely
+        _keep_note(ctx, str(ctx.inbound.raw.get("Content", "")).strip(), "走访的户无法对应到联系户")
+        return f"{exc.message}\n这条内容已保存。如果是践诺记录，请发送“践诺 序号 内容”。"
     if not content:
         return (
-            f"请写明走访 {household.code} 的内容（问了什么、调解了什么、卫生情况）。\n{VISIT_HINT}"
+            f"请写明走访 {household.code} 的内容（问了什么、调解了什么、卫生情况）。\n"
+            f"{visit_hint(household.code)}"
         )
     visit = visits.log_visit(
         ctx.session,
@@ -87,7 +102,8 @@ def cmd_visit_log(ctx: BotContext, _args: str = "") -> str:
     lines = visits.visits_by(ctx.session, ctx.actor, member, today.replace(day=1), today, 20)
     head = _month_line(ctx, member.id, member.org_id)
     if not lines:
-        return f"您本月还没有记录走访。{head}\n{VISIT_HINT}"
+        first = visits.linked_households(ctx.session, member)
+        return f"您本月还没有记录走访。{head}\n{visit_hint(first[0].code if first else 'DC001')}"
     out = [f"您本月的走访（{len(lines)} 次）：{head}"]
     out += [
         f"· {v.visited_on.month}月{v.visited_on.day}日 {v.household_code}：{v.note}" for v in lines
