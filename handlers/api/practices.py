@@ -122,11 +122,19 @@ class TemplateQuery(PageArgs):
     only_type = F.Boolean(load_default=False, error_messages={"invalid": "应为 true 或 false"})
 
 
+class MeasureSchema(ma.Schema):
+    target_kind = F.String(required=True)
+    frequency = F.String(allow_none=True, required=True)
+    target_quantity = F.Integer(required=True)
+    unit = F.String(required=True)
+
+
 class TemplateSchema(ma.Schema):
     org_type = F.String(required=True)
     text = F.String(required=True)
     tags = F.List(F.String(), required=True)
     matches_speciality = F.Boolean(required=True)
+    measure = F.Nested(MeasureSchema, required=True, metadata={"description": "四化检查读出的目标"})
 
 
 class TemplatePageSchema(ma.Schema):
@@ -288,12 +296,14 @@ def pledge_templates(args: dict[str, Any]) -> dict[str, Any]:
     offered = templates.offer(
         settings().practices.templates_path(), kind, speciality, only_type=args["only_type"]
     )
+    today = local_date()
     rows = [
         {
             "org_type": t.org_type,
             "text": t.text,
             "tags": list(t.tags),
             "matches_speciality": templates.matches(t, speciality),
+            "measure": templates.measure(t, today),
         }
         for t in offered
     ]

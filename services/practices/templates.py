@@ -10,12 +10,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from datetime import date
 from pathlib import Path
 
 import yaml
 from sqlalchemy.orm import Session
 
 from models import ORG_TYPES, Member, Organisation
+from services.commitments import quantify
 from services.errors import ValidationError
 
 # What people call a type and how the roster spells it.
@@ -96,3 +98,9 @@ def offer_for_member(
     """``offer`` for ``member``: their branch's type and their 特长 from the roster."""
     branch = session.get_one(Organisation, member.org_id)
     return offer(path, branch.org_type or None, member.speciality, only_type=only_type)
+
+
+def measure(t: Template, today: date) -> dict[str, object]:
+    """The measurable fields the 四化 check reads from a template (for a form to fill in)."""
+    out = quantify.check({"title": t.text}, today)
+    return {key: out[key] for key in ("target_kind", "frequency", "target_quantity", "unit")}
