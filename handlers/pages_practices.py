@@ -51,7 +51,7 @@ def _check(purpose: str, value: str | int) -> None:
         raise PermissionDenied("链接无效或已过期，请在小程序里重新打开")
 
 
-def print_report(party_day_id: int, member_id: int) -> str:
+def print_report(party_day_id: int, member_id: int) -> Response:
     _check(REPORT_PURPOSE, f"{party_day_id}:{member_id}")
     session = read_session()
     day = party_day.get(session, party_day_id)
@@ -65,7 +65,7 @@ def print_report(party_day_id: int, member_id: int) -> str:
         facts = drafts.party_day(session, member, day.held_on.year, day.held_on.month, day.held_on)
         text = documents.party_day_text(facts)
     branch = session.get_one(Organisation, day.org_id)
-    return render_template(
+    html = render_template(
         "pages/practices_report.html",
         day=day,
         branch=branch,
@@ -73,6 +73,7 @@ def print_report(party_day_id: int, member_id: int) -> str:
         text=text,
         saved=saved is not None,
     )
+    return _no_store(Response(html, mimetype="text/html"))
 
 
 def _qr_png(day_id: int) -> tuple[bytes, bool]:
@@ -91,23 +92,26 @@ def _qr_png(day_id: int) -> tuple[bytes, bool]:
     return qr.png("签到"), False
 
 
-def sign_in_qr(party_day_id: int) -> str:
+def sign_in_qr(party_day_id: int) -> Response:
     _check(QR_PURPOSE, party_day_id)
     session = read_session()
     day = party_day.get(session, party_day_id)
     png, real = _qr_png(day.id)
     branch = session.get_one(Organisation, day.org_id)
-    return render_template(
+    html = render_template(
         "pages/practices_qr.html",
         day=day,
         branch=branch,
         qr_data=base64.b64encode(png).decode(),
         real=real,
     )
+    return _no_store(Response(html, mimetype="text/html"))
 
 
 def _no_store(resp: Response) -> Response:
+    """Signed personal links: never cached, never indexed."""
     resp.headers["Cache-Control"] = "no-store"
+    resp.headers["X-Robots-Tag"] = "noindex"
     return resp
 
 
