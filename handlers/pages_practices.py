@@ -14,10 +14,11 @@ from flask import Flask, Response, render_template, request
 from handlers import documents
 from handlers.context import database, read_session, settings
 from infra import qr
+from infra.clock import local_date
 from models import Member, Organisation
 from services import privacy
 from services.errors import NotFound, PermissionDenied
-from services.practices import party_day
+from services.practices import coverage, party_day
 from services.reads import drafts
 
 log = logging.getLogger(__name__)
@@ -115,7 +116,14 @@ def _no_store(resp: Response) -> Response:
     return resp
 
 
+def practices_month(org_id: int) -> coverage.BranchCoverage | None:
+    """This month's coverage and 到会率 of a branch, for its public board (figures only)."""
+    today = local_date()
+    return coverage.monthly(read_session(), today.replace(day=1), today, [org_id]).get(org_id)
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.globals["practices_month"] = practices_month
     app.add_url_rule(
         "/party-days/<int:party_day_id>/reports/<int:member_id>/print",
         "practices_print_report",

@@ -56,16 +56,28 @@ def coverage(
     """Per branch (that has linked households): coverage of the branch and of each linked
     member from ``start`` to ``end``, in three queries whatever the number of branches."""
     wanted = set(org_ids) if org_ids is not None else None
+    scope = [Member.active.is_(True)]
+    if wanted is not None:
+        scope.append(Member.org_id.in_(sorted(wanted)))
     links = session.execute(
         select(Member.id, Member.name, Member.org_id, MemberHousehold.household_id)
         .join(MemberHousehold, MemberHousehold.member_id == Member.id)
         .join(Household, Household.id == MemberHousehold.household_id)
-        .where(Member.active.is_(True))
+        .where(*scope)
         .order_by(Member.id)
     ).all()
+    in_range = [HouseholdVisit.visited_on >= start, HouseholdVisit.visited_on <= end]
+    if wanted is not None:  # visits to the wanted branches' linked households (by anyone)
+        in_range.append(
+            HouseholdVisit.household_id.in_(
+                select(MemberHousehold.household_id)
+                .join(Member, Member.id == MemberHousehold.member_id)
+                .where(*scope)
+            )
+        )
     visits = session.execute(
         select(HouseholdVisit.member_id, HouseholdVisit.household_id, HouseholdVisit.org_id).where(
-            HouseholdVisit.visited_on >= start, HouseholdVisit.visited_on <= end
+            *in_range
         )
     ).all()
     visited_by: dict[int, set[int]] = defaultdict(set)

@@ -153,6 +153,12 @@ def test_visits_by_bot_and_mini_program_feed_the_monthly_coverage(oa_app: Flask,
     assert "本月未走访联系户**：李秀英" in branch_text
     assert "李秀英" not in town_text
     assert f"走访覆盖率 {pct}%（{b_visited}/{b_linked} 户）" in town_text
+    # the branch's public board shows the branch's coverage, never who visited nobody
+    with oa_app.extensions["db"].session() as s:
+        code = s.get_one(f.Organisation, w["branch"]).code
+    board = oa_app.test_client().get(f"/o/{code}/board").get_data(as_text=True)
+    assert f"本月联户走访覆盖率 {pct}%（{b_visited}/{b_linked} 户）" in board
+    assert "未走访" not in board
 
 
 def test_a_linked_resident_sees_the_visits_to_their_home_only(oa_app: Flask, wx: Wx) -> None:
