@@ -277,6 +277,13 @@ def saved_report_of(session: Session, day: PartyDay, member: Member) -> PartyDay
     )
 
 
+def saved_for_month(session: Session, member: Member, month: str) -> str | None:
+    """The member's saved report for their branch's party day of ``month``, if any."""
+    day = for_month(session, member.org_id, month)
+    saved = saved_report_of(session, day, member) if day is not None else None
+    return saved.text if saved is not None else None
+
+
 def save_report(
     session: Session, actor: Actor, day: PartyDay, member: Member, body: str
 ) -> PartyDayReport:

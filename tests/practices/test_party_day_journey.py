@@ -133,6 +133,18 @@ def test_attendance_rate_in_the_summary_and_the_saved_report(
         assert page.status_code == 200
         html = page.get_data(as_text=True)
         assert "带动两户群众参与" in html and "window.print()" in html
+        # the CLI's party-day report prints the saved text too
+        printed = fresh.test_cli_runner().invoke(
+            args=[
+                "report",
+                "party-day",
+                "--member",
+                str(members[1]),
+                "--month",
+                today.strftime("%Y-%m"),
+            ]  # type: ignore[index]
+        )
+        assert printed.exit_code == 0 and "带动两户群众参与" in printed.output
         # a forged or missing token prints nothing
         assert fresh.test_client().get(print_path.path).status_code == 403
         # another member cannot read the report through the API
