@@ -92,6 +92,7 @@ class BranchScore(Base):
     org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     month: Mapped[str] = mapped_column(String(7))  # 2026-11
     grade: Mapped[str] = mapped_column(String(16))
+    score: Mapped[int] = mapped_column(Integer)  # the rubric's value of the grade when scored
     note: Mapped[str] = mapped_column(String(500), default="")
     scored_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
     scored_by_account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))

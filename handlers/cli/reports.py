@@ -198,7 +198,6 @@ def points_stars(org_id: int, year: int | None) -> None:
             min_satisfaction=cfg.star_min_satisfaction,
             min_ratings=cfg.star_min_ratings,
             weights=settings().practices.star_weights,  # 三评 weights (README, 闪亮之星)
-            branch_rubric=settings().practices.branch_rubric,
         )
     click.echo(text)
 

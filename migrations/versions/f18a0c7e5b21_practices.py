@@ -65,6 +65,7 @@ def upgrade() -> None:
         sa.Column("org_id", sa.Integer(), nullable=False),
         sa.Column("month", sa.String(length=7), nullable=False),
         sa.Column("grade", sa.String(length=16), nullable=False),
+        sa.Column("score", sa.Integer(), nullable=False),
         sa.Column("note", sa.String(length=500), nullable=False),
         sa.Column("scored_by_member_id", sa.Integer(), nullable=True),
         sa.Column("scored_by_account_id", sa.Integer(), nullable=True),

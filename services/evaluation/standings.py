@@ -120,12 +120,27 @@ MUTUAL_VALUES = {"good": 100, "fair": 80, "average": 60, "poor": 0}
 WEIGHT_KEYS = ("points", "branch_score", "survey", "mutual")
 
 
+def mutual_averages(session: Session, member_ids: list[int], year: int) -> dict[int, float]:
+    """Per member, the year's average mutual evaluation (both halves) on 0–100."""
+    votes: dict[int, list[int]] = defaultdict(list)
+    if member_ids:
+        for mid, rating in session.execute(
+            select(Evaluation.subject_member_id, Evaluation.rating).where(
+                Evaluation.kind == EvaluationKind.MUTUAL.value,
+                Evaluation.subject_member_id.in_(member_ids),
+                Evaluation.period.in_((f"{year}H1", f"{year}H2")),
+            )
+        ):
+            if rating in MUTUAL_VALUES:
+                votes[mid].append(MUTUAL_VALUES[rating])
+    return {mid: sum(v) / len(v) for mid, v in votes.items()}
+
+
 def weighted_ranking(
     session: Session,
     branch: Organisation,
     year: int,
     weights: Mapping[str, float],
-    branch_rubric: Mapping[str, int],
 ) -> list[tuple[Ranked, float]]:
     """The branch's members by the weighted score of the year (README, 闪亮之星):
 
@@ -138,27 +153,16 @@ def weighted_ranking(
 
     ranked = ranking(session, branch, year)
     ids = [r.member_id for r in ranked]
-    monthly, residents = survey.averages(session, ids, year, branch_rubric)
-    mutual: dict[int, list[int]] = defaultdict(list)
-    if ids:
-        for mid, rating in session.execute(
-            select(Evaluation.subject_member_id, Evaluation.rating).where(
-                Evaluation.kind == EvaluationKind.MUTUAL.value,
-                Evaluation.subject_member_id.in_(ids),
-                Evaluation.period.in_((f"{year}H1", f"{year}H2")),
-            )
-        ):
-            if rating in MUTUAL_VALUES:
-                mutual[mid].append(MUTUAL_VALUES[rating])
+    monthly, residents = survey.averages(session, ids, year)
+    mutual = mutual_averages(session, ids, year)
     w = {k: float(weights.get(k, 0.0)) for k in WEIGHT_KEYS}
 
     def score(r: Ranked) -> float:
-        votes = mutual.get(r.member_id)
         return round(
             w["points"] * r.points
             + w["branch_score"] * monthly.get(r.member_id, 0.0)
             + w["survey"] * residents.get(r.member_id, 0.0)
-            + w["mutual"] * (sum(votes) / len(votes) if votes else 0.0),
+            + w["mutual"] * mutual.get(r.member_id, 0.0),
             2,
         )
 
@@ -184,7 +188,6 @@ def star_nominations(
     min_satisfaction: float,
     min_ratings: int,
     weights: Mapping[str, float] | None = None,
-    branch_rubric: Mapping[str, int] | None = None,
 ) -> list[Nomination]:
     """闪亮之星 recommendations of the year, branch by branch (the rule in README.md).
 
@@ -236,7 +239,7 @@ def star_nominations(
         if weights is None:
             lines = [(r, None) for r in ranking(session, branch, year)]
         else:
-            lines = list(weighted_ranking(session, branch, year, weights, branch_rubric or {}))
+            lines = list(weighted_ranking(session, branch, year, weights))
         upper_half = (len(lines) + 1) // 2
         chosen = 0
         for r, sc in lines:

@@ -62,7 +62,7 @@ def score_member(
     if row is None:
         row = BranchScore(member_id=member.id, org_id=member.org_id, month=code)
         session.add(row)
-    row.grade, row.note = grade, note
+    row.grade, row.score, row.note = grade, rubric[grade], note
     row.scored_by_member_id, row.scored_by_account_id = actor.member_id, actor.account_id
     row.created_at = now_utc()
     session.flush()
@@ -253,21 +253,21 @@ def responses_count(session: Session, survey: Survey) -> int:
 
 
 def averages(
-    session: Session, member_ids: Iterable[int], year: int, branch_rubric: Mapping[str, int]
+    session: Session, member_ids: Iterable[int], year: int
 ) -> tuple[dict[int, float], dict[int, float]]:
-    """Per member, the year's average monthly branch score and average survey score (0–100);
-    members without any are absent."""
+    """Per member, the year's average monthly branch score and average survey score (0–100,
+    as scored by the rubric of the day); members without any are absent."""
     ids = list(member_ids)
     if not ids:
         return {}, {}
-    branch: dict[int, list[int]] = defaultdict(list)
-    for mid, grade in session.execute(
-        select(BranchScore.member_id, BranchScore.grade).where(
-            BranchScore.member_id.in_(ids), BranchScore.month.like(f"{year:04d}-%")
+    branch = {
+        mid: float(avg)
+        for mid, avg in session.execute(
+            select(BranchScore.member_id, func.avg(BranchScore.score))
+            .where(BranchScore.member_id.in_(ids), BranchScore.month.like(f"{year:04d}-%"))
+            .group_by(BranchScore.member_id)
         )
-    ):
-        if grade in branch_rubric:
-            branch[mid].append(branch_rubric[grade])
+    }
     survey: dict[int, float] = {}
     for mid, avg in session.execute(
         select(SurveyRating.member_id, func.avg(SurveyRating.score))
@@ -277,4 +277,4 @@ def averages(
         .group_by(SurveyRating.member_id)
     ):
         survey[mid] = float(avg)
-    return {m: sum(v) / len(v) for m, v in branch.items()}, survey
+    return branch, survey

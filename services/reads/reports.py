@@ -358,6 +358,7 @@ def _branch_sheet(ws, b: BranchYear, year: int) -> None:  # type: ignore[no-unty
                 privacy.scrub(g.comment) if g else "",
             ],
         )
+    practice_columns.write_section(ws, b.members, b.practices, _section)  # 六、三评与联户走访
     ws.column_dimensions["B"].width = 36
     ws.column_dimensions["E"].width = 30
     for row in ws.iter_rows():
@@ -383,7 +384,6 @@ def star_text(
     min_satisfaction: float,
     min_ratings: int,
     weights: Mapping[str, float] | None = None,
-    branch_rubric: Mapping[str, int] | None = None,
 ) -> str:
     noms = standings.star_nominations(
         session,
@@ -393,7 +393,6 @@ def star_text(
         min_satisfaction=min_satisfaction,
         min_ratings=min_ratings,
         weights=weights,
-        branch_rubric=branch_rubric,
     )
     basis = "先锋指数靠前" if weights is None else "综合分（先锋指数与三评加权）靠前"
     lines = [

@@ -6,18 +6,21 @@ as the README's formula says (score = points × 先锋指数 + branch_score × �
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import UTC, datetime
 from pathlib import Path
 
 from click.testing import Result
 from flask import Flask
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from app import create_app
 from models import Evaluation, GroupRobot, OutboundMessage, PointsEntry
 from services.evaluation import standings
 from services.practices import survey
+from services.reads import reports
 from tests import factories as f
 from tests.conftest import make_config
 from tests.handlers.api.conftest import token_for
@@ -164,7 +167,7 @@ def _world(session):  # type: ignore[no-untyped-def]
 
 def test_the_nomination_changes_with_the_weights_by_the_readme_formula(session) -> None:  # type: ignore[no-untyped-def]
     t, wang, li = _world(session)
-    kw = {"count": 1, "min_satisfaction": 0.9, "min_ratings": 1, "branch_rubric": RUBRIC}
+    kw = {"count": 1, "min_satisfaction": 0.9, "min_ratings": 1}
     index_only = {"points": 1.0, "branch_score": 0.0, "survey": 0.0, "mutual": 0.0}
     noms = standings.star_nominations(session, t["township"], YEAR, weights=index_only, **kw)
     assert [(n.name, n.score) for n in noms] == [("王建国", 20.0)]
@@ -175,7 +178,7 @@ def test_the_nomination_changes_with_the_weights_by_the_readme_formula(session) 
     noms = standings.star_nominations(session, t["township"], YEAR, weights=weighted, **kw)
     # 李: 1 × 18 + 0.1 × 100 (好 twice) + 0.1 × 100 (满意 ×3) = 38; 王: 20 + 0 + 0 = 20
     assert [(n.name, n.score, n.points) for n in noms] == [("李秀英", 38.0, 18)]
-    ranked = standings.weighted_ranking(session, t["branch"], YEAR, weighted, RUBRIC)
+    ranked = standings.weighted_ranking(session, t["branch"], YEAR, weighted)
     assert [(r.name, r.rank, sc) for r, sc in ranked][:2] == [
         ("李秀英", 1, 38.0),
         ("王建国", 2, 20.0),
@@ -225,3 +228,17 @@ def test_the_configured_weights_decide_the_cli_list(session, db_url: str, tmp_pa
     assert (
         "1. 李秀英：先锋指数 18，综合分 38" in weighted.output and "王建国" not in weighted.output
     )
+
+
+def test_the_year_end_workbook_carries_the_three_evaluations(session) -> None:  # type: ignore[no-untyped-def]
+    t, _wang, _li = _world(session)
+    wb = load_workbook(io.BytesIO(reports.year_end_workbook(session, t["township"], YEAR)))
+    rows = [[c.value for c in r] for r in wb[t["branch"].name].iter_rows()]
+    start = next(i for i, r in enumerate(rows) if r[0] == "六、三评与联户走访")
+    assert rows[start + 1][:4] == ["党员", "支部月评均分", "群众测评均分", "党员互评均分"]
+    by_name = {r[0]: r for r in rows[start + 2 :] if r[0]}
+    assert by_name["李秀英"][1:4] == [100, 100, None]
+    assert by_name["王建国"][1:4] == [0, 0, None]
+    assert by_name["王建国"][4] == 3  # linked households
+    header = [c.value for c in next(wb["汇总"].iter_rows(min_row=2, max_row=2))]
+    assert header[-3:] == ["月均走访覆盖率", "走访记录", "主题党日平均到会率"]

@@ -133,7 +133,7 @@ def test_the_monthly_score_uses_the_rubric_and_replaces(session, world) -> None:
         ("李秀英", None),
     ]
     assert row.note == "走访到位"
-    assert survey.averages(session, [wang.id], 2026, RUBRIC)[0] == {wang.id: 100.0}
+    assert survey.averages(session, [wang.id], 2026)[0] == {wang.id: 100.0}
 
 
 def test_one_answer_per_resident_per_survey(session, world) -> None:  # type: ignore[no-untyped-def]
