@@ -73,3 +73,25 @@ describe('联户走访 page', () => {
     expect(page.querySelector('.household-picker')).toBeUndefined()
   })
 })
+
+describe('entries on 我的', () => {
+  test('a member finds 联户走访 and 主题党日; a linked resident finds their home visits', async () => {
+    const me = { id: 2, name: '王建国', member: { id: 1, name: '王建国', org_id: 3, org_name: '东村党支部', public_code: 'x' }, roles: [], demo: true, household: null }
+    let env = installWx([['GET', '/me', json(me)]])
+    loggedIn(env.store)
+    let page = loadPage('me')
+    await page.instance.onShow()
+    await flush()
+    expect(text(page)).toContain('联户走访')
+    expect(text(page)).toContain('主题党日')
+    const resident = { id: 5, name: '张', member: null, roles: [], demo: true,
+      household: { id: 11, code: 'DC001', address: '东村1号', org_name: '东村党支部', linked_members: [{ id: 1, name: '王建国' }] } }
+    env = installWx([['GET', '/me', json(resident)]])
+    loggedIn(env.store)
+    page = loadPage('me')
+    await page.instance.onShow()
+    await flush()
+    expect(text(page)).toContain('联户党员到我家的走访')
+    expect(text(page)).not.toContain('主题党日')
+  })
+})
