@@ -55,15 +55,15 @@ SUMMARY_HEADERS = [
     "先锋指数合计",
     "年度等次",
     "党员等次",
+    *practice_columns.HEADERS,
     "收到诉求",
     "响应率",
     "办结率",
     "解决率",
     "诉求满意率",
-    *practice_columns.HEADERS,
 ]
-RATE_START = 14  # the 诉求四率 columns (``services.reads.rates``) from here on
-PRACTICE_START = RATE_START + 5  # 联户走访与主题党日 (``services.reads.practice_columns``)
+PRACTICE_START = 14  # 联户走访与主题党日 (``services.reads.practice_columns``)
+RATE_START = PRACTICE_START + len(practice_columns.HEADERS)  # the 诉求四率 columns from here on
 TOTAL_LABEL = "合计"
 
 
@@ -104,8 +104,8 @@ class BranchYear:
             sum(self.points.values()),
             evaluation.BRANCH_GRADES.get(self.grade.rating, "") if self.grade else "未评定",
             self.grade_tally(),
-            *four_rates.cells(self.rates),
             *practice_columns.cells(self.practices),
+            *four_rates.cells(self.rates),
         ]
 
 
@@ -226,8 +226,8 @@ def summary_rows(data: list[BranchYear]) -> list[list[object]]:
     counts = four_rates.Counts()
     for b in data:
         counts.add(b.rates)
-    total[RATE_START:PRACTICE_START] = four_rates.cells(counts)
-    total[PRACTICE_START:] = practice_columns.total_cells([b.practices for b in data])
+    total[PRACTICE_START:RATE_START] = practice_columns.total_cells([b.practices for b in data])
+    total[RATE_START:] = four_rates.cells(counts)
     return [*rows, total]
 
 
