@@ -61,6 +61,7 @@ class HouseholdSchema(ma.Schema):
 
 
 class HouseholdPageSchema(ma.Schema):
+    is_member = F.Boolean(required=True, metadata={"description": "false：群众（看自家的走访）"})
     items = F.List(F.Nested(HouseholdSchema), required=True)
     linked = F.Integer(required=True)
     visited = F.Integer(required=True)
@@ -190,7 +191,7 @@ def my_households() -> dict[str, Any]:
     account, _actor = current_actor(session)
     member = session.get(Member, account.member_id) if account.member_id else None
     if member is None:
-        return {"items": [], "linked": 0, "visited": 0, "percent": None}
+        return {"is_member": False, "items": [], "linked": 0, "visited": 0, "percent": None}
     today = local_date()
     start = today.replace(day=1)
     mine = visits.linked_households(session, member)
@@ -198,6 +199,7 @@ def my_households() -> dict[str, Any]:
     cov = coverage.coverage(session, start, today, [member.org_id]).get(member.org_id)
     me = next((m for m in cov.members if m.member_id == member.id), None) if cov else None
     return {
+        "is_member": True,
         "items": [
             {
                 "id": h.id,

@@ -1,6 +1,7 @@
 const { installWx, loggedIn, json, loadPage, flush, text } = require('./helpers')
 
 const households = {
+  is_member: true,
   items: [
     { id: 11, code: 'DC001', address: '东村1号', head_name: '张*华', visited_this_month: true },
     { id: 12, code: 'DC002', address: '东村2号', head_name: '刘*明', visited_this_month: false },
@@ -62,7 +63,7 @@ describe('联户走访 page', () => {
 
   test('a resident sees the visits to their home, without a form', async () => {
     const env = installWx([
-      ['GET', '/me/households', json({ items: [], linked: 0, visited: 0, percent: null })],
+      ['GET', '/me/households', json({ is_member: false, items: [], linked: 0, visited: 0, percent: null })],
       ['GET', '/visits', json(visitsBody)],
     ])
     const page = await open(env)

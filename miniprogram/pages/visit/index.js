@@ -55,7 +55,7 @@ Component({
     async load() {
       try {
         const mine = await api.get('/me/households')
-        const isMember = mine.items.length > 0
+        const isMember = !!mine.is_member
         const query = isMember ? { month: currentMonth(), per_page: 100 } : { per_page: 50 }
         const visits = await api.get('/visits', { query })
         this.setData({
