@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import GroupRobot, Organisation, OutboundChannel, Survey
+from models import GroupRobot, Organisation, OutboundChannel, PartyDay, Survey
 from services import outbox
 from services.practices import coverage, survey
 from services.reads.periods import Period
@@ -85,6 +85,19 @@ def monthly_extra(session: Session, period: Period, branch_ids: list[int]) -> di
         lines = township_lines({c: figures[c] for c in children if c in figures}, names)
         if lines:
             out[township_id] = "\n".join(lines)
+    return out
+
+
+def party_day_notes(session: Session, month: str, branch_ids: list[int]) -> dict[int, str]:
+    """For the party-day reminder: the branch's scheduled day and topic, and how to sign in."""
+    out: dict[int, str] = {}
+    for day in session.scalars(
+        select(PartyDay).where(PartyDay.month == month, PartyDay.org_id.in_(branch_ids))
+    ):
+        out[day.org_id] = (
+            f"**本月主题党日**：{day.held_on.month}月{day.held_on.day}日，{day.topic}。"
+            "当天扫会场二维码或在公众号发送“签到”；发言稿已按本月践诺起草，可在小程序“主题党日”里修改保存。"
+        )
     return out
 
 

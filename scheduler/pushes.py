@@ -252,8 +252,15 @@ def party_day_reminder(session: Session, period_code: str, today: date, base_url
     p = summaries.month(period_code)
     figures = summaries.compute(session, Period(p.code, p.start, min(p.end, today), p.label))
     pending = audience.not_logged_this_month(session, p, today)
+    days = practice_pushes.party_day_notes(session, p.code, list(figures.branches))
     texts = [
-        (robot.id, render_party_day(b, p, pending.get(robot.org_id, []), base_url))
+        (
+            robot.id,
+            practice_pushes.with_extra(
+                render_party_day(b, p, pending.get(robot.org_id, []), base_url),
+                days.get(robot.org_id, ""),
+            ),
+        )
         for robot in audience.robots(session)
         if robot.org_kind == OrgKind.BRANCH.value
         and (b := figures.branches.get(robot.org_id)) is not None

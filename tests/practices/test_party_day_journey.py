@@ -177,3 +177,21 @@ def test_sign_in_only_on_the_day_and_only_in_ones_branch(oa_app: Flask, wx: Wx) 
         out_acc = f.account(s, outsider, mp_openid="mp-out")
     r = api.post(f"/api/v1/party-days/{day['id']}/sign-in", headers=token_for(oa_app, out_acc))
     assert r.status_code == 403
+
+
+def test_the_party_day_reminder_names_the_scheduled_day(oa_app: Flask) -> None:
+    w = _branch_of_fifteen(oa_app)
+    api = oa_app.test_client()
+    today = local_date()
+    api.post(
+        f"/api/v1/orgs/{w['branch']}/party-days",
+        json={"held_on": today.isoformat(), "topic": "学习党章"},
+        headers=token_for(oa_app, w["accounts"][0]),  # type: ignore[index]
+    )
+    with oa_app.extensions["db"].session() as s:
+        pushes.party_day_reminder(s, today.strftime("%Y-%m"), today, "http://jn.test")
+        content = "".join(
+            json.loads(m.payload)["markdown"]["content"] for m in s.scalars(select(OutboundMessage))
+        )
+    assert f"**本月主题党日**：{today.month}月{today.day}日，学习党章" in content
+    assert content.index("本月主题党日") < content.index("[查看进度榜]")
