@@ -94,6 +94,10 @@ Component({
       wx.setClipboardData({ data: this.data.printUrl })
     },
 
+    onGoReview() {
+      wx.navigateTo({ url: '/pages/branch-review/index' })
+    },
+
     onCopyQr() {
       wx.setClipboardData({ data: this.data.day.sign_in_qr_url })
     },
