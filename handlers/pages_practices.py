@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import base64
 import logging
+from typing import Any
 
 from flask import Flask, Response, render_template, request
+from sqlalchemy import select
 
 from handlers import documents
 from handlers.context import database, read_session, settings
 from infra import qr
 from infra.clock import local_date
-from models import Member, Organisation
+from models import Member, Organisation, PartyDay
 from services import privacy
 from services.errors import NotFound, PermissionDenied
 from services.practices import coverage, party_day
@@ -25,6 +27,7 @@ log = logging.getLogger(__name__)
 
 REPORT_PURPOSE = "party-day-report"
 QR_PURPOSE = "party-day-qr"
+ALL_PURPOSE = "party-day-reports"
 LINK_DAYS = 60
 
 
@@ -46,10 +49,45 @@ def qr_link(party_day_id: int) -> str:
     return f"{base}/party-days/{party_day_id}/qr?t={token}"
 
 
+def all_reports_link(party_day_id: int) -> str:
+    token = privacy.sign(_secret(), ALL_PURPOSE, party_day_id)
+    base = str(settings().app.base_url).rstrip("/")
+    return f"{base}/party-days/{party_day_id}/reports/print?t={token}"
+
+
 def _check(purpose: str, value: str | int) -> None:
     token = request.args.get("t")
     if not privacy.check(_secret(), purpose, token, value, LINK_DAYS * 86400):
         raise PermissionDenied("链接无效或已过期，请在小程序里重新打开")
+
+
+def _report_of(session: Any, day: PartyDay, member: Member) -> tuple[str, bool]:
+    """The saved report, or the draft from the member's month of logs."""
+    saved = party_day.saved_report_of(session, day, member)
+    if saved is not None:
+        return saved.text, True
+    facts = drafts.party_day(session, member, day.held_on.year, day.held_on.month, day.held_on)
+    return documents.party_day_text(facts), False
+
+
+def print_all_reports(party_day_id: int) -> Response:
+    """Every member's report for the day, one per printed page (for the secretary)."""
+    _check(ALL_PURPOSE, party_day_id)
+    session = read_session()
+    day = party_day.get(session, party_day_id)
+    members = session.scalars(
+        select(Member)
+        .where(Member.org_id == day.org_id, Member.active.is_(True))
+        .order_by(Member.id)
+    )
+    reports = [(m, *_report_of(session, day, m)) for m in members]
+    html = render_template(
+        "pages/practices_reports.html",
+        day=day,
+        branch=session.get_one(Organisation, day.org_id),
+        reports=reports,
+    )
+    return _no_store(Response(html, mimetype="text/html"))
 
 
 def print_report(party_day_id: int, member_id: int) -> Response:
@@ -59,12 +97,7 @@ def print_report(party_day_id: int, member_id: int) -> Response:
     member = session.get(Member, member_id)
     if member is None or member.org_id != day.org_id:
         raise NotFound("找不到这份发言稿")
-    saved = party_day.saved_report_of(session, day, member)
-    if saved is not None:
-        text = saved.text
-    else:
-        facts = drafts.party_day(session, member, day.held_on.year, day.held_on.month, day.held_on)
-        text = documents.party_day_text(facts)
+    text, saved = _report_of(session, day, member)
     branch = session.get_one(Organisation, day.org_id)
     html = render_template(
         "pages/practices_report.html",
@@ -72,7 +105,7 @@ def print_report(party_day_id: int, member_id: int) -> Response:
         branch=branch,
         member=member,
         text=text,
-        saved=saved is not None,
+        saved=saved,
     )
     return _no_store(Response(html, mimetype="text/html"))
 
@@ -130,3 +163,6 @@ def init_app(app: Flask) -> None:
         print_report,
     )
     app.add_url_rule("/party-days/<int:party_day_id>/qr", "practices_sign_in_qr", sign_in_qr)
+    app.add_url_rule(
+        "/party-days/<int:party_day_id>/reports/print", "practices_print_all", print_all_reports
+    )

@@ -79,6 +79,9 @@ class PartyDaySchema(ma.Schema):
     sign_in_qr_url = F.String(
         required=True, metadata={"description": "签到二维码页面（书记在会场展示；其他人为空）"}
     )
+    reports_print_url = F.String(
+        required=True, metadata={"description": "全体党员发言稿打印页（书记；其他人为空）"}
+    )
 
 
 class PartyDayQuery(PageArgs):
@@ -159,6 +162,7 @@ def _day_body(session: Any, actor: Any, day: PartyDay) -> dict[str, Any]:
         },
         "my_status": mine,
         "sign_in_qr_url": pages_practices.qr_link(day.id) if actor.manages(org) else "",
+        "reports_print_url": pages_practices.all_reports_link(day.id) if actor.manages(org) else "",
         "roll": [
             {
                 "member_id": r.member_id,

@@ -133,6 +133,19 @@ def test_attendance_rate_in_the_summary_and_the_saved_report(
         assert page.status_code == 200
         html = page.get_data(as_text=True)
         assert "带动两户群众参与" in html and "window.print()" in html
+        # the secretary prints every member's report, one per page (saved or drafted)
+        sec_day = (
+            fresh.test_client()
+            .get(
+                f"/api/v1/party-days/{day['id']}",
+                headers=token_for(fresh, accounts[0]),  # type: ignore[index]
+            )
+            .get_json()
+        )
+        everyone = urlsplit(sec_day["reports_print_url"])
+        sheet = fresh.test_client().get(f"{everyone.path}?{everyone.query}").get_data(as_text=True)
+        assert sheet.count('<article class="report">') == 15 and "带动两户群众参与" in sheet
+        assert "page-break-after: always" in sheet
         # the CLI's party-day report prints the saved text too
         printed = fresh.test_cli_runner().invoke(
             args=[

@@ -98,6 +98,10 @@ Component({
       wx.navigateTo({ url: '/pages/branch-review/index' })
     },
 
+    onCopyAll() {
+      wx.setClipboardData({ data: this.data.day.reports_print_url })
+    },
+
     onCopyQr() {
       wx.setClipboardData({ data: this.data.day.sign_in_qr_url })
     },
