@@ -164,6 +164,7 @@ def _not_member_reply() -> str:
 
 
 MEMBER_HELP: list[str] = []  # lines other bot modules add for members (handlers/bot/practices.py)
+HOUSEHOLD_HELP: list[str] = []  # … and for residents linked to a household
 
 
 def help_text(ctx: BotContext) -> str:
@@ -183,6 +184,7 @@ def help_text(ctx: BotContext) -> str:
         lines.append("· 绑定 绑定码 —— 党员绑定身份，例如：绑定 K7M2Q9XA")
     if ctx.account.household_id:
         lines.append("· 解绑 —— 解除微信与户的绑定")
+        lines += HOUSEHOLD_HELP
     else:
         lines.append("· 绑定 户码 —— 群众用连心卡上的户码绑定到自家户，诉求直达联户党员")
     lines += [

@@ -7,7 +7,14 @@ the answer."""
 
 from __future__ import annotations
 
-from handlers.bot.commands import MEMBER_HELP, BotContext, _keep_note, _not_member_reply, bot
+from handlers.bot.commands import (
+    HOUSEHOLD_HELP,
+    MEMBER_HELP,
+    BotContext,
+    _keep_note,
+    _not_member_reply,
+    bot,
+)
 from infra.clock import local_date
 from models import Organisation, PartyDay
 from services.errors import Conflict, NotFound
@@ -21,6 +28,7 @@ MEMBER_HELP.extend(
         "· 签到 —— 主题党日当天签到",
     ]
 )
+HOUSEHOLD_HELP.append("· 走访记录 —— 查看联户党员到我家的走访")
 
 
 def visit_hint(example_code: str = "DC001") -> str:
