@@ -63,7 +63,7 @@ class PartyDayAttendance(Base):
     party_day_id: Mapped[int] = mapped_column(ForeignKey("party_day.id"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
     status: Mapped[str] = mapped_column(String(10))
-    via: Mapped[str] = mapped_column(String(10), default="")  # scan, mp, secretary
+    via: Mapped[str] = mapped_column(String(10), default="")  # scan, mp, secretary, self
     note: Mapped[str] = mapped_column(String(200), default="")
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -25,7 +25,7 @@ MEMBER_HELP.extend(
     [
         "· 走访 户编号或户主 内容 —— 记录联户走访，例如：走访 DC001 问了低保申请；走访记录 查看本月",
         "· 承诺模板 —— 按支部类型和特长推荐的量化承诺",
-        "· 签到 —— 主题党日当天签到",
+        "· 签到 —— 主题党日当天签到；请假 原因 —— 向本月主题党日请假",
     ]
 )
 HOUSEHOLD_HELP.append("· 走访记录 —— 查看联户党员到我家的走访")
@@ -151,6 +151,22 @@ def cmd_sign_in(ctx: BotContext, _args: str = "") -> str:
     if day is None or day.held_on != today:
         return "今天没有本支部的主题党日。主题党日当天扫码或发送“签到”即可签到。"
     return _sign_in(ctx, day, "scan")
+
+
+@bot.text("请假")
+def cmd_leave(ctx: BotContext, args: str = "") -> str:
+    member = ctx.member
+    if member is None:
+        return _not_member_reply()
+    today = local_date(ctx.now)
+    day = party_day.for_month(ctx.session, member.org_id, party_day.month_of(today))
+    if day is None:
+        return "本月支部还没有安排主题党日，暂时不用请假。"
+    party_day.ask_leave(ctx.session, ctx.actor, day, ctx.written(args), today=today)
+    return (
+        f"已请假：{day.held_on.month}月{day.held_on.day}日主题党日“{day.topic}”，"
+        f"原因：{ctx.written(args)}。请假不计为缺席，会后请向支部书记补学。"
+    )
 
 
 def scan_sign_in(ctx: BotContext, scene: str) -> str | None:

@@ -33,7 +33,7 @@ from services.practices import access
 
 TOPIC_MAX = 200
 REPORT_MAX = 5000
-VIA = ("scan", "mp", "secretary")
+VIA = ("scan", "mp", "secretary", "self")
 SCENE_PREFIX = "partyday:"
 
 
@@ -127,6 +127,24 @@ def sign_in(
             "party_day", f"只能在主题党日当天（{day.held_on.month}月{day.held_on.day}日）签到"
         )
     return _upsert(session, day, member, Attendance.PRESENT.value, via, "")
+
+
+def ask_leave(
+    session: Session, actor: Actor, day: PartyDay, reason: str, today: date | None = None
+) -> PartyDayAttendance:
+    """A member asks for leave (请假) from their branch's party day, up to the day itself, with
+    the reason; the secretary may still mark them otherwise. Not after signing in."""
+    member = session.get(Member, actor.member_id) if actor.member_id else None
+    if member is None or member.org_id != day.org_id:
+        raise PermissionDenied("只能向本支部的主题党日请假")
+    if (today or local_date()) > day.held_on:
+        raise ValidationError("party_day", "主题党日已经过去，请向支部书记说明情况")
+    reason = text.as_written(reason)
+    if len(reason) < 2:
+        raise ValidationError("note", "请写明请假原因，例如：请假 外出务工")
+    if status_of(session, day, member.id) == Attendance.PRESENT.value:
+        raise Conflict("您已经签到了，不需要请假", code="already_present")
+    return _upsert(session, day, member, Attendance.LEAVE.value, "self", reason)
 
 
 def mark(

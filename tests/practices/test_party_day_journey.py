@@ -208,3 +208,28 @@ def test_the_party_day_reminder_names_the_scheduled_day(oa_app: Flask) -> None:
         )
     assert f"**本月主题党日**：{today.month}月{today.day}日，学习党章" in content
     assert content.index("本月主题党日") < content.index("[查看进度榜]")
+
+
+def test_a_member_asks_for_leave_by_the_official_account(oa_app: Flask, wx: Wx) -> None:
+    w = _branch_of_fifteen(oa_app)
+    accounts = w["accounts"]
+    openid = accounts[3].oa_openid  # type: ignore[index]
+    assert "还没有安排主题党日" in wx.say(openid, "请假 外出务工")
+    api = oa_app.test_client()
+    today = local_date()
+    day = api.post(
+        f"/api/v1/orgs/{w['branch']}/party-days",
+        json={"held_on": today.isoformat(), "topic": "学习党章"},
+        headers=token_for(oa_app, accounts[0]),  # type: ignore[index]
+    ).get_json()
+    assert "请写明请假原因" in wx.say(openid, "请假")
+    reply = wx.say(openid, "请假，外出务工三天")
+    assert "已请假" in reply and "外出务工三天" in reply
+    roll = api.get(
+        f"/api/v1/party-days/{day['id']}", headers=token_for(oa_app, accounts[0])
+    ).get_json()  # type: ignore[index]
+    line = next(r for r in roll["roll"] if r["member_id"] == w["members"][3])  # type: ignore[index]
+    assert (line["status"], line["via"], line["note"]) == ("leave", "self", "外出务工三天")
+    assert roll["rate"]["leave"] == 1 and roll["rate"]["expected"] == 15
+    assert "签到成功" in wx.say(accounts[4].oa_openid, "签到")  # type: ignore[index]
+    assert "已经签到" in wx.say(accounts[4].oa_openid, "请假 临时有事")  # type: ignore[index]
