@@ -105,3 +105,17 @@ def route(
         text_of(notice)  # an unknown kind fails here, as it would as a customer-service text
         return "template", template_of(notice, template_id)
     return "customer_service", body_of(payload)
+
+
+MP_STATE = {"release": "formal", "trial": "trial", "develop": "developer"}
+DEFAULT_PAGE = "pages/requests/index"
+
+
+def subscription_of(notice: dict[str, Any], template_id: str) -> dict[str, Any]:
+    """A queued notice as a mini-program subscription message (same fields as the template
+    message; it opens the request's page, or 我的诉求 / 待办)."""
+    return {
+        "template_id": template_id,
+        "data": template_of(notice, template_id)["data"],
+        "page": str(notice.get("mp_path") or DEFAULT_PAGE),
+    }

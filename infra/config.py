@@ -89,6 +89,9 @@ class OfficialAccountSection(Section):
 class MiniProgramSection(Section):
     app_id: str = ""
     secret: str = ""
+    # Which version printed 小程序码 open: release (正式版; WeChat checks the page is
+    # published), trial (体验版) or develop (开发版); the last two send check_path false.
+    env_version: Literal["release", "trial", "develop"] = "release"
 
     @property
     def enabled(self) -> bool:
@@ -122,6 +125,10 @@ class RequestsSection(Section):
     reopen_window_days: int = 15
     # Official-account template for notices outside WeChat's 48-hour window ("" = none).
     notice_template_id: str = ""
+    # Mini-program subscription templates (订阅消息, "" = none): the answer to a resident's
+    # request (asked before submitting one) and a new 待办 for a member (asked on first 待办).
+    answer_subscribe_template_id: str = ""
+    inbox_subscribe_template_id: str = ""
     # The public "找他办事" form (/m/<code>/ask): submissions per client address, and how long
     # the signed token in the form stays valid.
     web_form_rate_limit: str = "10 per minute; 60 per hour"

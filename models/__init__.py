@@ -2,6 +2,7 @@
 
 from .account import Account, BindCode
 from .base import Base, StrEnum, UTCDateTime, utcnow
+from .chat import ChatState, VoiceClip
 from .commitment import (
     Commitment,
     CommitmentRequest,
@@ -55,6 +56,7 @@ from .practices import (
 )
 from .request import Rating, Request, RequestKind, RequestStatus, Resolution
 from .staff import StaffLogin, StaffSession
+from .subscription import SubscriptionDecision, SubscriptionGrant
 from .timeline import TimelineEntry
 
 __all__ = [
@@ -66,6 +68,7 @@ __all__ = [
     "BindCode",
     "BranchScore",
     "CallbackNonce",
+    "ChatState",
     "Commitment",
     "CommitmentRequest",
     "CommitmentStatus",
@@ -108,12 +111,15 @@ __all__ = [
     "StaffLogin",
     "StaffSession",
     "StrEnum",
+    "SubscriptionDecision",
+    "SubscriptionGrant",
     "Survey",
     "SurveyRating",
     "SurveyResponse",
     "TargetKind",
     "TimelineEntry",
     "UTCDateTime",
+    "VoiceClip",
     "WechatToken",
     "YearRecord",
     "utcnow",

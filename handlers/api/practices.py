@@ -118,28 +118,30 @@ class VisitQuery(PageArgs):
     month = a_month(load_default=None)
 
 
-class TemplateQuery(PageArgs):
+class PledgeTemplateQuery(PageArgs):
     org_type = one_of((*ORG_TYPES, *templates.ALIASES), "、".join(ORG_TYPES), load_default=None)
     only_type = F.Boolean(load_default=False, error_messages={"invalid": "应为 true 或 false"})
 
 
-class MeasureSchema(ma.Schema):
+class PledgeMeasureSchema(ma.Schema):
     target_kind = F.String(required=True)
     frequency = F.String(allow_none=True, required=True)
     target_quantity = F.Integer(required=True)
     unit = F.String(required=True)
 
 
-class TemplateSchema(ma.Schema):
+class PledgeTemplateSchema(ma.Schema):
     org_type = F.String(required=True)
     text = F.String(required=True)
     tags = F.List(F.String(), required=True)
     matches_speciality = F.Boolean(required=True)
-    measure = F.Nested(MeasureSchema, required=True, metadata={"description": "四化检查读出的目标"})
+    measure = F.Nested(
+        PledgeMeasureSchema, required=True, metadata={"description": "四化检查读出的目标"}
+    )
 
 
-class TemplatePageSchema(ma.Schema):
-    items = F.List(F.Nested(TemplateSchema), required=True)
+class PledgeTemplatePageSchema(ma.Schema):
+    items = F.List(F.Nested(PledgeTemplateSchema), required=True)
     page = F.Integer(required=True)
     per_page = F.Integer(required=True)
     total = F.Integer(required=True)
@@ -282,8 +284,8 @@ def list_visits(args: dict[str, Any]) -> dict[str, Any]:
 
 @bp.route("/pledge-templates", methods=["GET"])
 @bp.doc(**SECURED)
-@bp.arguments(TemplateQuery, location="query")
-@bp.response(200, TemplatePageSchema)
+@bp.arguments(PledgeTemplateQuery, location="query")
+@bp.response(200, PledgeTemplatePageSchema)
 def pledge_templates(args: dict[str, Any]) -> dict[str, Any]:
     """承诺模板：本支部类型的在前（与我的特长相符的更靠前），再是其他类型的；org_type 指定类型，
     only_type=true 只要该类型。"""

@@ -1,7 +1,7 @@
 """practices: household visits, party days, branch scores, residents surveys
 
 Revision ID: f18a0c7e5b21
-Revises: e4c2b8d1a9f6
+Revises: f1a6c3e9b2d4
 Create Date: 2026-12-01 10:40:21.611991
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import models.base
 
 revision: str = "f18a0c7e5b21"
-down_revision: str | None = "e4c2b8d1a9f6"
+down_revision: str | None = "f1a6c3e9b2d4"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
