@@ -61,6 +61,8 @@ def cmd_visit(ctx: BotContext, args: str) -> str:
         lines.append(_month_line(ctx, member.id, member.org_id))
         lines.append(visit_hint(mine[0].code))
         return "\n".join(line for line in lines if line)
+    if args.startswith(("了", "过")):  # "走访了三户困难户": a sentence, not the command
+        return bot.fallbacks[0](ctx, f"走访{args}")
     try:
         household, content = visits.split_target(ctx.session, member, args)
     except (NotFound, Conflict) as exc:  # kept, not lost: it may be a 践诺 written loosely

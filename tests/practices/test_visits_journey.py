@@ -106,6 +106,8 @@ def test_visits_by_bot_and_mini_program_feed_the_monthly_coverage(oa_app: Flask,
     assert "已记录走访：DC002" in reply and "2/4" in reply
     # not a linked household: refused, nothing written
     assert "没有“孙小红”" in wx.say("o-wang", "走访 孙小红 看望")
+    # a sentence that starts with the word is not the command: the bot's plain-word path has it
+    assert "联系户" not in wx.say("o-wang", "走访了三户困难户")
 
     api = oa_app.test_client()
     headers = token_for(oa_app, w["account"])
