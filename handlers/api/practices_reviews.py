@@ -25,8 +25,10 @@ from handlers.api.base import (
 from handlers.api.practices import a_month
 from handlers.api.practices_meetings import load_member, load_org
 from handlers.context import db_session, read_session, settings
+from infra.clock import local_date
 from models import Organisation
 from scheduler import practice_pushes
+from services.evaluation import standings
 from services.practices import survey
 
 F = ma.fields
@@ -107,6 +109,34 @@ class SurveySchema(ma.Schema):
     responses = F.Integer(required=True)
     results = F.List(F.Nested(ResultSchema), required=True, metadata={"description": "书记可见"})
     pushed = F.Integer(required=True, metadata={"description": "本次推送的消息数（发起时）"})
+
+
+class BasisQuery(PageArgs):
+    year = F.Integer(
+        validate=ma.validate.Range(2000, 2100, error="年份应为 2000 到 2100 之间，例如 2026"),
+        error_messages={"invalid": "年份应为整数，例如 2026"},
+        load_default=None,
+    )
+
+
+class BasisSchema(ma.Schema):
+    rank = F.Integer(required=True, metadata={"description": "按综合分在本支部的名次"})
+    member_id = F.Integer(required=True)
+    name = F.String(required=True)
+    points = F.Integer(required=True, metadata={"description": "先锋指数"})
+    branch_score = F.Float(allow_none=True, required=True, metadata={"description": "支部月评均分"})
+    survey = F.Float(allow_none=True, required=True, metadata={"description": "群众测评均分"})
+    mutual = F.Float(allow_none=True, required=True, metadata={"description": "党员互评均分"})
+    score = F.Float(required=True, metadata={"description": "综合分（README 闪亮之星公式）"})
+
+
+class BasisPageSchema(ma.Schema):
+    items = F.List(F.Nested(BasisSchema), required=True)
+    page = F.Integer(required=True)
+    per_page = F.Integer(required=True)
+    total = F.Integer(required=True)
+    year = F.Integer(required=True)
+    weights = F.Dict(keys=F.String(), values=F.Float(), required=True)
 
 
 class AnsweredSchema(ma.Schema):
@@ -235,3 +265,32 @@ def answer(args: dict[str, Any], survey_id: int) -> dict[str, Any]:
     )
     session.commit()
     return {"survey_id": s.id, "rated": len(ratings)}
+
+
+@bp.route("/orgs/<int:org_id>/three-reviews", methods=["GET"])
+@bp.doc(**SECURED)
+@bp.arguments(BasisQuery, location="query")
+@bp.response(200, BasisPageSchema)
+def three_reviews(args: dict[str, Any], org_id: int) -> dict[str, Any]:
+    """三评汇总（年终评议参考）：本支部党员当年的先锋指数、支部月评、群众测评、党员互评均分和综合分。"""
+    session = read_session()
+    _account, actor = current_actor(session)
+    branch = load_org(session, org_id)
+    year = args.get("year") or local_date().year
+    weights = settings().practices.star_weights
+    rows = [
+        {
+            "rank": b.ranked.rank,
+            "member_id": b.ranked.member_id,
+            "name": b.ranked.name,
+            "points": b.ranked.points,
+            "branch_score": None if b.branch_score is None else round(b.branch_score, 1),
+            "survey": None if b.survey is None else round(b.survey, 1),
+            "mutual": None if b.mutual is None else round(b.mutual, 1),
+            "score": b.score,
+        }
+        for b in standings.year_basis(session, actor, branch, year, weights)
+    ]
+    body = page_list(rows, args)
+    body.update(year=year, weights=dict(weights))
+    return body

@@ -7,6 +7,7 @@ describe('三评 page (secretary)', () => {
     const env = installWx([
       ['GET', '/me', json(me)],
       ['GET', '/orgs/3/branch-scores', json({ items: [{ member_id: 7, member_name: '王建国', month: '2026-12', grade: null, note: '' }], page: 1, per_page: 100, total: 1, rubric: ['好', '较好', '一般', '差'] })],
+      ['GET', '/orgs/3/three-reviews', json({ items: [{ rank: 1, member_id: 7, name: '王建国', points: 18, branch_score: 100, survey: null, mutual: null, score: 28 }], page: 1, per_page: 100, total: 1, year: 2026, weights: { points: 1 } })],
       ['POST', '/members/7/branch-scores', json({ member_id: 7, member_name: '王建国', month: '2026-12', grade: '好', note: '' })],
       ['POST', '/orgs/3/surveys', json({ id: 4, org_id: 3, org_name: '东村党支部', quarter: '2026Q4', rubric: ['满意'], members: [], responses: 5,
         results: [{ member_id: 7, name: '王建国', counts: { 满意: 5 }, total: 5, average: 100 }], pushed: 6 }, 201)],
@@ -17,6 +18,7 @@ describe('三评 page (secretary)', () => {
     await page.instance.onShow()
     await flush()
     expect(text(page)).toContain('王建国：未评定')
+    expect(text(page)).toContain('1. 王建国：综合分 28（先锋指数 18，月评 100，测评 —，互评 —）')
     await page.instance.onGrade({ currentTarget: { dataset: { member: 7, grade: '好' } } })
     await flush()
     const score = env.calls.find((c) => c.method === 'POST' && c.url.includes('branch-scores'))

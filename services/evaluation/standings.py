@@ -136,6 +136,36 @@ def mutual_averages(session: Session, member_ids: list[int], year: int) -> dict[
     return {mid: sum(v) / len(v) for mid, v in votes.items()}
 
 
+@dataclass(frozen=True)
+class Basis:
+    """One member's year under the weights: the index, the three evaluations' averages and the
+    weighted score with its place in the branch (what the year-end grading looks at)."""
+
+    ranked: Ranked
+    branch_score: float | None
+    survey: float | None
+    mutual: float | None
+    score: float
+
+
+def year_basis(
+    session: Session, actor: Actor, branch: Organisation, year: int, weights: Mapping[str, float]
+) -> list[Basis]:
+    """The branch's members with their 三评 averages and weighted score, for its managers."""
+    from services.practices import survey
+
+    if not actor.manages(branch):
+        raise PermissionDenied("只有本支部书记和街镇管理员可以查看三评汇总")
+    lines = weighted_ranking(session, branch, year, weights)
+    ids = [r.member_id for r, _ in lines]
+    monthly, residents = survey.averages(session, ids, year)
+    mutual = mutual_averages(session, ids, year)
+    return [
+        Basis(r, monthly.get(r.member_id), residents.get(r.member_id), mutual.get(r.member_id), sc)
+        for r, sc in lines
+    ]
+
+
 def weighted_ranking(
     session: Session,
     branch: Organisation,

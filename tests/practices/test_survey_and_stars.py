@@ -243,3 +243,26 @@ def test_the_year_end_workbook_carries_the_three_evaluations(session) -> None:  
     header = [c.value for c in next(wb["汇总"].iter_rows(min_row=2, max_row=2))]
     start = reports.PRACTICE_START
     assert header[start : start + 3] == ["月均走访覆盖率", "走访记录", "主题党日平均到会率"]
+
+
+def test_the_three_reviews_summary_for_the_secretary(oa_app: Flask) -> None:
+    with oa_app.extensions["db"].session() as s:
+        t, wang, _li = _world(s)
+        sec = s.scalar(select(f.Member).where(f.Member.name == "赵书记"))
+        sec_acc = f.account(s, sec, mp_openid="mp-sec-3r")
+        wang_acc = f.account(s, wang, mp_openid="mp-wang-3r")
+        branch_id = t["branch"].id
+    api = oa_app.test_client()
+    url = f"/api/v1/orgs/{branch_id}/three-reviews?year={YEAR}"
+    body = api.get(url, headers=token_for(oa_app, sec_acc)).get_json()
+    assert body["weights"] == {"points": 1.0, "branch_score": 0.1, "survey": 0.1, "mutual": 0.1}
+    rows = [
+        (r["rank"], r["name"], r["points"], r["branch_score"], r["survey"], r["score"])
+        for r in body["items"]
+    ]
+    assert rows == [
+        (1, "李秀英", 18, 100.0, 100.0, 38.0),  # 18 + 0.1 × 100 + 0.1 × 100
+        (2, "王建国", 20, 0.0, 0.0, 20.0),
+        (3, "赵书记", 2, None, None, 2.0),
+    ]
+    assert api.get(url, headers=token_for(oa_app, wang_acc)).status_code == 403

@@ -26,6 +26,7 @@ Component({
     scores: [],
     survey: null,
     opening: false,
+    yearRows: [],
   },
 
   methods: {
@@ -39,6 +40,7 @@ Component({
         const orgId = me.member ? me.member.org_id : 0
         this.setData({ orgId })
         if (orgId) await this.loadScores()
+        if (orgId) await this.loadYear()
       } catch (e) {
         // shown by the API wrapper
       }
@@ -50,6 +52,16 @@ Component({
         this.setData({ rubric: page.rubric, scores: page.items })
       } catch (e) {
         // shown by the API wrapper (only the secretary may score)
+      }
+    },
+
+    // 三评汇总: the year's index, the three evaluations and the weighted score, per member.
+    async loadYear() {
+      try {
+        const page = await api.get(`/orgs/${this.data.orgId}/three-reviews`, { query: { per_page: 100 } })
+        this.setData({ yearRows: page.items })
+      } catch (e) {
+        // shown by the API wrapper
       }
     },
 
