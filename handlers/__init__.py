@@ -23,6 +23,7 @@ MODULES = (
     "handlers.pages",
     "handlers.pages_civic",
     "handlers.cli.civic",
+    "handlers.pages_practices",
     "handlers.staff",
     "handlers.cli.reports",
     "handlers.cli.cycle",

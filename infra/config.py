@@ -247,6 +247,43 @@ class ReportsSection(Section):
     member_card_logs: int = 5
 
 
+class PracticesSection(Section):
+    """The township's routines: 联户走访, 主题党日, 三评 and the pledge-template catalogue.
+
+    ``branch_rubric`` is the secretary's monthly score (label → value 0–100) and
+    ``survey_rubric`` the residents' quarterly survey; ``star_weights`` weigh the 闪亮之星
+    composite (formula in README.md): 先锋指数 × points + the year's averages (0–100) of the
+    monthly branch score × branch_score, of the residents' survey × survey and of the half-year
+    mutual evaluation × mutual. ``templates_file``: the pledge catalogue (relative paths from
+    the repository root)."""
+
+    branch_rubric: dict[str, int] = {"好": 100, "较好": 80, "一般": 60, "差": 0}
+    survey_rubric: dict[str, int] = {"满意": 100, "基本满意": 60, "不满意": 0}
+    star_weights: dict[Literal["points", "branch_score", "survey", "mutual"], float] = {
+        "points": 1.0,
+        "branch_score": 0.1,
+        "survey": 0.1,
+        "mutual": 0.1,
+    }
+    templates_file: str = "services/practices/pledge_templates.yaml"
+
+    @model_validator(mode="after")
+    def _valid(self) -> PracticesSection:
+        for key in ("branch_rubric", "survey_rubric"):
+            rubric = getattr(self, key)
+            if not rubric or any(not 0 <= v <= 100 for v in rubric.values()):
+                raise _Missing(f"practices.{key}", "至少一项，每项的分值在 0 到 100 之间")
+        if not self.templates_path().is_file():
+            raise _Missing(
+                "practices.templates_file", f"找不到承诺模板文件 {self.templates_path()}"
+            )
+        return self
+
+    def templates_path(self) -> Path:
+        path = Path(self.templates_file)
+        return path if path.is_absolute() else ROOT / path
+
+
 class SchedulerSection(Section):
     """Job times (local time, Asia/Shanghai) for the scheduler process (`flask scheduler run`)."""
 
@@ -294,6 +331,7 @@ class Settings(Section):
     points: PointsSection = PointsSection()
     civic: CivicSection = CivicSection()
     reports: ReportsSection = ReportsSection()
+    practices: PracticesSection = PracticesSection()
 
     @property
     def demo(self) -> bool:

@@ -59,6 +59,17 @@ from .outbox import (
     OutboundStatus,
     WechatToken,
 )
+from .practices import (
+    Attendance,
+    BranchScore,
+    HouseholdVisit,
+    PartyDay,
+    PartyDayAttendance,
+    PartyDayReport,
+    Survey,
+    SurveyRating,
+    SurveyResponse,
+)
 from .request import Rating, Request, RequestKind, RequestStatus, Resolution
 from .staff import StaffLogin, StaffSession
 from .subscription import SubscriptionDecision, SubscriptionGrant
@@ -74,8 +85,10 @@ __all__ = [
     "AgendaOutcome",
     "AgendaStatus",
     "AgendaVote",
+    "Attendance",
     "Base",
     "BindCode",
+    "BranchScore",
     "CallbackNonce",
     "ChatState",
     "CivicBook",
@@ -96,6 +109,7 @@ __all__ = [
     "FulfilmentLog",
     "GroupRobot",
     "Household",
+    "HouseholdVisit",
     "InboundMessage",
     "JobRun",
     "Member",
@@ -109,6 +123,9 @@ __all__ = [
     "OutboundMessage",
     "OutboundStatus",
     "OwnerKind",
+    "PartyDay",
+    "PartyDayAttendance",
+    "PartyDayReport",
     "Photo",
     "PointsEntry",
     "Rating",
@@ -125,6 +142,9 @@ __all__ = [
     "StrEnum",
     "SubscriptionDecision",
     "SubscriptionGrant",
+    "Survey",
+    "SurveyRating",
+    "SurveyResponse",
     "TargetKind",
     "TimelineEntry",
     "UTCDateTime",

@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from models import Organisation, OrgKind, OutboundChannel
-from scheduler import civic_lines
+from scheduler import civic_lines, practice_pushes
 from services import outbox
 from services.reads import audience, checkoff, summaries
 from services.reads.periods import Period
@@ -195,16 +195,23 @@ def enqueue_texts(session: Session, prefix: str, texts: list[tuple[int, str]]) -
 
 
 def _texts_for_robots(
-    session: Session, figures: Figures, base_url: str, title: str
+    session: Session,
+    figures: Figures,
+    base_url: str,
+    title: str,
+    extra: dict[int, str] | None = None,
 ) -> list[tuple[int, str]]:
     texts: list[tuple[int, str]] = []
+    extra = extra or {}
     for robot in audience.robots(session):
         if robot.org_kind == OrgKind.BRANCH.value and robot.org_id in figures.branches:
             b = figures.branches[robot.org_id]
-            texts.append((robot.id, render_branch(b, figures.period, base_url, title=title)))
+            text = render_branch(b, figures.period, base_url, title=title)
+            texts.append((robot.id, practice_pushes.with_extra(text, extra.get(b.org_id, ""))))
         elif robot.org_kind == OrgKind.TOWNSHIP.value and robot.org_id in figures.townships:
             t = figures.townships[robot.org_id]
-            texts.append((robot.id, render_township(t, figures.period, base_url, title=title)))
+            text = render_township(t, figures.period, base_url, title=title)
+            texts.append((robot.id, practice_pushes.with_extra(text, extra.get(t.org_id, ""))))
     return texts
 
 
@@ -215,7 +222,8 @@ def _detail(texts: list[tuple[int, str]], n: int) -> str:
 def monthly_summary(session: Session, period_code: str, base_url: str) -> str:
     """Queue the month's summary for every branch and township robot; returns a detail line."""
     figures = summaries.compute(session, summaries.month(period_code))
-    texts = _texts_for_robots(session, figures, base_url, "践诺月报")
+    extra = practice_pushes.monthly_extra(session, figures.period, list(figures.branches))
+    texts = _texts_for_robots(session, figures, base_url, "践诺月报", extra)
     civic = civic_lines.MonthLines(session, figures.period)
     texts = [(r, t + civic.for_robot(r)) for r, t in texts]
     return _detail(texts, enqueue_texts(session, f"summary:{figures.period.code}", texts))
@@ -246,8 +254,15 @@ def party_day_reminder(session: Session, period_code: str, today: date, base_url
     p = summaries.month(period_code)
     figures = summaries.compute(session, Period(p.code, p.start, min(p.end, today), p.label))
     pending = audience.not_logged_this_month(session, p, today)
+    days = practice_pushes.party_day_notes(session, p.code, list(figures.branches))
     texts = [
-        (robot.id, render_party_day(b, p, pending.get(robot.org_id, []), base_url))
+        (
+            robot.id,
+            practice_pushes.with_extra(
+                render_party_day(b, p, pending.get(robot.org_id, []), base_url),
+                days.get(robot.org_id, ""),
+            ),
+        )
         for robot in audience.robots(session)
         if robot.org_kind == OrgKind.BRANCH.value
         and (b := figures.branches.get(robot.org_id)) is not None

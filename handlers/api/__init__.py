@@ -24,6 +24,9 @@ from . import (
     logs,
     me,
     mutual_sheet,
+    practices,
+    practices_meetings,
+    practices_reviews,
     public,
     requests,
     reviews,
@@ -48,6 +51,9 @@ BLUEPRINTS = (
     subscriptions.bp,
     mutual_sheet.bp,
     civic.bp,
+    practices.bp,
+    practices_meetings.bp,
+    practices_reviews.bp,
 )
 WRITE_METHODS = ["POST", "PATCH", "PUT", "DELETE"]
 

@@ -154,6 +154,10 @@ def _not_member_reply() -> str:
 # ------------------------------------------------------------------ help
 
 
+MEMBER_HELP: list[str] = []  # lines other bot modules add for members (handlers/bot/practices.py)
+HOUSEHOLD_HELP: list[str] = []  # … and for residents linked to a household
+
+
 def help_text(ctx: BotContext) -> str:
     lines = ["【践诺】可以发送这些指令："]
     if ctx.account.member_id:
@@ -167,11 +171,13 @@ def help_text(ctx: BotContext) -> str:
             "· 认领 编号 / 答复 编号 内容 —— 认领诉求、答复群众",
             "· 办结 编号 结果 说明 —— 结果：已解决、无法解决、重复、已转交",
             "· 转交 编号 原因 —— 把诉求交回支部",
+            *MEMBER_HELP,
         ]
     else:
         lines.append("· 绑定 绑定码 —— 党员绑定身份，例如：绑定 K7M2Q9XA")
     if ctx.account.household_id:
         lines.append("· 解绑 —— 解除微信与户的绑定")
+        lines += HOUSEHOLD_HELP
     else:
         lines.append("· 绑定 户码 —— 群众用连心卡上的户码绑定到自家户，诉求直达联户党员")
     lines += [
@@ -240,6 +246,10 @@ def _scene_bind(ctx: BotContext, scene: str) -> str | None:
     scene = scene.removeprefix("qrscene_")
     if scene.startswith("bind:"):
         return bind_with_code(ctx, scene[len("bind:") :], via="scan")
+    if scene.startswith("partyday:"):  # 主题党日 sign-in QR (handlers/bot/practices.py)
+        from handlers.bot.practices import scan_sign_in
+
+        return scan_sign_in(ctx, scene)
     return None
 
 
@@ -641,3 +651,4 @@ def fallback(ctx: BotContext, text: str) -> str:
 from handlers.bot import chat as _chat  # noqa: E402, F401
 from handlers.bot import civic as _civic  # noqa: E402, F401
 from handlers.bot import inbox as _inbox  # noqa: E402, F401
+from handlers.bot import practices as _practices  # noqa: E402, F401

@@ -18,6 +18,7 @@ from services import evaluation, privacy
 from services.actors import Actor, actor_for_account, actor_for_member
 from services.errors import DomainError
 from services.evaluation import points, standings
+from services.practices import party_day as practice_day
 from services.reads import checkoff, drafts, reports, summaries
 
 report_cli = AppGroup("report", help="报表：主题党日、季度讲评、半年销号、年度考评")
@@ -73,7 +74,8 @@ def party_day(member_id: int, month: str, out: str | None) -> None:
         m = session.get(Member, member_id)
         if m is None:
             raise click.ClickException(f"找不到编号为 {member_id} 的党员")
-        text = documents.party_day_text(drafts.party_day(session, m, year, mon))
+        saved = practice_day.saved_for_month(session, m, f"{year:04d}-{mon:02d}")  # 发言稿 saved
+        text = saved or documents.party_day_text(drafts.party_day(session, m, year, mon))
     _write(text, out)
 
 
@@ -95,7 +97,9 @@ def party_day_branch(org_id: int, month: str, out: str | None) -> None:
             .order_by(Member.name)
         )
         text = "\n\n------\n\n".join(
-            documents.party_day_text(drafts.party_day(session, m, year, mon)) for m in members
+            practice_day.saved_for_month(session, m, f"{year:04d}-{mon:02d}")
+            or documents.party_day_text(drafts.party_day(session, m, year, mon))
+            for m in members
         )
     _write(text, out)
 
@@ -193,6 +197,7 @@ def points_stars(org_id: int, year: int | None) -> None:
             count=cfg.star_count,
             min_satisfaction=cfg.star_min_satisfaction,
             min_ratings=cfg.star_min_ratings,
+            weights=settings().practices.star_weights,  # 三评 weights (README, 闪亮之星)
         )
     click.echo(text)
 

@@ -340,6 +340,7 @@ module.exports = {
   get: (path, options) => request('GET', path, options),
   post: (path, data, options = {}) => request('POST', path, Object.assign({}, options, { data })),
   patch: (path, data, options = {}) => request('PATCH', path, Object.assign({}, options, { data })),
+  put: (path, data, options = {}) => request('PUT', path, Object.assign({}, options, { data })),
   del: (path, options) => request('DELETE', path, options),
   upload,
   getPage,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -33,7 +34,7 @@ from models import (
 from services import evaluation, privacy, progress
 from services.commitments import quantify
 from services.evaluation import standings
-from services.reads import ledger, sheets
+from services.reads import ledger, practice_columns, sheets
 from services.reads import rates as four_rates
 from services.reads.sheets import Percent
 
@@ -54,13 +55,15 @@ SUMMARY_HEADERS = [
     "先锋指数合计",
     "年度等次",
     "党员等次",
+    *practice_columns.HEADERS,
     "收到诉求",
     "响应率",
     "办结率",
     "解决率",
     "诉求满意率",
 ]
-RATE_START = 14  # the 诉求四率 columns (``services.reads.rates``) from here on
+PRACTICE_START = 14  # 联户走访与主题党日 (``services.reads.practice_columns``)
+RATE_START = PRACTICE_START + len(practice_columns.HEADERS)  # the 诉求四率 columns from here on
 TOTAL_LABEL = "合计"
 
 
@@ -78,6 +81,7 @@ class BranchYear:
     request_numbers: dict[int, str]
     commitment_titles: dict[int, str]
     rates: four_rates.Counts = field(default_factory=four_rates.Counts)
+    practices: practice_columns.Year | None = None
 
     def grade_tally(self) -> str:
         """党员等次: "优秀 2、合格 10、未评定 4" over the branch's active members."""
@@ -100,6 +104,7 @@ class BranchYear:
             sum(self.points.values()),
             evaluation.BRANCH_GRADES.get(self.grade.rating, "") if self.grade else "未评定",
             self.grade_tally(),
+            *practice_columns.cells(self.practices),
             *four_rates.cells(self.rates),
         ]
 
@@ -201,6 +206,7 @@ def year_end_data(
     per_org = four_rates.for_year(session, year)
     for b in data:
         b.rates = four_rates.total(per_org, [b.branch], b.branch)
+    practice_columns.fill(session, data, year, on)
     return data
 
 
@@ -220,6 +226,7 @@ def summary_rows(data: list[BranchYear]) -> list[list[object]]:
     counts = four_rates.Counts()
     for b in data:
         counts.add(b.rates)
+    total[PRACTICE_START:RATE_START] = practice_columns.total_cells([b.practices for b in data])
     total[RATE_START:] = four_rates.cells(counts)
     return [*rows, total]
 
@@ -351,6 +358,7 @@ def _branch_sheet(ws, b: BranchYear, year: int) -> None:  # type: ignore[no-unty
                 privacy.scrub(g.comment) if g else "",
             ],
         )
+    practice_columns.write_section(ws, b.members, b.practices, _section)  # 六、三评与联户走访
     ws.column_dimensions["B"].width = 36
     ws.column_dimensions["E"].width = 30
     for row in ws.iter_rows():
@@ -375,16 +383,25 @@ def star_text(
     count: int,
     min_satisfaction: float,
     min_ratings: int,
+    weights: Mapping[str, float] | None = None,
 ) -> str:
     noms = standings.star_nominations(
-        session, org, year, count=count, min_satisfaction=min_satisfaction, min_ratings=min_ratings
+        session,
+        org,
+        year,
+        count=count,
+        min_satisfaction=min_satisfaction,
+        min_ratings=min_ratings,
+        weights=weights,
     )
+    basis = "先锋指数靠前" if weights is None else "综合分（先锋指数与三评加权）靠前"
     lines = [
-        f"{org.name} {year}年度 闪亮之星 推荐名单（先锋指数靠前、满意率不低于 {round(min_satisfaction * 100)}%）"
+        f"{org.name} {year}年度 闪亮之星 推荐名单（{basis}、满意率不低于 {round(min_satisfaction * 100)}%）"
     ]
     for i, n in enumerate(noms, start=1):
+        score = "" if n.score is None else f"，综合分 {n.score:g}"
         lines.append(
-            f"{i}. {n.name}：先锋指数 {n.points}，满意率 {round(n.satisfaction * 100)}%（{n.ratings} 次评价）"
+            f"{i}. {n.name}：先锋指数 {n.points}{score}，满意率 {round(n.satisfaction * 100)}%（{n.ratings} 次评价）"
         )
     if not noms:
         lines.append("暂无符合条件的党员。")

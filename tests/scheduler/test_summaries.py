@@ -121,7 +121,9 @@ def test_query_count_same_for_3_and_30_branches(session: Session) -> None:
     assert detail.startswith("31 个群")
     assert len(session.scalars(select(OutboundMessage)).all()) == 31
     assert len(few) == len(many), "\n".join(s[:120] for s in many)
-    assert len(many) <= 20
+    # The figures themselves, plus the practices lines (visits, party day) and the civic lines
+    # (议事, 文明存折), each a constant number of statements.
+    assert len(many) <= 24
 
 
 def test_demo_township_october_numbers_match_direct_sql(session: Session) -> None:

@@ -30,6 +30,7 @@ Component({
     frequencyIndex: 1,
     errors: {},
     saving: false,
+    templates: [], // pledge templates for my branch type and 特长 (GET /pledge-templates)
   },
 
   methods: {
@@ -41,6 +42,33 @@ Component({
         return this.loadExisting(id)
       }
       return Promise.resolve()
+    },
+
+    // 从承诺模板选 (tapped): my branch type's templates first, then the picker shows them.
+    async onShowTemplates() {
+      try {
+        const page = await api.get('/pledge-templates', { query: { per_page: 30 }, silent: true })
+        this.setData({ templates: page.items })
+      } catch (e) {
+        // templates are a help, not a requirement: the form works without them
+      }
+    },
+
+    // 从模板选: fill the title and the measurable fields the server read from the template.
+    onTemplate(e) {
+      const t = this.data.templates[Number(e.detail.value)]
+      if (!t) return
+      const m = t.measure
+      this.setData({
+        'form.title': t.text,
+        'form.target_kind': m.target_kind,
+        'form.frequency': m.frequency || this.data.form.frequency,
+        'form.target_quantity': m.target_quantity,
+        'form.unit': m.unit,
+        targetKindIndex: Math.max(0, TARGET_KIND.findIndex((x) => x.value === m.target_kind)),
+        frequencyIndex: Math.max(0, FREQUENCY.findIndex((x) => x.value === (m.frequency || this.data.form.frequency))),
+        'errors.title': '',
+      })
     },
 
     async loadExisting(id) {
