@@ -21,6 +21,7 @@ MODULES = (
     "handlers.wechat_callback",
     "handlers.cli.bot",
     "handlers.pages",
+    "handlers.pages_screen",
     "handlers.staff",
     "handlers.cli.reports",
     "handlers.cli.cycle",
