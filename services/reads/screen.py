@@ -139,7 +139,7 @@ def _latest(session: Session, codes: list[str]) -> list[LatestLog]:
     entries = session.scalars(
         public_logs_query(FulfilmentLog.member_id.in_(ids)).limit(LATEST_LOGS)
     ).all()
-    names = dict(
+    names: dict[int, str] = dict(
         session.execute(  # type: ignore[arg-type]
             select(Member.id, Member.name).where(
                 Member.id.in_({e.member_id for e in entries if e.member_id})

@@ -1,0 +1,111 @@
+"""Support for the screen and print browser tests: the demo township served on a loopback port
+with one member's commitment made overdue, and Debian's Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from app import create_app
+from demo import township as demo
+from infra import migrate
+from infra.clock import local_date
+from models import Commitment, Member, Organisation
+from tests import factories
+from tests.conftest import make_config
+
+CHROMIUM = shutil.which("chromium") or (
+    "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+)
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+OVERDUE_TITLE = "昨天之前修好村口水渠"
+
+
+@dataclass
+class Served:
+    base: str
+    app: Flask
+    branch: str  # the demo branch's code
+    township: str
+    overdue: str  # public code of the member with an overdue commitment
+
+
+def serve_demo(tmp: Path) -> Iterator[Served]:
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed")
+    url = f"sqlite:///{tmp / 'screen.db'}"
+    migrate.upgrade(url)
+    app = create_app(make_config(url, tmp))
+    with app.extensions["db"].session() as s:
+        demo.load(s)
+    with app.extensions["db"].session() as s:
+        branch = s.scalars(
+            select(Organisation).where(Organisation.kind == "branch").order_by(Organisation.id)
+        ).first()
+        township = s.scalars(select(Organisation).where(Organisation.kind == "township")).first()
+        assert branch is not None and township is not None
+        # A member whose commitments are all on track gets one that is past its deadline.
+        on_track = [
+            m
+            for m in s.scalars(
+                select(Member).where(Member.org_id == branch.id, Member.exempt.is_(False))
+            )
+            if s.scalar(
+                select(Commitment.id).where(
+                    Commitment.member_id == m.id, Commitment.status == "published"
+                )
+            )
+        ]
+        who = on_track[-1]
+        factories.published(
+            s,
+            who,
+            OVERDUE_TITLE,
+            target_kind="deadline",
+            frequency=None,
+            target_quantity=1,
+            unit="处",
+            start_date=local_date() - timedelta(days=60),
+            end_date=local_date() - timedelta(days=1),
+        )
+        s.commit()
+        served = (branch.code, township.code, who.public_code)
+    srv = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Served(f"http://127.0.0.1:{srv.server_port}", app, *served)
+    finally:
+        srv.shutdown()
+        thread.join()
+        app.extensions["db"].dispose()
+
+
+def launch() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
