@@ -40,7 +40,7 @@ from services import requests as request_service
 from services.actors import Actor, actor_for_account
 from services.errors import PermissionDenied
 from services.org import setup
-from services.reads import public, rates, reports
+from services.reads import public, rates, reports, screen
 from services.requests import KIND_LABELS
 
 bp = Blueprint("pages", __name__)
@@ -181,7 +181,14 @@ def board(code: str) -> Response | str:
         red_count=cfg.red_flag_count,
         yellow_below=cfg.yellow_flag_below_percent,
     )
-    return render_template("pages/board.html", view=view, today=today.isoformat(), flag=flag)
+    return render_template(
+        "pages/board.html",
+        view=view,
+        today=today.isoformat(),
+        flag=flag,
+        year=today.year,
+        rates=screen.year_rates(session, view.org, today.year),
+    )
 
 
 @bp.get("/m/<code>")

@@ -105,12 +105,15 @@ def screen_view(
         out.red = [s.org.name for s in stats if s.flag == "red"]
         out.yellow = [s.org.name for s in stats if s.flag == "yellow"]
         out.flag = next((s.flag for s in stats if s.org.id == org.id), "")
-    scope = list(
-        session.scalars(select(Organisation).where(Organisation.path.startswith(org.path)))
-    )
-    out.rates = rates.total(rates.for_year(session, on.year), scope, org)
+    out.rates = year_rates(session, org, on.year)
     out.latest = _latest(session, [r.row.public_code for r in rows if r.row.public_code])
     return out
+
+
+def year_rates(session: Session, org: Organisation, year: int) -> rates.Counts:
+    """The four rates of ``org`` and everything below it over ``year`` (the board, the screen)."""
+    scope = session.scalars(select(Organisation).where(Organisation.path.startswith(org.path)))
+    return rates.total(rates.for_year(session, year), list(scope), org)
 
 
 def _month_logs(session: Session, codes: list[str], start: date, on: date) -> dict[str, int]:
