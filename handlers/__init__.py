@@ -22,6 +22,7 @@ MODULES = (
     "handlers.cli.bot",
     "handlers.pages",
     "handlers.pages_screen",
+    "handlers.pages_print",
     "handlers.staff",
     "handlers.cli.reports",
     "handlers.cli.cycle",

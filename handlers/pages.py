@@ -40,7 +40,7 @@ from services import requests as request_service
 from services.actors import Actor, actor_for_account
 from services.errors import PermissionDenied
 from services.org import setup
-from services.reads import public, rates, reports, screen
+from services.reads import printing, public, rates, reports, screen
 from services.requests import KIND_LABELS
 
 bp = Blueprint("pages", __name__)
@@ -430,9 +430,14 @@ def org_qr_svg(code: str) -> Response:
 def qr_sheet(code: str) -> str:
     session = read_session()
     org = public.org_by_code(session, code)
-    members = public.members_for_sheet(session, org)
-    pages = qr.chunk(members, QR_PER_PAGE)
-    return render_template("pages/qr_sheet.html", org=public.branch_of(session, org), pages=pages)
+    cards = printing.brick_cards(session, org)  # name, duties and the commitment's short text
+    pages = qr.chunk(cards, QR_PER_PAGE)
+    return render_template(
+        "pages/qr_sheet.html",
+        org=public.branch_of(session, org),
+        pages=pages,
+        total=len(pages) or 1,
+    )
 
 
 # -- staff downloads (signed token from `flask report link`) ---------------------------------
