@@ -13,18 +13,29 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from flask import Blueprint, Flask, Response, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.context import read_session
-from handlers.staff import login_required
+from handlers.staff import SESSION_NONCE, login_required
 from infra import qr
 from infra.clock import local_date
 from models import Member, Organisation, OrgKind
 from services.actors import Actor
 from services.errors import PermissionDenied
-from services.org import bindcodes
+from services.org import bindcodes, staff
 from services.reads import printing, public
 
 bp = Blueprint("print", __name__)
@@ -82,6 +93,14 @@ def double(code: str) -> str:
 
 
 # -- staff ----------------------------------------------------------------------------------
+
+
+@staff_bp.context_processor
+def _staff_globals() -> dict[str, object]:
+    """The console's CSRF token for this blueprint's pages too (its nav and forms)."""
+    nonce = session.get(SESSION_NONCE)
+    secret = str(current_app.config["SECRET_KEY"])
+    return {"staff_csrf": staff.csrf_token(secret, nonce) if nonce else ""}
 
 
 def _db() -> Session:
