@@ -29,7 +29,7 @@ BOXES = """() => {
   const name = (e) => e.tagName + '.' + e.className + ' "' + (e.textContent || '').trim().slice(0, 20) + '"';
   for (const sheet of document.querySelectorAll('.a4')) {
     const s = sheet.getBoundingClientRect();
-    if (s.height > %(page)f) bad.push('sheet taller than A4: ' + s.height);
+    if (s.height > __PAGE__) bad.push('sheet taller than A4: ' + s.height);
     for (const e of sheet.querySelectorAll('*')) {
       const b = e.getBoundingClientRect();
       if (b.width === 0 && b.height === 0) continue;
@@ -45,7 +45,7 @@ BOXES = """() => {
     }
   }
   return bad;
-}""" % {"page": A4_PX_HEIGHT}
+}""".replace("__PAGE__", f"{A4_PX_HEIGHT:.2f}")
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +120,7 @@ def test_pledges_one_page_per_member_with_their_qr(served: Served, page: Any):
 
 
 def test_double_pledge_sheet(served: Served, page: Any):
-    doc, cards = _print(page, f"{served.base}/o/{served.branch}/print/double", "print-double.png")
+    doc, _ = _print(page, f"{served.base}/o/{served.branch}/print/double", "print-double.png")
     assert len(doc) >= 1
     assert _codes(doc, 0) == {qr.org_url(_base(served), served.branch)}
     page.goto(f"{served.base}/o/{served.branch}/print/double")
@@ -162,7 +162,7 @@ def test_household_cards_after_issuing_codes(served: Served, page: Any):
 
 def test_ledger_for_a_year(served: Served, page: Any):
     url = f"{served.base}/staff/print/{served.branch}/ledger/{served.overdue}"
-    doc, cards = _print(page, url, "print-ledger.png")
+    doc, _ = _print(page, url, "print-ledger.png")
     assert len(doc) >= 3  # cover, the logs, the reviews and the grade
     assert _codes(doc, 0) == {qr.member_url(_base(served), served.overdue)}
     text = page.inner_text("body")
