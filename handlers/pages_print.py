@@ -137,8 +137,11 @@ def index() -> str:
     ):
         members[m.org_id].append(m)
     township = public.township_of(db)
+    from services.reads import periods
+
     return render_template(
         "print/staff_index.html",
+        last_month=periods.month(periods.previous_month(local_date())),
         branches=branches,
         members=members,
         township=township,
@@ -199,6 +202,25 @@ def ledger(code: str, member_code: str) -> str:
         rows.append(("empty", None))
     pages = _chunks(rows, LEDGER_ROWS, LEDGER_ROWS)
     return render_template("print/ledger.html", book=book, pages=pages, total=len(pages) + 2)
+
+
+@staff_bp.get("/<code>/poster.png")
+@login_required
+def poster(code: str) -> Response:
+    """The branch's monthly poster (``?month=2026-11``; default: last month) to download."""
+    from handlers.context import settings
+    from scheduler import posters
+    from services.reads import periods
+
+    org = _managed(code)
+    period = request.args.get("month") or periods.previous_month(local_date())
+    image = posters.branch_poster(_db(), org, period, settings())
+    resp = Response(image.png, mimetype="image/png")
+    name = f"poster-{org.code}-{periods.month(period).code}.png"
+    disposition = "attachment" if request.args.get("download") else "inline"
+    resp.headers["Content-Disposition"] = f'{disposition}; filename="{name}"'
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
 
 
 def init_app(app: Flask) -> None:
