@@ -113,6 +113,7 @@ class FakeWechat:
         call = Call(request.method, request.path, dict(request.args), body)
         if request.files:
             call.files = {name: f.read() for name, f in request.files.items()}
+            request.close()  # the multipart spool files
         with self._lock:
             self.calls.append(call)
         response = self._answer(call)
