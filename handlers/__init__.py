@@ -23,6 +23,7 @@ MODULES = (
     "handlers.pages",
     "handlers.pages_screen",
     "handlers.pages_print",
+    "handlers.pages_qr",
     "handlers.staff",
     "handlers.cli.reports",
     "handlers.cli.cycle",

@@ -1,5 +1,5 @@
 """Public pages opened from QR codes and links in WeChat: township overview, branch wall and
-progress board, member card, request page, QR codes and the printable QR sheet, and the staff
+progress board, member card, request page (QR codes and the brick sheet: ``pages_qr.py``), and the staff
 downloads (protected by a signed token printed by ``flask report link``).
 
 Handlers only load, check and render; the numbers come from ``services``.
@@ -27,12 +27,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from handlers.context import (
-    database,
     db_session,
     read_session,
     settings,
 )
-from infra import qr
 from infra.clock import local_date
 from models import Account, Member, OrgKind, Request
 from services import evaluation, privacy
@@ -40,7 +38,7 @@ from services import requests as request_service
 from services.actors import Actor, actor_for_account
 from services.errors import PermissionDenied
 from services.org import setup
-from services.reads import printing, public, rates, reports, screen
+from services.reads import public, rates, reports, screen
 from services.requests import KIND_LABELS
 
 bp = Blueprint("pages", __name__)
@@ -49,7 +47,6 @@ log = logging.getLogger("jiannuo.pages")
 REQUEST_PURPOSE = "request"
 ASK_PURPOSE = "ask"
 REPORT_PURPOSE = "report"
-QR_PER_PAGE = 12
 
 
 def _secret() -> str:
@@ -370,76 +367,6 @@ def request_reopen(number: str) -> Response:
     )
 
 
-# -- QR codes -------------------------------------------------------------------------------
-
-
-def _png(data: str) -> Response:
-    resp = Response(qr.png(data), mimetype="image/png")
-    resp.cache_control.public = True
-    resp.cache_control.max_age = 86400
-    return resp
-
-
-def _mini_program_code(scene: str) -> bytes | None:
-    """A mini-program code (getwxacodeunlimit) when mini-program credentials exist; ``None``
-    (so the caller falls back to a plain QR code) when they don't or WeChat fails."""
-    if not settings().wechat.mini_program.enabled:
-        return None
-    from wechat.client import clients_from_settings
-    from wechat.errors import WechatError
-
-    try:
-        client = clients_from_settings(settings(), session_factory=database().session_factory)
-        return client.mini_program.get_wxacode_unlimit(scene=scene)
-    except WechatError:
-        log.warning("getwxacodeunlimit failed for scene %s; serving a plain QR code", scene)
-        return None
-
-
-@bp.get("/m/<code>/qr.png")
-def member_qr_png(code: str) -> Response:
-    m = public.member_by_code(read_session(), code)
-    # With mini-program credentials the default is a mini-program code; ?kind=url forces
-    # a plain QR code of the card's web address.
-    if request.args.get("kind") != "url":
-        data = _mini_program_code(f"m={m.public_code}")
-        if data is not None:
-            return Response(data, mimetype="image/png")  # mini-program codes are PNG
-    return _png(qr.member_url(base_url(), m.public_code))
-
-
-@bp.get("/m/<code>/qr.svg")
-def member_qr_svg(code: str) -> Response:
-    m = public.member_by_code(read_session(), code)
-    return Response(qr.svg(qr.member_url(base_url(), m.public_code)), mimetype="image/svg+xml")
-
-
-@bp.get("/o/<code>/qr.png")
-def org_qr_png(code: str) -> Response:
-    org = public.org_by_code(read_session(), code)
-    return _png(qr.org_url(base_url(), org.code))
-
-
-@bp.get("/o/<code>/qr.svg")
-def org_qr_svg(code: str) -> Response:
-    org = public.org_by_code(read_session(), code)
-    return Response(qr.svg(qr.org_url(base_url(), org.code)), mimetype="image/svg+xml")
-
-
-@bp.get("/o/<code>/qr-sheet")
-def qr_sheet(code: str) -> str:
-    session = read_session()
-    org = public.org_by_code(session, code)
-    cards = printing.brick_cards(session, org)  # name, duties and the commitment's short text
-    pages = qr.chunk(cards, QR_PER_PAGE)
-    return render_template(
-        "pages/qr_sheet.html",
-        org=public.branch_of(session, org),
-        pages=pages,
-        total=len(pages) or 1,
-    )
-
-
 # -- staff downloads (signed token from `flask report link`) ---------------------------------
 
 
@@ -448,7 +375,7 @@ def _report_org(code: str):  # type: ignore[no-untyped-def]
     org = public.org_by_code(session, code)
     max_age = settings().reports.download_token_days * 86400
     if not privacy.check(_secret(), REPORT_PURPOSE, request.args.get("t"), org.id, max_age):
-        raise PermissionDenied("下载链接无效或已过期，请让管理员用 flask report link 重新生成")
+        raise PermissionDenied("下载链接无效或已过期，请向街镇管理员重新索取下载链接")
     try:
         year = int(request.args.get("year", _today().year))
     except ValueError:
