@@ -6,8 +6,10 @@ by the fake WeChat after the dispatcher runs), with the line 长按转发到村�
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
+from datetime import UTC, datetime
 
 import pytest
 import zxingcpp
@@ -17,11 +19,13 @@ from sqlalchemy import select
 
 from delivery.dispatcher import Dispatcher
 from infra.clock import local_date
-from models import Account, Organisation, OutboundMessage, Role, RoleGrant
+from models import Account, GroupRobot, Organisation, OutboundMessage, Role, RoleGrant
 from scheduler import jobs, posters, pushes
 from services.reads import periods, summaries
 from services.reads.posters import poster_facts
+from tests.fakes.robot import FakeRobot
 from tests.fakes.wechat_api import FakeWechat
+from wechat.robot import RobotSender
 
 pytestmark = pytest.mark.demo_township
 
@@ -141,3 +145,27 @@ def test_console_previews_and_downloads_the_poster(oa_app: Flask):
     assert resp.status_code == 200 and resp.mimetype == "image/png"
     assert "attachment" in resp.headers["Content-Disposition"]
     assert Image.open(io.BytesIO(resp.data)).width == 750
+
+
+def test_branch_group_robot_gets_the_poster_as_a_wecom_image(
+    oa_app: Flask, fake_wechat: FakeWechat, monkeypatch: pytest.MonkeyPatch
+):
+    db, settings = oa_app.extensions["db"], oa_app.config["SETTINGS"]
+    branch = _branch(oa_app)
+    monkeypatch.setenv("POSTER_TEST_ROBOT", "poster-robot-key")
+    with db.session() as s:
+        s.add(GroupRobot(org_id=branch.id, name="东村党员群", webhook_env="POSTER_TEST_ROBOT"))
+        s.commit()
+    period = periods.previous_month(local_date())
+    jobs.run_job(db, settings, "monthly_posters", period)
+    robot = FakeRobot(clock=lambda: datetime.now(UTC), keys={"poster-robot-key"}).start()
+    try:
+        sender = RobotSender(base_url=robot.base_url)
+        Dispatcher.from_settings(db.session_factory, settings, robot_sender=sender).run_once()
+    finally:
+        robot.stop()
+    with db.session() as s:
+        png = posters.branch_poster(s, branch, period, settings).png
+    assert [c for _, c in robot.accepted["poster-robot-key"]] == [
+        f"image:{hashlib.md5(png).hexdigest()}"
+    ]
