@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from PIL import Image
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
@@ -20,7 +21,7 @@ from app import create_app
 from demo import township as demo
 from infra import migrate
 from infra.clock import local_date
-from models import Commitment, Member, Organisation
+from models import Commitment, Member, Organisation, Photo
 from tests import factories
 from tests.conftest import make_config
 
@@ -47,6 +48,7 @@ class Served:
     branch: str  # the demo branch's code
     township: str
     overdue: str  # public code of the member with an overdue commitment
+    photo: str  # public code of a member with a roster photo
 
 
 def serve_demo(tmp: Path) -> Iterator[Served]:
@@ -87,8 +89,10 @@ def serve_demo(tmp: Path) -> Iterator[Served]:
             start_date=local_date() - timedelta(days=60),
             end_date=local_date() - timedelta(days=1),
         )
+        pictured = on_track[0]
+        pictured.photo_key = _photo(s, tmp / "uploads")
         s.commit()
-        served = (branch.code, township.code, who.public_code)
+        served = (branch.code, township.code, who.public_code, pictured.public_code)
     srv = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
     thread.start()
@@ -98,6 +102,15 @@ def serve_demo(tmp: Path) -> Iterator[Served]:
         srv.shutdown()
         thread.join()
         app.extensions["db"].dispose()
+
+
+def _photo(session: Any, uploads: Path) -> str:
+    """A stored, ready photo (a red square) for a roster entry; its key."""
+    key = "roster/screen-test.png"
+    (uploads / "roster").mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (240, 240), (198, 40, 40)).save(uploads / key)
+    session.add(Photo(storage_key=key, content_type="image/png", status="ready"))
+    return key
 
 
 def launch() -> Iterator[Any]:

@@ -151,3 +151,16 @@ def test_township_screen_and_first_page_without_javascript(served: Served, brows
     page.goto(f"{served.base}/o/{served.township}/screen?page=2")
     assert page.locator(VISIBLE).get_attribute("data-page") == "1"
     page.context.close()
+
+
+def test_roster_photo_shows_on_the_screen(served: Served, browser: Any):
+    page = _page(browser)
+    page.goto(f"{served.base}/o/{served.branch}/screen?every=600")
+    size = int(page.locator("#screen").get_attribute("data-size"))
+    where = _all_codes(page, served).index(served.photo) // size + 1
+    page.goto(f"{served.base}/o/{served.branch}/screen?every=600&page={where}")
+    avatar = page.locator(f'{VISIBLE} .sc-card[data-code="{served.photo}"] img.sc-avatar')
+    assert avatar.count() == 1
+    page.wait_for_function("e => e.complete", arg=avatar.element_handle(), timeout=10_000)
+    assert avatar.evaluate("e => e.naturalWidth") == 240  # the roster photo, loaded
+    page.context.close()
