@@ -11,6 +11,7 @@ household and a member's 记实手册 for a year.
 
 from __future__ import annotations
 
+import logging
 from typing import Any, TypeVar
 
 from flask import (
@@ -28,7 +29,7 @@ from flask import (
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers.context import read_session
+from handlers.context import database, read_session, settings
 from handlers.staff import SESSION_NONCE, login_required
 from infra import qr
 from infra.clock import local_date
@@ -38,6 +39,7 @@ from services.errors import PermissionDenied
 from services.org import bindcodes, staff
 from services.reads import printing, public
 
+log = logging.getLogger("jiannuo.pages")
 bp = Blueprint("print", __name__)
 staff_bp = Blueprint("print_staff", __name__, url_prefix="/staff/print")
 
@@ -172,15 +174,27 @@ def cards(code: str) -> str:
     return render_template("print/cards.html", org=org, pages=pages, total=len(pages) or 1)
 
 
-@staff_bp.get("/bind-qr/<code>.svg")
+@staff_bp.get("/bind-qr/<code>.png")
 @login_required
 def bind_qr(code: str) -> Response:
-    """The QR of a 连心卡: the words a resident sends to the official account (绑定 <户码>)."""
+    """The QR of a 连心卡. With official-account credentials: the account's permanent QR code
+    with the scene ``bind:<户码>`` (scanning follows the account and binds the household);
+    without (demo mode), or if WeChat refuses: the words to send, ``绑定 <户码>``."""
     household = bindcodes.household_for_code(_db(), code)
     if household is None:
         raise PermissionDenied("户码无效")
     _managed(household.org.code)
-    return Response(qr.svg(f"绑定 {household.bind_code}"), mimetype="image/svg+xml")
+    data = f"绑定 {household.bind_code}"
+    if settings().wechat.official_account.enabled:
+        from wechat.client import clients_from_settings
+        from wechat.errors import WechatError
+
+        try:
+            client = clients_from_settings(settings(), session_factory=database().session_factory)
+            data = client.official_account.create_limit_qrcode(f"bind:{household.bind_code}")
+        except WechatError:
+            log.warning("permanent QR code refused for a household; printing the words")
+    return Response(qr.png(data, min_px=600), mimetype="image/png")
 
 
 @staff_bp.get("/<code>/ledger/<member_code>")
@@ -208,7 +222,6 @@ def ledger(code: str, member_code: str) -> str:
 @login_required
 def poster(code: str) -> Response:
     """The branch's monthly poster (``?month=2026-11``; default: last month) to download."""
-    from handlers.context import settings
     from scheduler import posters
     from services.reads import periods
 

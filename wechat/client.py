@@ -407,6 +407,25 @@ class WechatClient:
             + requests.utils.quote(ticket, safe=""),
         }
 
+    def create_limit_qrcode(self, scene_str: str) -> str:
+        """A permanent QR code with a string scene (for printed cards); returns its URL, to be
+        drawn as a QR code. Scanning it follows the account with ``qrscene_<scene>``.
+
+        https://developers.weixin.qq.com/doc/offiaccount/Account_Management/Generating_a_Parametric_QR_Code.html
+        """
+        data = self._call(
+            "POST",
+            "/cgi-bin/qrcode/create",
+            body={
+                "action_name": "QR_LIMIT_STR_SCENE",
+                "action_info": {"scene": {"scene_str": scene_str}},
+            },
+        )
+        url = str(data.get("url") or "")
+        if not url:
+            raise WechatPermanentError("微信没有返回二维码地址", path="/cgi-bin/qrcode/create")
+        return url
+
     def send_template(
         self,
         openid: str,
