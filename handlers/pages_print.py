@@ -3,7 +3,7 @@ fixed-size box, so page breaks fall between boxes.
 
 Public (the same facts as the wall): ``/m/<code>/print/pledge`` (a member's 公开承诺书),
 ``/o/<code>/print/pledges`` (one per member of the branch), ``/o/<code>/print/double`` (双承诺).
-The brick cards are the QR sheet (``/o/<code>/qr-sheet`` in ``handlers/pages.py``).
+The brick cards are the QR sheet (``/o/<code>/qr-sheet`` in ``handlers/pages_qr.py``).
 
 Staff console only (``/staff/print``: they carry bind codes and grades): the 连心卡 of each
 household and a member's 记实手册 for a year.
@@ -23,9 +23,9 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
+from flask import session as web_session
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -100,7 +100,7 @@ def double(code: str) -> str:
 @staff_bp.context_processor
 def _staff_globals() -> dict[str, object]:
     """The console's CSRF token for this blueprint's pages too (its nav and forms)."""
-    nonce = session.get(SESSION_NONCE)
+    nonce = web_session.get(SESSION_NONCE)
     secret = str(current_app.config["SECRET_KEY"])
     return {"staff_csrf": staff.csrf_token(secret, nonce) if nonce else ""}
 

@@ -49,6 +49,7 @@ class Served:
     township: str
     overdue: str  # public code of the member with an overdue commitment
     photo: str  # public code of a member with a roster photo
+    busy: str  # public code of a member with four commitments
 
 
 def serve_demo(tmp: Path) -> Iterator[Served]:
@@ -89,10 +90,29 @@ def serve_demo(tmp: Path) -> Iterator[Served]:
             start_date=local_date() - timedelta(days=60),
             end_date=local_date() - timedelta(days=1),
         )
+        # A member with a full sheet of commitments (four fill one 公开承诺书 page).
+        busy = on_track[1]
+        while (
+            len(s.scalars(select(Commitment.id).where(Commitment.member_id == busy.id)).all()) < 4
+        ):
+            factories.published(
+                s,
+                busy,
+                "每月入户走访联系户并帮助解决实际困难，记录走访情况和群众意见建议",
+                description="走访时了解家庭生产生活情况，帮助申请惠民政策，协调解决用水用电等实际问题，"
+                "重大事项及时向支部报告，每季度在支部会议上汇报。",
+                beneficiary="第一村民小组全体联系户",
+            )
         pictured = on_track[0]
         pictured.photo_key = _photo(s, tmp / "uploads")
         s.commit()
-        served = (branch.code, township.code, who.public_code, pictured.public_code)
+        served = (
+            branch.code,
+            township.code,
+            who.public_code,
+            pictured.public_code,
+            busy.public_code,
+        )
     srv = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
     thread.start()

@@ -35,6 +35,12 @@ BOXES = """() => {
       if (b.width === 0 && b.height === 0) continue;
       if (!inside(b, s)) bad.push('crosses the page: ' + name(e));
     }
+    for (const list of sheet.querySelectorAll('.pledge-items')) {
+      const l = list.getBoundingClientRect();
+      for (const e of list.children) {
+        if (!inside(e.getBoundingClientRect(), l)) bad.push('clipped: ' + name(e));
+      }
+    }
     for (const card of sheet.querySelectorAll('.card')) {
       const c = card.getBoundingClientRect();
       for (const e of card.querySelectorAll('*')) {
@@ -117,6 +123,8 @@ def test_pledges_one_page_per_member_with_their_qr(served: Served, page: Any):
     assert len(one) == 1 and _codes(one, 0) == {qr.member_url(_base(served), served.overdue)}
     html = page.content()
     assert "签字" in html and "审核" in html and "扫码查看践诺进度" in html
+    four, _ = _print(page, f"{served.base}/m/{served.busy}/print/pledge", "print-four.png")
+    assert len(four) == 1 and page.locator(".pledge-item").count() == 4  # all on one page
 
 
 def test_double_pledge_sheet(served: Served, page: Any):

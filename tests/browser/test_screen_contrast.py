@@ -131,9 +131,11 @@ def test_console_pages_have_no_contrast_violations(served: Served, browser: Any)
     assert len(links) >= 5
     bad = [v for url in links for v in _violations(page, url)]
     page.goto(f"{served.base}/staff/print")
-    branch_links = page.eval_on_selector_all(
-        ".print-branch a[href*='/staff/print/']", "els => els.map(e => e.href)"
+    layouts = page.eval_on_selector_all(  # the console's print layouts (HTML pages)
+        ".print-branch a[href$='/cards'], .print-branch a[href*='/ledger/']",
+        "els => els.map(e => e.href)",
     )
-    bad += [v for url in branch_links[:3] for v in _violations(page, url)]
+    assert len(layouts) >= 2
+    bad += [v for url in layouts[:3] for v in _violations(page, url)]
     context.close()
     assert bad == []
