@@ -503,6 +503,7 @@ def init_app(app: Flask) -> None:
         app.config["SESSION_COOKIE_SECURE"] = True
     import_module("handlers.staff_orgs")  # its routes join this blueprint before it registers
     import_module("handlers.staff_requests")
+    import_module("handlers.staff_voice")
     app.register_blueprint(bp)
     app.cli.add_command(staff_cli)
 

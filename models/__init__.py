@@ -2,6 +2,7 @@
 
 from .account import Account, BindCode
 from .base import Base, StrEnum, UTCDateTime, utcnow
+from .chat import ChatState, VoiceClip
 from .commitment import (
     Commitment,
     CommitmentRequest,
@@ -53,6 +54,7 @@ __all__ = [
     "Base",
     "BindCode",
     "CallbackNonce",
+    "ChatState",
     "Commitment",
     "CommitmentRequest",
     "CommitmentStatus",
@@ -94,6 +96,7 @@ __all__ = [
     "TargetKind",
     "TimelineEntry",
     "UTCDateTime",
+    "VoiceClip",
     "WechatToken",
     "YearRecord",
     "utcnow",

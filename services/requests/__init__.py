@@ -50,6 +50,7 @@ from .labels import (
     STATUS_LABELS,
 )
 from .notify import NOTICE_ASSIGNED, NOTICE_ESCALATED
+from .places import attach_location, map_url, recent_own_request
 
 __all__ = [
     "DONE_STATUSES",
@@ -65,6 +66,7 @@ __all__ = [
     "Capabilities",
     "LinkHolder",
     "answerer_label",
+    "attach_location",
     "by_number",
     "can_claim",
     "can_confirm",
@@ -88,8 +90,10 @@ __all__ = [
     "is_overdue",
     "is_submitter",
     "link_holder",
+    "map_url",
     "may_claim",
     "rate",
+    "recent_own_request",
     "reopen",
     "reopen_deadline",
     "reply",
