@@ -58,6 +58,25 @@ def _all_codes(page: Any, served: Served) -> list[str]:
     return [r["code"] for r in data["rows"]]
 
 
+# Records every page the screen shows, as it is shown (a MutationObserver on the pages'
+# ``hidden`` attributes): its number, its cards and whether they all lie inside the viewport.
+RECORD = """() => {
+  const snap = () => {
+    const shown = document.querySelectorAll('.sc-page:not([hidden])');
+    const cards = shown.length === 1 ? [...shown[0].querySelectorAll('.sc-card')] : [];
+    const fits = cards.every((c) => { const b = c.getBoundingClientRect();
+      return b.top >= 0 && b.left >= 0 && b.bottom <= innerHeight && b.right <= innerWidth; });
+    window.__seen.push({ shown: shown.length, page: shown.length ? shown[0].dataset.page : null,
+      codes: cards.map((c) => c.dataset.code), fits,
+      scroll: document.documentElement.scrollHeight <= innerHeight });
+  };
+  window.__seen = [];
+  snap();
+  new MutationObserver(snap).observe(document.getElementById('sc-pages'),
+    { attributes: true, attributeFilter: ['hidden'], subtree: true });
+}"""
+
+
 def test_screen_pages_through_every_member_one_page_at_a_time(served: Served, browser: Any):
     page = _page(browser)
     page.goto(f"{served.base}/o/{served.branch}/screen?every=1&refresh=600")
@@ -65,22 +84,19 @@ def test_screen_pages_through_every_member_one_page_at_a_time(served: Served, br
     size = int(page.locator("#screen").get_attribute("data-size"))
     pages = -(-len(everyone) // size)
     assert pages >= 2  # the demo branch needs more than one page
-    seen: list[str] = []
-    for turn in range(pages):
-        shown = page.locator(VISIBLE).get_attribute("data-page")
-        assert page.locator(VISIBLE).count() == 1
-        codes = _fits(page, 1920, 1080)
-        assert 0 < len(codes) <= size
-        seen.extend(codes)
-        if turn == 0:
-            ARTIFACTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "screen-1920.png"))
-        page.wait_for_function(
-            f"() => document.querySelector('{VISIBLE}').dataset.page !== '{shown}'",
-            timeout=20_000,
-        )
-    assert sorted(seen) == sorted(everyone)  # every member once, none twice
-    assert page.locator(VISIBLE).get_attribute("data-page") == "0"  # and round again
+    _fits(page, 1920, 1080)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "screen-1920.png"))
+    page.evaluate(RECORD)
+    page.wait_for_function(f"() => window.__seen.length > {pages}", timeout=30_000)
+    seen = page.evaluate("window.__seen")
+    start = int(seen[0]["page"])
+    for k, snap in enumerate(seen[: pages + 1]):
+        assert snap["shown"] == 1 and snap["fits"] and snap["scroll"], snap
+        assert int(snap["page"]) == (start + k) % pages  # page after page, round again
+        assert 0 < len(snap["codes"]) <= size
+    codes = [c for snap in seen[:pages] for c in snap["codes"]]
+    assert sorted(codes) == sorted(everyone)  # every member once, none twice
     page.context.close()
 
 
