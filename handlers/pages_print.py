@@ -35,7 +35,7 @@ from infra import qr
 from infra.clock import local_date
 from models import Member, Organisation, OrgKind
 from services.actors import Actor
-from services.errors import PermissionDenied
+from services.errors import NotFound, PermissionDenied
 from services.org import bindcodes, staff
 from services.reads import printing, public
 
@@ -86,6 +86,8 @@ def _pledges(pledges: list[printing.Pledge], heading: str) -> str:
 def double(code: str) -> str:
     session = read_session()
     org = public.branch_of(session, public.org_by_code(session, code))
+    if org.kind != OrgKind.BRANCH.value:
+        raise NotFound("双承诺公示表按党支部打印，请从支部的页面进入")
     doc = printing.double_pledge(session, org, local_date())
     first = max(4, DOUBLE_FIRST_ROWS - len(doc.branch_items))
     pages = _chunks(doc.members, first, DOUBLE_ROWS)

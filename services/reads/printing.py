@@ -24,6 +24,7 @@ from models import (
     Member,
     MemberHousehold,
     Organisation,
+    OrgKind,
     OwnerKind,
     Review,
 )
@@ -105,7 +106,10 @@ def member_pledge(session: Session, member: Member, on: date) -> Pledge:
 
 
 def branch_pledges(session: Session, org: Organisation, on: date) -> list[Pledge]:
-    """One 公开承诺书 per member of the branch with a public commitment, in roster order."""
+    """One 公开承诺书 per member of the branch with a public commitment, in roster order (a
+    township or district: every branch below it, in display order)."""
+    if org.kind in (OrgKind.TOWNSHIP.value, OrgKind.DISTRICT.value):
+        return [p for b in ledger.branches(session, org) for p in branch_pledges(session, b, on)]
     branch = branch_of(session, org)
     commitments = public_commitments(
         session, Commitment.org_id == branch.id, Commitment.owner_kind == OwnerKind.MEMBER.value

@@ -69,7 +69,7 @@ class ScreenView:
 
 
 def _branches(session: Session, org: Organisation) -> list[Organisation]:
-    if org.kind != OrgKind.TOWNSHIP.value:
+    if org.kind not in (OrgKind.TOWNSHIP.value, OrgKind.DISTRICT.value):
         return [org]
     return list(
         session.scalars(

@@ -102,3 +102,25 @@ def test_screen_first_page_and_unknown_org(app):
     assert html.count("hidden>") == html.count('class="sc-page"') - 1  # one page shown
     assert web.get("/o/nope/screen").status_code == 404
     assert web.get("/o/nope/screen.json").status_code == 404
+
+
+def test_township_prints_every_branch_and_refuses_a_township_double_sheet(app):
+    from sqlalchemy import distinct, func
+
+    from models import Commitment
+
+    web = app.test_client()
+    township = _org(app, "township")
+    with app.extensions["db"].session_factory() as s:
+        expected = s.scalar(
+            select(func.count(distinct(Commitment.member_id)))
+            .join(Member, Member.id == Commitment.member_id)
+            .where(Commitment.status == "published", Member.active.is_(True))
+        )
+    html = web.get(f"/o/{township.code}/print/pledges").get_data(as_text=True)
+    assert expected and html.count('class="a4 pledge"') == expected
+    refused = web.get(f"/o/{township.code}/print/double")
+    assert refused.status_code == 404 and "按党支部打印" in refused.get_data(as_text=True)
+    district = _org(app, "district")
+    rows = web.get(f"/o/{district.code}/screen.json").get_json()["rows"]
+    assert len(rows) == len(web.get(f"/o/{township.code}/screen.json").get_json()["rows"])
