@@ -209,7 +209,7 @@ def render(facts: PosterFacts, *, width: int, font_path: str, board_url: str) ->
     c.text((pad, y + 90), "扫码查看本支部践诺进度榜", 22, GREY)
     c.text((pad, y + 126), f"统计至 {facts.on.isoformat()}", 22, GREY)
     buf = io.BytesIO()
-    c.image.save(buf, format="PNG", optimize=True)
+    c.image.save(buf, format="PNG", compress_level=6)  # optimize=True is 4× slower for ~3%
     return Poster(buf.getvalue(), width, height, c.lines)
 
 
