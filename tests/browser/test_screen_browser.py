@@ -84,10 +84,9 @@ def test_screen_pages_through_every_member_one_page_at_a_time(served: Served, br
     size = int(page.locator("#screen").get_attribute("data-size"))
     pages = -(-len(everyone) // size)
     assert pages >= 2  # the demo branch needs more than one page
-    _fits(page, 1920, 1080)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "screen-1920.png"))
-    page.evaluate(RECORD)
+    page.evaluate(RECORD)  # every check below reads what was recorded as each page showed
     page.wait_for_function(f"() => window.__seen.length > {pages}", timeout=30_000)
     seen = page.evaluate("window.__seen")
     start = int(seen[0]["page"])
