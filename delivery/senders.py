@@ -19,6 +19,8 @@ Payload shapes (``OutboundMessage.payload`` is JSON):
 - ``content_check``: ``{"kind": "log"|"commitment", "id", "content", "openid", "scene"?}``:
   WeChat's msg_sec_check v2 of text the content gate (``services/content.py``) left
   ``pending``; the gate turns the answer into the object's ``content_status``.
+- ``oa_image``: ``{"image": "<key under uploads.dir>"}``: uploaded as media, then sent as a
+  customer-service image message (``delivery.images``); ``recipient`` = openid.
 """
 
 from __future__ import annotations
@@ -242,3 +244,8 @@ SENDERS: dict[str, Sender] = {
     OutboundChannel.MEDIA_DOWNLOAD.value: download_media,
     OutboundChannel.CONTENT_CHECK.value: check_content,
 }
+
+# Official-account image messages (the monthly posters) live in their own module.
+from delivery.images import send_oa_image  # noqa: E402
+
+SENDERS[OutboundChannel.OA_IMAGE.value] = send_oa_image

@@ -1,5 +1,5 @@
 """Public pages opened from QR codes and links in WeChat: township overview, branch wall and
-progress board, member card, request page, QR codes and the printable QR sheet, and the staff
+progress board, member card, request page (QR codes and the brick sheet: ``pages_qr.py``), and the staff
 downloads (protected by a signed token printed by ``flask report link``).
 
 Handlers only load, check and render; the numbers come from ``services``.
@@ -27,12 +27,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from handlers.context import (
-    database,
     db_session,
     read_session,
     settings,
 )
-from infra import qr
 from infra.clock import local_date
 from models import Account, Member, OrgKind, Request
 from services import evaluation, privacy
@@ -40,7 +38,7 @@ from services import requests as request_service
 from services.actors import Actor, actor_for_account
 from services.errors import PermissionDenied
 from services.org import setup
-from services.reads import public, rates, reports
+from services.reads import public, rates, reports, screen
 from services.requests import KIND_LABELS
 
 bp = Blueprint("pages", __name__)
@@ -49,7 +47,6 @@ log = logging.getLogger("jiannuo.pages")
 REQUEST_PURPOSE = "request"
 ASK_PURPOSE = "ask"
 REPORT_PURPOSE = "report"
-QR_PER_PAGE = 12
 
 
 def _secret() -> str:
@@ -181,7 +178,14 @@ def board(code: str) -> Response | str:
         red_count=cfg.red_flag_count,
         yellow_below=cfg.yellow_flag_below_percent,
     )
-    return render_template("pages/board.html", view=view, today=today.isoformat(), flag=flag)
+    return render_template(
+        "pages/board.html",
+        view=view,
+        today=today.isoformat(),
+        flag=flag,
+        year=today.year,
+        rates=screen.year_rates(session, view.org, today.year),
+    )
 
 
 @bp.get("/m/<code>")
@@ -363,82 +367,6 @@ def request_reopen(number: str) -> Response:
     )
 
 
-# -- QR codes -------------------------------------------------------------------------------
-
-
-def _png(data: str) -> Response:
-    resp = Response(qr.png(data), mimetype="image/png")
-    resp.cache_control.public = True
-    resp.cache_control.max_age = 86400
-    return resp
-
-
-def _mini_program_code(target: qr.MiniProgramTarget | None) -> bytes | None:
-    """A mini-program code (getwxacodeunlimit) opening ``target``'s page with its scene when
-    mini-program credentials exist; ``None`` (so the caller falls back to a plain QR code)
-    when they don't or WeChat fails."""
-    mp = settings().wechat.mini_program
-    if not mp.enabled or target is None:
-        return None
-    from wechat.client import clients_from_settings
-    from wechat.errors import WechatError
-
-    try:
-        client = clients_from_settings(settings(), session_factory=database().session_factory)
-        return client.mini_program.get_wxacode_unlimit(
-            scene=target.scene,
-            page=target.page,
-            check_path=mp.env_version == "release",  # unreleased pages: no path check
-            env_version=mp.env_version,
-        )
-    except WechatError:
-        log.warning("getwxacodeunlimit failed for scene %s; serving a plain QR code", target.scene)
-        return None
-
-
-@bp.get("/m/<code>/qr.png")
-def member_qr_png(code: str) -> Response:
-    m = public.member_by_code(read_session(), code)
-    # With mini-program credentials the default is a mini-program code; ?kind=url forces
-    # a plain QR code of the card's web address.
-    if request.args.get("kind") != "url":
-        data = _mini_program_code(qr.member_target(m.public_code))
-        if data is not None:
-            return Response(data, mimetype="image/png")  # mini-program codes are PNG
-    return _png(qr.member_url(base_url(), m.public_code))
-
-
-@bp.get("/m/<code>/qr.svg")
-def member_qr_svg(code: str) -> Response:
-    m = public.member_by_code(read_session(), code)
-    return Response(qr.svg(qr.member_url(base_url(), m.public_code)), mimetype="image/svg+xml")
-
-
-@bp.get("/o/<code>/qr.png")
-def org_qr_png(code: str) -> Response:
-    org = public.org_by_code(read_session(), code)
-    if request.args.get("kind") != "url" and org.kind == OrgKind.BRANCH.value:
-        data = _mini_program_code(qr.org_target(org.code))  # opens the branch's board
-        if data is not None:
-            return Response(data, mimetype="image/png")
-    return _png(qr.org_url(base_url(), org.code))
-
-
-@bp.get("/o/<code>/qr.svg")
-def org_qr_svg(code: str) -> Response:
-    org = public.org_by_code(read_session(), code)
-    return Response(qr.svg(qr.org_url(base_url(), org.code)), mimetype="image/svg+xml")
-
-
-@bp.get("/o/<code>/qr-sheet")
-def qr_sheet(code: str) -> str:
-    session = read_session()
-    org = public.org_by_code(session, code)
-    members = public.members_for_sheet(session, org)
-    pages = qr.chunk(members, QR_PER_PAGE)
-    return render_template("pages/qr_sheet.html", org=public.branch_of(session, org), pages=pages)
-
-
 # -- staff downloads (signed token from `flask report link`) ---------------------------------
 
 
@@ -447,7 +375,7 @@ def _report_org(code: str):  # type: ignore[no-untyped-def]
     org = public.org_by_code(session, code)
     max_age = settings().reports.download_token_days * 86400
     if not privacy.check(_secret(), REPORT_PURPOSE, request.args.get("t"), org.id, max_age):
-        raise PermissionDenied("下载链接无效或已过期，请让管理员用 flask report link 重新生成")
+        raise PermissionDenied("下载链接无效或已过期，请向街镇管理员重新索取下载链接")
     try:
         year = int(request.args.get("year", _today().year))
     except ValueError:

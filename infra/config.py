@@ -284,6 +284,16 @@ class PracticesSection(Section):
         return path if path.is_absolute() else ROOT / path
 
 
+class ScreenSection(Section):
+    """The big screen (/o/<code>/screen) and the printed and posted figures (issue 21)."""
+
+    page_size: int = Field(default=12, ge=1, le=60)  # members per screen page
+    page_seconds: int = Field(default=15, ge=2, le=600)  # next page after this long
+    refresh_seconds: int = Field(default=60, ge=2, le=3600)  # data refreshed without a reload
+    font_path: str = ""  # a CJK font for posters; empty: found with fc-match (fonts-noto-cjk)
+    poster_width: int = Field(default=750, ge=360, le=1600)  # a phone's width, px
+
+
 class SchedulerSection(Section):
     """Job times (local time, Asia/Shanghai) for the scheduler process (`flask scheduler run`)."""
 
@@ -332,6 +342,7 @@ class Settings(Section):
     civic: CivicSection = CivicSection()
     reports: ReportsSection = ReportsSection()
     practices: PracticesSection = PracticesSection()
+    screen: ScreenSection = ScreenSection()
 
     @property
     def demo(self) -> bool:

@@ -34,18 +34,40 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
-def run_migrations_online() -> None:
-    connection = config.attributes.get("connection")
-    if connection is not None:
-        _configure(connection=connection)
-        with context.begin_transaction():
-            context.run_migrations()
-        return
-    engine = make_engine(_url(), root=ROOT)
-    with engine.connect() as conn:
+def _run(conn: Connection) -> None:
+    """Run the migrations on ``conn``.
+
+    On SQLite, batch mode rebuilds a table (CREATE new, copy, DROP old, rename) to alter it;
+    with foreign keys enforced, dropping a table that other rows point at fails once the
+    database holds data. As Alembic's batch documentation advises, enforcement is switched
+    off around the migrations (outside any transaction, where SQLite honours the pragma),
+    the whole result is checked with ``PRAGMA foreign_key_check`` before the commit, and
+    enforcement is switched back on."""
+    sqlite = conn.dialect.name == "sqlite"
+    raw = conn.connection.dbapi_connection if sqlite else None
+    if raw is not None:
+        raw.execute("PRAGMA foreign_keys=OFF")
+    try:
         _configure(connection=conn)
         with context.begin_transaction():
             context.run_migrations()
+            if sqlite:
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"迁移后外键不一致（表, 行, 引用表）：{broken[:5]}")
+    finally:
+        if raw is not None:
+            raw.execute("PRAGMA foreign_keys=ON")
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+    engine = make_engine(_url(), root=ROOT)
+    with engine.connect() as conn:
+        _run(conn)
     engine.dispose()
 
 

@@ -18,6 +18,7 @@ class OutboundChannel(StrEnum):
     SUBSCRIPTION = "subscription"  # mini-program subscription message
     MEDIA_DOWNLOAD = "media_download"  # fetch an image the user sent (work, not a message)
     CONTENT_CHECK = "content_check"  # msg_sec_check of text that becomes public
+    OA_IMAGE = "oa_image"  # official-account image (media uploaded first): the posters
 
 
 class OutboundStatus(StrEnum):

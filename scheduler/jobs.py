@@ -30,6 +30,7 @@ log = logging.getLogger("jiannuo.scheduler")
 
 JOB_LABELS = {
     "monthly_summary": "月度践诺小结（推送到群）",
+    "monthly_posters": "月度践诺海报（发给支部书记转发到村民群）",
     "party_day_reminder": "主题党日提醒",
     "quarterly_review": "季度讲评",
     "halfyear_checkoff": "半年销号",
@@ -56,6 +57,7 @@ def triggers(settings: Settings) -> dict[str, Any]:
 
     return {
         "monthly_summary": cron(s.monthly_summary_time, day=s.monthly_summary_day),
+        "monthly_posters": cron(s.monthly_summary_time, day=s.monthly_summary_day),
         "party_day_reminder": cron(s.party_day_reminder_time, day=s.party_day_reminder_day),
         "quarterly_review": cron(s.quarterly_review_time, month="1,4,7,10", day=1),
         "halfyear_checkoff": cron(s.halfyear_checkoff_time, month="1,7", day=1),
@@ -68,7 +70,7 @@ def triggers(settings: Settings) -> dict[str, Any]:
 
 def default_period(name: str, today: date) -> str:
     """The period a run on ``today`` (local date) covers."""
-    if name == "monthly_summary":
+    if name in ("monthly_summary", "monthly_posters"):
         return summaries.previous_month(today)
     if name == "party_day_reminder":
         return f"{today.year}-{today.month:02d}"
@@ -81,7 +83,7 @@ def default_period(name: str, today: date) -> str:
 
 def normalise_period(name: str, code: str) -> str:
     """The one spelling of ``code`` for job ``name`` (raises ``ValidationError`` in Chinese)."""
-    if name in ("monthly_summary", "party_day_reminder"):
+    if name in ("monthly_summary", "monthly_posters", "party_day_reminder"):
         return periods.month(code).code
     if name == "quarterly_review":
         return periods.quarter(code).code
@@ -117,6 +119,12 @@ def run_job(
 
         def work(s: Any) -> str:
             return pushes.monthly_summary(s, period, base)
+    elif name == "monthly_posters":
+
+        def work(s: Any) -> str:
+            from scheduler import posters
+
+            return posters.enqueue_monthly(s, period, settings)
     elif name == "quarterly_review":
 
         def work(s: Any) -> str:

@@ -231,6 +231,7 @@ class WechatClient:
         *,
         params: dict[str, Any] | None = None,
         body: dict[str, Any] | None = None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
     ) -> requests.Response:
         url = self.base_url + path
         data = None
@@ -241,7 +242,13 @@ class WechatClient:
             headers["Content-Type"] = "application/json; charset=utf-8"
         try:
             resp = self.http.request(
-                method, url, params=params, data=data, headers=headers, timeout=self.timeout
+                method,
+                url,
+                params=params,
+                data=data,
+                headers=headers,
+                files=files,
+                timeout=self.timeout,
             )
         except requests.RequestException as exc:
             raise WechatTransientError(
@@ -312,6 +319,7 @@ class WechatClient:
         params: dict[str, Any] | None = None,
         body: dict[str, Any] | None = None,
         raw: bool = False,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
     ) -> Any:
         """The one choke point: token, timeout, one retry on token errors, errcode mapping.
 
@@ -320,7 +328,7 @@ class WechatClient:
         token = self.access_token()
         for attempt in range(2):
             query = {**(params or {}), "access_token": token}
-            resp = self._http(method, path, params=query, body=body)
+            resp = self._http(method, path, params=query, body=body, files=files)
             ctype = resp.headers.get("Content-Type", "")
             if raw and "json" not in ctype and "text/plain" not in ctype:
                 return resp.content
@@ -352,6 +360,19 @@ class WechatClient:
         https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Service_Center_messages.html
         """
         self._call("POST", "/cgi-bin/message/custom/send", body={"touser": openid, **payload})
+
+    def upload_media(self, kind: str, filename: str, content: bytes, content_type: str) -> str:
+        """Upload a temporary media file (3 days); returns its ``media_id``.
+
+        https://developers.weixin.qq.com/doc/offiaccount/Asset_Management/New_temporary_materials.html
+        """
+        path = "/cgi-bin/media/upload"
+        files = {"media": (filename, content, content_type)}
+        data = self._call("POST", path, params={"type": kind}, files=files)
+        media_id = str(data.get("media_id") or "")
+        if not media_id:
+            raise WechatPermanentError("微信没有返回 media_id", path=path)
+        return media_id
 
     def get_media(self, media_id: str) -> bytes:
         """Download a temporary media file (the image a user sent).
@@ -385,6 +406,25 @@ class WechatClient:
             "image_url": "https://mp.weixin.qq.com/cgi-bin/showqrcode?ticket="
             + requests.utils.quote(ticket, safe=""),
         }
+
+    def create_limit_qrcode(self, scene_str: str) -> str:
+        """A permanent QR code with a string scene (for printed cards); returns its URL, to be
+        drawn as a QR code. Scanning it follows the account with ``qrscene_<scene>``.
+
+        https://developers.weixin.qq.com/doc/offiaccount/Account_Management/Generating_a_Parametric_QR_Code.html
+        """
+        data = self._call(
+            "POST",
+            "/cgi-bin/qrcode/create",
+            body={
+                "action_name": "QR_LIMIT_STR_SCENE",
+                "action_info": {"scene": {"scene_str": scene_str}},
+            },
+        )
+        url = str(data.get("url") or "")
+        if not url:
+            raise WechatPermanentError("微信没有返回二维码地址", path="/cgi-bin/qrcode/create")
+        return url
 
     def send_template(
         self,

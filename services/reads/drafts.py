@@ -55,6 +55,7 @@ class MemberQuarter:
     commitments: int
     average_percent: int
     lagging: bool
+    member_id: int = 0  # whose line it is (the 记实手册 prints a member's own)
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,7 @@ def quarter_review(
                 len(mine),
                 sum(prog[c.id].percent for c in mine) // len(mine),
                 any(prog[c.id].state in (State.BEHIND, State.OVERDUE) for c in mine),
+                m.id,
             )
         )
     return QuarterReview(

@@ -13,6 +13,8 @@ was full (a correct dispatcher never causes one).
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import random
 import threading
@@ -88,11 +90,14 @@ class FakeRobot:
             return self._answer(93000, "invalid webhook url")
         try:
             body = json.loads(req.get_data())
-            content = (
-                body["markdown"]["content"]
-                if body["msgtype"] == "markdown"
-                else body["text"]["content"]
-            )
+            if body["msgtype"] == "image":  # base64 of a PNG/JPEG ≤ 2 MB and its md5
+                content = self._image(body["image"])
+            else:
+                content = (
+                    body["markdown"]["content"]
+                    if body["msgtype"] == "markdown"
+                    else body["text"]["content"]
+                )
         except (ValueError, KeyError, TypeError):
             self.refusals["40008"] += 1
             return self._answer(40008, "invalid message type")
@@ -113,6 +118,16 @@ class FakeRobot:
             return self._answer(45009, "api freq out of limit")
         self.accepted[key].append((now, content))
         return self._answer(0, "ok")
+
+    @staticmethod
+    def _image(image: dict[str, str]) -> str:
+        """An image message as the text ``image:<md5>`` (ValueError if WeCom would refuse it)."""
+        data = base64.b64decode(image["base64"], validate=True)
+        if len(data) > 2 << 20 or not data.startswith((b"\x89PNG", b"\xff\xd8\xff")):
+            raise ValueError("not a PNG/JPEG of at most 2 MB")
+        if hashlib.md5(data).hexdigest() != image["md5"]:
+            raise ValueError("md5 mismatch")
+        return f"image:{image['md5']}"
 
     # -- lifecycle ------------------------------------------------------------------------
 

@@ -41,6 +41,7 @@ class Call:
     json: Any
     status: int = 200
     response: Any = None
+    files: dict[str, bytes] = field(default_factory=dict)  # multipart uploads (media/upload)
 
 
 @dataclass
@@ -59,6 +60,7 @@ class FakeWechat:
     phone_numbers: dict[str, str] = field(default_factory=dict)  # code -> phone
     sec_check: dict[str, str] = field(default_factory=dict)  # substring -> suggest
     valid_tokens: set[str] = field(default_factory=set)
+    uploaded: dict[str, bytes] = field(default_factory=dict)  # media_id -> bytes (media/upload)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -109,6 +111,9 @@ class FakeWechat:
             except ValueError:
                 body = request.data.decode("utf-8", "replace")
         call = Call(request.method, request.path, dict(request.args), body)
+        if request.files:
+            call.files = {name: f.read() for name, f in request.files.items()}
+            request.close()  # the multipart spool files
         with self._lock:
             self.calls.append(call)
         response = self._answer(call)
@@ -167,12 +172,27 @@ class FakeWechat:
         if call.path == "/cgi-bin/message/custom/send":
             if not body.get("touser") or not body.get("msgtype"):
                 return self._json(call, {"errcode": 40003, "errmsg": "invalid openid"})
+            if body["msgtype"] == "image" and body.get("image", {}).get("media_id") not in (
+                self.uploaded
+            ):
+                return self._json(call, {"errcode": 40007, "errmsg": "invalid media_id"})
             return self._json(call, {"errcode": 0, "errmsg": "ok"})
         if call.path == "/cgi-bin/media/get":
             data = self.media.get(call.query.get("media_id", ""))
             if data is None:
                 return self._json(call, {"errcode": 40007, "errmsg": "invalid media_id"})
             return Response(data, mimetype="image/jpeg")
+        if call.path == "/cgi-bin/media/upload":
+            # Temporary media: a multipart "media" file; images at most 10 MB, PNG/JPEG.
+            data = call.files.get("media", b"")
+            if call.query.get("type") != "image" or not data:
+                return self._json(call, {"errcode": 40004, "errmsg": "invalid media type"})
+            if not data.startswith((b"\x89PNG", b"\xff\xd8\xff")) or len(data) > 10 << 20:
+                return self._json(call, {"errcode": 40005, "errmsg": "invalid file type"})
+            media_id = f"MEDIA-{next(self._counter)}"
+            with self._lock:
+                self.uploaded[media_id] = data
+            return self._json(call, {"type": "image", "media_id": media_id, "created_at": 0})
         if call.path == "/cgi-bin/qrcode/create":
             scene = body.get("action_info", {}).get("scene", {}).get("scene_str", "")
             return self._json(

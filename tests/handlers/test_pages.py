@@ -91,9 +91,9 @@ def test_qr_sheet_pages_of_twelve(loaded, web):
     with _session(loaded) as s:
         n = len(public.members_for_sheet(s, b))
     html = web.get(f"/o/{b.code}/qr-sheet").get_data(as_text=True)
-    assert html.count('class="qr-card"') == n
-    assert html.count('<section class="sheet">') == -(-n // 12)
-    with web.get("/static/site.css") as resp:
+    assert html.count('class="card brick qr-card"') == n
+    assert html.count('<section class="a4 sheet">') == -(-n // 12)
+    with web.get("/static/print.css") as resp:
         css = resp.get_data(as_text=True)
     assert "@page { size: A4" in css and "break-inside: avoid" in css
 

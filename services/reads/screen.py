@@ -1,0 +1,161 @@
+"""The big screen (大屏) of a branch or of the township in the 党群服务中心: every member's board
+row, lagging and overdue first, with this month's public logs per member, the month's red and
+yellow flags of the township's branches and the year's four request rates (``services.reads.rates``).
+
+Built from the same public reads as the board (``wall.branch_view``, ``overview.branch_stats``),
+so the screen never shows what the board would not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models import Commitment, FulfilmentLog, Member, Organisation, OrgKind
+from services import privacy, visibility
+
+from . import rates
+from .items import public_logs_query
+from .lookup import township_above
+from .overview import branch_stats
+from .periods import month
+from .wall import Row, branch_view
+
+# Lagging first: the worst state of a row decides its place, then its progress (lowest first).
+SORT_ORDER = {"overdue": 0, "behind": 1, "on_track": 2, "none": 3, "completed": 4}
+LATEST_LOGS = 5
+
+
+@dataclass
+class ScreenRow:
+    row: Row
+    branch: str  # the branch's name (the township's screen shows members of every branch)
+    month_logs: int  # public logs dated this month
+
+    @property
+    def rank_key(self) -> tuple[int, int, int]:
+        exempt = 1 if self.row.exempt else 0
+        return (exempt, SORT_ORDER[self.row.bar], self.row.percent)
+
+
+@dataclass
+class LatestLog:
+    day: str
+    name: str
+    title: str
+    quantity: int
+    unit: str
+
+
+@dataclass
+class ScreenView:
+    org: Organisation
+    township: Organisation | None
+    on: date
+    month_label: str
+    rows: list[ScreenRow]
+    red: list[str] = field(default_factory=list)  # this month's 红旗 branches
+    yellow: list[str] = field(default_factory=list)  # this month's 黄旗 branches
+    flag: str = ""  # the branch's own flag (a branch's screen)
+    rates: rates.Counts = field(default_factory=rates.Counts)  # this year, the screen's scope
+    latest: list[LatestLog] = field(default_factory=list)
+
+    @property
+    def overdue(self) -> int:
+        return sum(1 for r in self.rows if r.row.bar == "overdue")
+
+
+def _branches(session: Session, org: Organisation) -> list[Organisation]:
+    if org.kind not in (OrgKind.TOWNSHIP.value, OrgKind.DISTRICT.value):
+        return [org]
+    return list(
+        session.scalars(
+            select(Organisation)
+            .where(
+                Organisation.kind == OrgKind.BRANCH.value,
+                Organisation.path.startswith(org.path),
+                Organisation.closed_at.is_(None),
+            )
+            .order_by(Organisation.sort_order, Organisation.id)
+        )
+    )
+
+
+def screen_view(
+    session: Session, org: Organisation, on: date, *, red_count: int, yellow_below: int
+) -> ScreenView:
+    """The screen of ``org`` (a branch, or a township: the members of all its branches)."""
+    township = township_above(session, org)
+    period = month(f"{on.year}-{on.month}")
+    rows: list[ScreenRow] = []
+    for branch in _branches(session, org):
+        view = branch_view(session, branch, on)
+        rows.extend(ScreenRow(r, branch.name, 0) for r in view.member_rows)
+    codes = {r.row.public_code: r for r in rows if r.row.public_code}
+    counts = _month_logs(session, list(codes), period.start, on)
+    for code, r in codes.items():
+        r.month_logs = counts.get(code, 0)
+    rows.sort(key=lambda r: r.rank_key)
+    out = ScreenView(org, township, on, period.label, rows)
+    if township is not None:
+        stats = branch_stats(session, township, on, red_count=red_count, yellow_below=yellow_below)
+        out.red = [s.org.name for s in stats if s.flag == "red"]
+        out.yellow = [s.org.name for s in stats if s.flag == "yellow"]
+        out.flag = next((s.flag for s in stats if s.org.id == org.id), "")
+    out.rates = year_rates(session, org, on.year)
+    out.latest = _latest(session, [r.row.public_code for r in rows if r.row.public_code])
+    return out
+
+
+def year_rates(session: Session, org: Organisation, year: int) -> rates.Counts:
+    """The four rates of ``org`` and everything below it over ``year`` (the board, the screen)."""
+    scope = session.scalars(select(Organisation).where(Organisation.path.startswith(org.path)))
+    return rates.total(rates.for_year(session, year), list(scope), org)
+
+
+def _month_logs(session: Session, codes: list[str], start: date, on: date) -> dict[str, int]:
+    if not codes:
+        return {}
+    found = session.execute(
+        select(Member.public_code, func.count(FulfilmentLog.id))
+        .join(FulfilmentLog, FulfilmentLog.member_id == Member.id)
+        .join(Commitment, Commitment.id == FulfilmentLog.commitment_id)
+        .where(
+            Member.public_code.in_(codes),
+            *visibility.public_log(),
+            FulfilmentLog.happened_on >= start,
+            FulfilmentLog.happened_on <= on,
+        )
+        .group_by(Member.public_code)
+    ).all()
+    return {str(code): int(n) for code, n in found}
+
+
+def _latest(session: Session, codes: list[str]) -> list[LatestLog]:
+    """The newest public logs of the screen's members (the ticker in its corner)."""
+    if not codes:
+        return []
+    ids = select(Member.id).where(Member.public_code.in_(codes))
+    entries = session.scalars(
+        public_logs_query(FulfilmentLog.member_id.in_(ids)).limit(LATEST_LOGS)
+    ).all()
+    names: dict[int, str] = dict(
+        session.execute(  # type: ignore[arg-type]
+            select(Member.id, Member.name).where(
+                Member.id.in_({e.member_id for e in entries if e.member_id})
+            )
+        ).all()
+    )
+    return [
+        LatestLog(
+            e.happened_on.isoformat(),
+            str(names.get(e.member_id or 0, "")),
+            privacy.scrub(e.commitment.title),
+            e.quantity,
+            e.commitment.unit,
+        )
+        for e in entries
+    ]
