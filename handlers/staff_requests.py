@@ -1,5 +1,6 @@
-"""街镇管理员后台: 诉求办理 (/staff/requests) — the requests in the staff member's township
-with filters and search, the township's inbox, and dispatch (派单) / assign / transfer.
+"""后台: 诉求办理 (/staff/requests) — the requests in the caller's scope (the township, or a
+secretary's branch) with filters and search, the township's inbox, and dispatch (派单) /
+assign / transfer / escalate now (上报).
 Routes of the console blueprint (``handlers.staff.bp``, same login and CSRF); the rules live
 in ``services.requests`` (``dispatch``, ``transfer``) and the list in
 ``services.reads.request_list``.
@@ -10,23 +11,17 @@ from __future__ import annotations
 from flask import Response, redirect, render_template, request, url_for
 
 from handlers.context import settings
-from handlers.staff import _actor, _db, bp, login_required
+from handlers.staff import _actor, _db, _scope, bp, levels, login_required
 from infra.clock import local_text
 from models import Organisation, RequestStatus
 from services import requests as request_service
 from services.errors import DomainError, NotFound
-from services.org import setup, staff
 from services.reads import request_list
 from services.timeline import ACTION_LABELS
 
 
 def _scopes() -> list[Organisation]:
-    db, actor = _db(), _actor()
-    mine = staff.townships(db, actor)
-    if mine:
-        return mine
-    township = setup.township(db)
-    return [township] if township is not None else []
+    return list(_scope().roots)
 
 
 def _filters() -> request_list.Filters:
@@ -79,12 +74,14 @@ def _back(done: str) -> Response:
 
 @bp.get("/requests")
 @login_required
+@levels("township", "branch")
 def requests_page() -> Response:
     return _page(done=request.args.get("done", "")[:100])
 
 
 @bp.post("/requests/<int:request_id>/dispatch")
 @login_required
+@levels("township", "branch")
 def requests_dispatch(request_id: int) -> Response:
     db, actor = _db(), _actor()
     try:
@@ -93,7 +90,9 @@ def requests_dispatch(request_id: int) -> Response:
         branch = db.get(Organisation, branch_id) if branch_id else None
         if branch is None:
             raise NotFound("请选择要派往的支部")
-        request_service.dispatch(db, actor, req, branch)
+        request_service.dispatch(
+            db, actor, req, branch, first_answer_hours=settings().requests.first_answer_hours
+        )
     except DomainError as exc:
         db.rollback()
         return _page(error=exc.message, status=exc.status)
@@ -104,6 +103,7 @@ def requests_dispatch(request_id: int) -> Response:
 
 @bp.post("/requests/<int:request_id>/transfer")
 @login_required
+@levels("township", "branch")
 def requests_transfer(request_id: int) -> Response:
     """Assign to a member of the request's branch (``member``), or hand back to the
     branch's list (no member)."""
@@ -117,5 +117,24 @@ def requests_transfer(request_id: int) -> Response:
         db.rollback()
         return _page(error=exc.message, status=exc.status)
     done = f"已转交：{req.number}"
+    db.commit()
+    return _back(done)
+
+
+@bp.post("/requests/<int:request_id>/escalate")
+@login_required
+@levels("township", "branch")
+def requests_escalate(request_id: int) -> Response:
+    """上报 now: one level up without waiting for the time limit."""
+    db, actor = _db(), _actor()
+    try:
+        req = request_service.visible(db, actor, request_id)
+        request_service.escalate_now(
+            db, actor, req, first_answer_hours=settings().requests.first_answer_hours
+        )
+    except DomainError as exc:
+        db.rollback()
+        return _page(error=exc.message, status=exc.status)
+    done = f"已上报：{req.number}（第 {req.escalation_level} 级）"
     db.commit()
     return _back(done)

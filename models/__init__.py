@@ -17,6 +17,7 @@ from .commitment import (
     TargetKind,
     YearRecord,
 )
+from .console import StaffAudit, StaffQrLogin
 from .evaluation import Evaluation, EvaluationKind, PointsEntry
 from .org import (
     BRANCH_FORMS,
@@ -88,7 +89,9 @@ __all__ = [
     "ReviewLevel",
     "Role",
     "RoleGrant",
+    "StaffAudit",
     "StaffLogin",
+    "StaffQrLogin",
     "StaffSession",
     "StrEnum",
     "TargetKind",

@@ -38,7 +38,7 @@ from .cycle import (
     resolve,
     submit,
 )
-from .escalation import deadline, escalate_overdue, is_overdue
+from .escalation import deadline, escalate_now, escalate_overdue, is_overdue
 from .handover import claim, dispatch, transfer
 from .inbox import inbox
 from .labels import (
@@ -81,6 +81,7 @@ __all__ = [
     "deadline",
     "default_org",
     "dispatch",
+    "escalate_now",
     "escalate_overdue",
     "in_branch",
     "inbox",
