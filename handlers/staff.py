@@ -136,7 +136,8 @@ def start_session(db: Session, account_id: int) -> None:
 
 
 def end_session(token: str | None) -> None:
-    session.clear()
+    session.pop(SESSION_ID, None)  # a login QR waiting in this browser stays
+    session.pop(SESSION_NONCE, None)
     if token:
         db = db_session()
         staff.end_session(db, token)
