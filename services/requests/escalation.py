@@ -10,7 +10,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from infra.clock import now_utc
-from models import Organisation, OrgKind, Request
+from models import Organisation, OrgKind, Request, Role
 from services import timeline
 from services.actors import SYSTEM, Actor
 from services.errors import Conflict, PermissionDenied
@@ -101,9 +101,10 @@ def escalate_now(
     now: datetime | None = None,
     first_answer_hours: int = 48,
 ) -> Request:
-    """上报 at once from the console: one level up (the branch secretary, then the township)
-    without waiting for the limit, with the actor on the timeline and a message to the people
-    at the level reached. Only those who manage the request's organisation may."""
+    """上报 at once from the console, without waiting for the limit: a secretary reports the
+    request up to the township; township staff press the branch secretary first (督办), then
+    it is the township's. The actor is on the timeline and the people at the level reached
+    get a message. Only those who manage the request's organisation may."""
     now = now or now_utc()
     org = session.get_one(Organisation, req.org_id)
     if not actor.manages(org):
@@ -112,8 +113,11 @@ def escalate_now(
         raise Conflict("这条诉求已经办结，不能上报")
     if req.escalation_level >= notify.LEVEL_TOWNSHIP:
         raise Conflict("这条诉求已经上报至街镇")
-    step = 1 if org.kind == OrgKind.BRANCH.value else notify.LEVEL_TOWNSHIP
-    req.escalation_level = min(req.escalation_level + step, notify.LEVEL_TOWNSHIP)
+    if org.kind != OrgKind.BRANCH.value or not actor.has_role(Role.TOWNSHIP_ADMIN, org):
+        level = notify.LEVEL_TOWNSHIP  # a secretary reports up to the township
+    else:
+        level = req.escalation_level + 1  # the township presses the branch (督办) first
+    req.escalation_level = level
     req.escalated_at = now
     req.due_at = max(req.due_at, now + timedelta(hours=first_answer_hours))
     stage = "answer" if req.first_answered_at is None else "resolve"
