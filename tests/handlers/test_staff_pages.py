@@ -301,3 +301,21 @@ def test_every_console_action_leaves_an_audit_row_shown_to_the_township(app):
     searched = admin.get("/staff/audit", query_string={"q": "审计测试群"}).get_data(as_text=True)
     assert "<code>staff.groups_add</code>" in searched
     assert "<code>staff.verify_many</code>" not in searched
+
+
+def test_every_form_on_every_console_page_carries_the_csrf_token(app):
+    """A form without the token would be refused when used: check every POST form."""
+    admin, _ = _signed_in(app, _admin(app))
+    with _db(app) as s:
+        member_id = s.scalar(select(Member.id).order_by(Member.id))
+    pages = ["/staff/", "/staff/commitments", "/staff/verify", "/staff/members",
+             f"/staff/members/{member_id}", "/staff/requests", "/staff/groups",
+             "/staff/summaries", "/staff/reports", "/staff/orgs", "/staff/roster",
+             "/staff/outbox", "/staff/audit"]  # fmt: skip
+    forms = 0
+    for path in pages:
+        html = admin.get(path).get_data(as_text=True)
+        for form in re.findall(r'<form method="post".*?</form>', html, re.S):
+            forms += 1
+            assert re.search(r'name="csrf_token" value="[\w.-]{20,}"', form), (path, form[:200])
+    assert forms > 20
