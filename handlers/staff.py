@@ -195,9 +195,10 @@ def login_required(view: V) -> V:
         if refusal is not None:
             db.rollback()
             if refusal.status == 404:
-                return Response(
-                    render_template("staff/forbidden.html", message=refusal.message), status=404
+                html = render_template(
+                    "staff/forbidden.html", message=refusal.message, title="找不到"
                 )
+                return Response(html, status=404)
             return forbidden(refusal.message)
         return view(*args, **kwargs)
 

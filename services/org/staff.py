@@ -159,11 +159,27 @@ def object_org(session: Session, kind: str, object_id: int) -> Organisation | No
     raise ValueError(kind)
 
 
+NOT_FOUND = {
+    "org": "找不到这个组织",
+    "member": "找不到这位党员",
+    "commitment": "找不到这条承诺",
+    "log": "找不到这条践诺记录",
+    "request": "找不到这条诉求",
+    "robot": "找不到这个群机器人",
+}
+
+
+def _top(path: str) -> str:
+    return path.strip("/").split("/")[0]
+
+
 def refusal(session: Session, scope: Scope, kind: str, object_id: int) -> DomainError | None:
-    """Why this console user may not open or act on the object (``None``: they may)."""
+    """Why this console user may not open or act on the object (``None``: they may): another
+    branch of their township is a 403 naming it; another township's object, like a missing
+    one, is a 404 that says nothing about it."""
     org = object_org(session, kind, object_id)
-    if org is None:
-        return NotFound("找不到这个对象，可能已被删除")
+    if org is None or _top(org.path) not in {_top(p) for p in scope.paths}:
+        return NotFound(NOT_FOUND[kind])
     if not scope.covers(org):
         return PermissionDenied(f"这不在您（{scope.label}）管理的范围内：{org.name}")
     return None
