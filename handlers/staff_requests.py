@@ -41,11 +41,26 @@ def _page(*, error: str = "", done: str = "", status: int = 200) -> Response:
     scopes = _scopes()
     branches = request_list.branches_under(db, scopes)
     filters = _filters()
+    size = settings().staff.page_size
+    raw = request.args.get("page", "1")
+    number = max(int(raw) if raw.isdigit() and len(raw) < 6 else 1, 1)
+    rows = request_list.requests_in(
+        db,
+        scopes,
+        filters,
+        limit=size + 1,
+        offset=(number - 1) * size,
+        resolve_days=settings().requests.resolve_days,
+    )
+    args = {k: v for k, v in request.args.items() if k != "page"}
     html = render_template(
         "staff/requests.html",
-        rows=request_list.requests_in(
-            db, scopes, filters, resolve_days=settings().requests.resolve_days
-        ),
+        rows=rows[:size],
+        page=number,
+        prev_url=url_for("staff.requests_page", page=number - 1, **args) if number > 1 else "",
+        next_url=url_for("staff.requests_page", page=number + 1, **args)
+        if len(rows) > size
+        else "",
         filters=filters,
         scopes=scopes,
         branches=branches,

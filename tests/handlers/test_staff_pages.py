@@ -319,3 +319,19 @@ def test_every_form_on_every_console_page_carries_the_csrf_token(app):
             forms += 1
             assert re.search(r'name="csrf_token" value="[\w.-]{20,}"', form), (path, form[:200])
     assert forms > 20
+
+
+def test_lists_page_with_the_filters_kept(app):
+    app.config["SETTINGS"].staff.page_size = 5
+    admin, _ = _signed_in(app, _admin(app))
+    with _db(app) as s:
+        total = s.scalar(select(func.count()).select_from(Request))
+    first = admin.get("/staff/requests").get_data(as_text=True)
+    numbers = set(re.findall(r'<tr id="req-([^"]+)"', first))
+    assert len(numbers) == 5 and "下一页" in first and total > 5
+    nxt = html_lib.unescape(re.search(r'<a href="([^"]+)">下一页</a>', first).group(1))
+    second = admin.get(nxt).get_data(as_text=True)
+    assert not numbers & set(re.findall(r'<tr id="req-([^"]+)"', second)) and "上一页" in second
+    members = admin.get("/staff/members", query_string={"state": "all"}).get_data(as_text=True)
+    link = html_lib.unescape(re.search(r'<a href="([^"]+)">下一页</a>', members).group(1))
+    assert "state=all" in link and "page=2" in link
