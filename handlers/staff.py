@@ -323,10 +323,19 @@ def write_audit(action: str, status: int, actor: Actor | None = None) -> None:
     db.commit()
 
 
+# Downloads of personal data are console actions too.
+AUDITED_GETS = frozenset(
+    {"staff.report_quarterly", "staff.report_half_year", "staff.report_year_end"}
+)
+
+
 @bp.after_request
 def _after(resp: Response) -> Response:
-    if request.method == "POST" and request.endpoint and request.endpoint != "staff.logout":
-        write_audit(request.endpoint, resp.status_code)
+    endpoint = request.endpoint or ""
+    if (request.method == "POST" and endpoint != "staff.logout") or (
+        endpoint in AUDITED_GETS and g.get("staff_actor") is not None
+    ):
+        write_audit(endpoint, resp.status_code)
     resp.headers.setdefault("Cache-Control", "no-store")
     resp.headers.setdefault("X-Frame-Options", "DENY")
     return resp

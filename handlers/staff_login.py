@@ -68,6 +68,11 @@ def need_login() -> Response:
 
 
 def _claim() -> tuple[str, int | None]:
+    reader = read_session()
+    seen = staff_qr.peek(reader, session.get(QR_NONCE))
+    reader.rollback()  # end the read before writing (SQLite)
+    if seen.state != "ready":
+        return seen.state, None
     db = db_session()
     state = staff_qr.claim(db, session.get(QR_NONCE))
     if state.state != "ready" or state.account_id is None:

@@ -81,6 +81,15 @@ class State:
     account_id: int | None = None
 
 
+def peek(session: Session, nonce: str | None, now: datetime | None = None) -> State:
+    """The same answer as :func:`claim` without claiming (a read: the page polls often)."""
+    now = now or now_utc()
+    row = _row(session, nonce or "")
+    if row is None or row.used_at is not None or row.expires_at <= now:
+        return State("expired")
+    return State("waiting" if row.account_id is None else "ready", row.account_id)
+
+
 def claim(session: Session, nonce: str | None, now: datetime | None = None) -> State:
     """What the login page sees: still waiting, expired, or scanned — then the account whose
     session this browser opens (exactly once: the row is marked used; the caller commits)."""

@@ -291,11 +291,12 @@ def test_every_console_action_leaves_an_audit_row_shown_to_the_township(app):
     web.post("/staff/verify", data={"csrf_token": token})  # refused: nothing chosen
     web.post("/staff/groups", data={"csrf_token": token, "org": branch_id, "name": "审计测试群",
                                     "webhook_env": "ROBOT_AUDIT"})  # fmt: skip
+    assert web.get(f"/staff/reports/{branch_id}/quarterly.xlsx?period=2026Q3").status_code == 200
     assert web.get("/staff/audit").status_code == 403  # the secretary does not see it
     admin, _ = _signed_in(app, _admin(app))
     page = admin.get("/staff/audit").get_data(as_text=True)
     for text in ("staff.verify_many", "staff.groups_add", "webhook_env=ROBOT_AUDIT",
-                 "127.0.0.1", "拒绝（400）", "成功", "staff.login_link"):  # fmt: skip
+                 "127.0.0.1", "拒绝（400）", "成功", "staff.login_link", "staff.report_quarterly"):  # fmt: skip
         assert text in page, text
     assert token not in page  # no CSRF token written down
     searched = admin.get("/staff/audit", query_string={"q": "审计测试群"}).get_data(as_text=True)

@@ -10,6 +10,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from handlers.staff import AUDITED_GETS
 from models import (
     Account,
     Base,
@@ -156,6 +157,7 @@ def test_a_secretary_cannot_open_or_act_on_another_branch_on_any_console_page(ap
         }
         if method == "GET":
             resp = web.get(path, query_string=other)
+            posts += endpoint in AUDITED_GETS  # refused downloads are audited too
         else:
             posts += 1
             resp = web.post(path, data={"csrf_token": token, **other, "reason": "越权测试"})
