@@ -150,6 +150,10 @@ def requests_escalate(request_id: int) -> Response:
     except DomainError as exc:
         db.rollback()
         return _page(error=exc.message, status=exc.status)
-    done = f"已上报：{req.number}（第 {req.escalation_level} 级）"
+    done = (
+        f"已上报街镇：{req.number}，已通知街镇管理员"
+        if req.escalation_level >= 2
+        else f"已督办：{req.number}，已通知支部书记"
+    )
     db.commit()
     return _back(done)
