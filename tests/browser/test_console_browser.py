@@ -307,6 +307,14 @@ def test_screenshots_of_every_console_page(console, page):
         assert "flask " not in page.inner_text("body"), path  # no command line on any page
         shot(page, name)
     assert "staff.groups_add" in page.inner_text("main")  # the audit page lists actions
+    page.goto(console.base + "/staff/members?state=unbound")
+    boxes = page.locator("input[name=member]")
+    for i in range(2):
+        boxes.nth(i).check()
+    page.get_by_role("button", name="为所选党员发放绑定码并打印").click()
+    assert "已发放 2 / 2 张绑定码" in page.inner_text("main")
+    assert page.locator(".qr-card img").count() == 2
+    shot(page, "bind-codes")
     # … and on a phone: no sideways scrolling of the page itself.
     page.set_viewport_size({"width": 375, "height": 812})
     for name in ("dashboard", "verify", "members"):
