@@ -14,9 +14,13 @@ from flask import Response, abort, g, jsonify, redirect, render_template, reques
 from handlers.context import database, db_session, read_session, settings
 from handlers.staff import (
     SESSION_ID,
+    SESSION_NONCE,
+    _actor,
+    _db,
     _secret,
     bp,
     end_session,
+    login_required,
     start_session,
     write_audit,
 )
@@ -161,3 +165,22 @@ def logout() -> Response:
         render_template("staff/login_refused.html", message="已退出后台。", logged_out=True),
         status=200,
     )
+
+
+@bp.post("/logout-everywhere")
+@login_required
+def logout_everywhere() -> Response:
+    """End every console session of this account (every PC), e.g. after a QR code was
+    scanned that was not one's own."""
+    db, actor = _db(), _actor()
+    assert actor.account_id is not None
+    n = staff.end_sessions_of(db, actor.account_id)
+    db.commit()
+    session.pop(SESSION_ID, None)
+    session.pop(SESSION_NONCE, None)
+    html = render_template(
+        "staff/login_refused.html",
+        message=f"已退出您在所有电脑上的后台登录（共 {n} 处）。",
+        logged_out=True,
+    )
+    return Response(html, status=200)

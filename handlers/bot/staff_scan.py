@@ -22,4 +22,7 @@ def reply(ctx: BotContext, scene: str) -> str:
         actor = staff_qr.scan(ctx.session, ctx.account, scene[len(staff_qr.SCENE_PREFIX) :])
     except DomainError as exc:
         return exc.message
-    return f"{actor.label}，您已在电脑上登录{ctx.settings.app.name}后台。如果不是您本人操作，请立即在后台点击“退出”。"
+    return (
+        f"{actor.label}，您已在电脑上登录{ctx.settings.app.name}后台（8 小时内有效）。"
+        "如果不是您本人在电脑前扫的码，请立即在后台首页点“退出我在所有电脑上的登录”，或联系街镇管理员。"
+    )

@@ -108,3 +108,21 @@ def test_a_scan_without_a_role_or_after_expiry_signs_nobody_in(oa_app, fake_wech
     assert "已过期" in wx.event(_openid(oa_app, "secretary"), "SCAN", scene)
     assert pc.get("/staff/login/qr/state").json["state"] == "expired"
     assert pc.get("/staff/").status_code == 302
+
+
+def test_logout_everywhere_ends_the_sessions_on_every_pc(oa_app, fake_wechat):
+    from tests.handlers.test_staff_scope import csrf, login_as
+
+    with oa_app.extensions["db"].session_factory() as s:
+        account_id = s.scalar(
+            select(Account.id).where(Account.oa_openid == _openid(oa_app, "secretary"))
+        )
+    home, lost = oa_app.test_client(), oa_app.test_client()
+    login_as(oa_app, home, account_id)
+    scene = _show_login(lost, fake_wechat)  # someone else's PC, scanned by mistake
+    Wx(oa_app.test_client()).event(_openid(oa_app, "secretary"), "SCAN", scene)
+    assert lost.get("/staff/login/qr/state").json["state"] == "ready"
+    assert lost.get("/staff/").status_code == 200
+    done = home.post("/staff/logout-everywhere", data={"csrf_token": csrf(home)})
+    assert done.status_code == 200 and "共 2 处" in done.get_data(as_text=True)
+    assert lost.get("/staff/").status_code == 302 and home.get("/staff/").status_code == 302
