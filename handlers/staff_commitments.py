@@ -57,6 +57,11 @@ def _dashboard(error: str = "", done: str = "", status: int = 200) -> Response:
     )
     failed = len(dispatch.list_messages(db, failed_only=True, limit=1000)) if scope.township else 0
     steps = setup.progress(db, setup.township(db)) if scope.township else []
+    requests = (
+        console.request_counts(db, scope, settings().requests.resolve_days)
+        if scope.level != "group"
+        else None
+    )
     html = render_template(
         "staff/dashboard.html",
         steps=steps if not all(s.done for s in steps) else [],
@@ -66,6 +71,7 @@ def _dashboard(error: str = "", done: str = "", status: int = 200) -> Response:
         orgs=orgs,
         failed=failed,
         unverified=unverified or 0,
+        requests=requests,
         error=error,
         done=done,
         actor=actor,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Select, false, or_, select
 from sqlalchemy.orm import Session
 
-from models import Account, Commitment, FulfilmentLog, Member, Organisation, OrgKind
+from models import Account, Commitment, FulfilmentLog, Member, Organisation, OrgKind, Request
 from services.actors import Actor
 from services.fulfilment import verification_queue
 from services.org.staff import Scope
@@ -134,3 +134,25 @@ def bound_member_ids(session: Session, member_ids: list[int]) -> set[int]:
     if not member_ids:
         return set()
     return set(session.scalars(select(Account.member_id).where(Account.member_id.in_(member_ids))))
+
+
+@dataclass(frozen=True)
+class RequestCounts:
+    open: int
+    overdue: int
+
+
+def request_counts(session: Session, scope: Scope, resolve_days: int) -> RequestCounts:
+    """Open requests inside the scope and how many of them are overdue
+    (``services.requests.is_overdue``, the one overdue rule)."""
+    from services.requests import OPEN_STATUSES, is_overdue
+
+    open_requests = list(
+        session.scalars(
+            select(Request)
+            .join(Organisation, Organisation.id == Request.org_id)
+            .where(_org_in(scope), Request.status.in_(list(OPEN_STATUSES)))
+        )
+    )
+    overdue = sum(1 for r in open_requests if is_overdue(r, resolve_days=resolve_days))
+    return RequestCounts(len(open_requests), overdue)

@@ -336,3 +336,28 @@ def test_lists_page_with_the_filters_kept(app):
     members = admin.get("/staff/members", query_string={"state": "all"}).get_data(as_text=True)
     link = html_lib.unescape(re.search(r'<a href="([^"]+)">下一页</a>', members).group(1))
     assert "state=all" in link and "page=2" in link
+
+
+def test_dashboard_counts_open_the_lists_they_count(app):
+    app.config["SETTINGS"].staff.page_size = 200
+    account_id, _, branch_id = _secretary_of(app)
+    web, _ = _signed_in(app, account_id)
+    dash = web.get("/staff/").get_data(as_text=True)
+    counts = dict(
+        (label, int(n)) for n, label in re.findall(r"<b>(\d+)</b><span>([^<]+)</span>", dash)
+    )
+    overdue = web.get("/staff/requests?overdue=1").get_data(as_text=True)
+    open_ = web.get("/staff/requests?status=open").get_data(as_text=True)
+    assert counts["超时的诉求"] == len(re.findall(r'<tr id="req-', overdue))
+    assert counts["未办结的诉求"] == len(re.findall(r'<tr id="req-', open_)) > 0
+    verify = web.get("/staff/verify").get_data(as_text=True)
+    assert counts["未核实的践诺记录"] == min(200, len(re.findall(r'<tr id="log-', verify)))
+    with _db(app) as s:
+        mine = s.scalar(
+            select(func.count())
+            .select_from(Request)
+            .where(
+                Request.org_id == branch_id, Request.status.in_(list(request_service.OPEN_STATUSES))
+            )
+        )
+    assert counts["未办结的诉求"] == mine
