@@ -28,7 +28,13 @@ def _import(kind: str, file: str, yes: bool = False) -> None:
     try:
         with database().session() as session:
             if kind == "members":
-                result = roster.import_members(session, Path(file), confirm=yes)
+                with click.progressbar(length=1, label="逐行校验", show_pos=True) as bar:
+
+                    def step(done: int, total: int) -> None:
+                        bar.length = total
+                        bar.update(1)
+
+                    result = roster.import_members(session, Path(file), confirm=yes, progress=step)
             else:
                 result = roster.import_households(session, Path(file))
     except roster.ImportFailed as exc:
