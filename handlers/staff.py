@@ -315,7 +315,7 @@ def write_audit(action: str, status: int, actor: Actor | None = None) -> None:
         db,
         actor if actor is not None else g.get("staff_actor"),
         action,
-        request.full_path.rstrip("?")[:200],
+        _target(),
         audit.describe((k, v) for k, values in request.form.lists() for v in values),
         request.remote_addr or "",
         status,
@@ -327,6 +327,14 @@ def write_audit(action: str, status: int, actor: Actor | None = None) -> None:
 AUDITED_GETS = frozenset(
     {"staff.report_quarterly", "staff.report_half_year", "staff.report_year_end"}
 )
+
+
+def _target() -> str:
+    """The path and its query, tokens left out (a login link's ``t`` never reaches a row)."""
+    query = "&".join(
+        f"{k}={v}" for k, v in request.args.items(multi=True) if k not in audit.SECRET_FIELDS
+    )
+    return (request.path + (f"?{query}" if query else ""))[:200]
 
 
 @bp.after_request

@@ -299,6 +299,7 @@ def test_every_console_action_leaves_an_audit_row_shown_to_the_township(app):
                  "127.0.0.1", "拒绝（400）", "成功", "staff.login_link", "staff.report_quarterly"):  # fmt: skip
         assert text in page, text
     assert token not in page  # no CSRF token written down
+    assert "/staff/login?t=" not in page and "核实践诺（多条）" in page  # nor a login link
     searched = admin.get("/staff/audit", query_string={"q": "审计测试群"}).get_data(as_text=True)
     assert "<code>staff.groups_add</code>" in searched
     assert "<code>staff.verify_many</code>" not in searched
@@ -361,3 +362,16 @@ def test_dashboard_counts_open_the_lists_they_count(app):
             )
         )
     assert counts["未办结的诉求"] == mine
+
+
+def test_every_console_action_has_a_name_on_the_audit_page(app):
+    from handlers.staff import AUDITED_GETS
+    from handlers.staff_audit import ACTION_LABELS
+
+    posts = {
+        r.endpoint
+        for r in app.url_map.iter_rules()
+        if r.endpoint.startswith("staff.") and "POST" in (r.methods or ())
+    }
+    missing = (posts | AUDITED_GETS | {"staff.login_qr", "staff.login_link"}) - set(ACTION_LABELS)
+    assert not missing
