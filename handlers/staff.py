@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session
 from handlers.context import database, db_session, read_session, settings
 from handlers.errors import error_response
 from handlers.pages import base_url
+from handlers.staff_nav import NAV
 from infra.clock import local_text
 from services.actors import Actor
 from services.errors import DomainError
@@ -70,39 +71,6 @@ FIELD_KINDS = {
     "robot": "robot",
     "commitment": "commitment",
 }
-# The pages of each level, in menu order: (endpoint, label).
-NAV = {
-    "township": (
-        ("staff.dashboard", "概况与备案"),
-        ("staff.commitments_page", "承诺审核"),
-        ("staff.verify_page", "践诺核实"),
-        ("staff.members_page", "党员"),
-        ("staff.requests_page", "诉求办理"),
-        ("staff.groups", "群机器人"),
-        ("staff.summaries_page", "月度汇总"),
-        ("staff.reports_page", "报表"),
-        ("staff.orgs_page", "组织架构"),
-        ("staff.roster_page", "花名册导入"),
-        ("staff.outbox", "发送失败的消息"),
-        ("staff.audit_page", "操作记录"),
-    ),
-    "branch": (
-        ("staff.dashboard", "概况"),
-        ("staff.commitments_page", "承诺审核"),
-        ("staff.verify_page", "践诺核实"),
-        ("staff.members_page", "党员"),
-        ("staff.requests_page", "诉求办理"),
-        ("staff.groups", "群机器人"),
-        ("staff.summaries_page", "月度汇总"),
-        ("staff.reports_page", "报表"),
-    ),
-    "group": (
-        ("staff.dashboard", "概况"),
-        ("staff.commitments_page", "承诺审核"),
-        ("staff.members_page", "本组党员"),
-    ),
-}
-
 V = TypeVar("V", bound=Callable[..., Any])
 
 
