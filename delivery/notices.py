@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from delivery import civic_notices
 from infra.clock import now_utc
 from models import InboundMessage
 from services.requests import NOTICE_REPLIED, NOTICE_RESOLVED
@@ -52,6 +53,9 @@ def text_of(notice: dict[str, Any]) -> str:
             f"已上报给您督办：{notice.get('text', '')}\n"
             f"请在小程序“我的诉求”中打开（{notice.get('mp_path', '')}）分派或催办。"
         )
+    civic = civic_notices.text_of(notice)
+    if civic is not None:
+        return civic
     raise WechatPermanentError(f"不认识的通知类型“{kind}”，无法发送")
 
 
@@ -105,3 +109,17 @@ def route(
         text_of(notice)  # an unknown kind fails here, as it would as a customer-service text
         return "template", template_of(notice, template_id)
     return "customer_service", body_of(payload)
+
+
+MP_STATE = {"release": "formal", "trial": "trial", "develop": "developer"}
+DEFAULT_PAGE = "pages/requests/index"
+
+
+def subscription_of(notice: dict[str, Any], template_id: str) -> dict[str, Any]:
+    """A queued notice as a mini-program subscription message (same fields as the template
+    message; it opens the request's page, or 我的诉求 / 待办)."""
+    return {
+        "template_id": template_id,
+        "data": template_of(notice, template_id)["data"],
+        "page": str(notice.get("mp_path") or DEFAULT_PAGE),
+    }

@@ -14,7 +14,8 @@ Payload shapes (``OutboundMessage.payload`` is JSON):
 - ``template``: ``{"template_id", "data", "url"?, "miniprogram"?}``; ``recipient`` = openid.
 - ``subscription``: ``{"template_id", "data", "page"?}``; ``recipient`` = mini-program openid.
 - ``media_download``: ``{"photo_id", "media_id"}``: fetches the image into the uploads dir
-  and marks the ``Photo`` ready.
+  and marks the ``Photo`` ready; ``{"voice_id", "media_id"}`` does the same for a voice
+  message (``VoiceClip``).
 - ``content_check``: ``{"kind": "log"|"commitment", "id", "content", "openid", "scene"?}``:
   WeChat's msg_sec_check v2 of text the content gate (``services/content.py``) left
   ``pending``; the gate turns the answer into the object's ``content_status``.
@@ -36,6 +37,7 @@ from models import (
     OutboundChannel,
     OutboundMessage,
     Photo,
+    VoiceClip,
 )
 from services import content
 from wechat.client import Clients, clients_from_settings
@@ -43,6 +45,7 @@ from wechat.errors import WechatNotConfigured, WechatPermanentError
 
 # Where downloaded WeChat images go, relative to ``uploads.dir``.
 WECHAT_MEDIA_DIR = "wechat"
+WECHAT_VOICE_DIR = "wechat-voice"
 _IMAGE_EXT = {b"\xff\xd8\xff": ("jpg", "image/jpeg"), b"\x89PNG": ("png", "image/png")}
 
 
@@ -122,17 +125,27 @@ def send_template(msg: OutboundMessage, ctx: SendContext) -> None:
 
 def send_subscription(msg: OutboundMessage, ctx: SendContext) -> None:
     data = _payload(msg)
+    notice = data.get("notice")
+    if isinstance(notice, dict):  # a queued notice for a mini-program-only user
+        notices.text_of(notice)  # an unknown kind fails here, as for the other channels
+        data = notices.subscription_of(notice, str(data["template_id"]))
     ctx.clients.mini_program.send_subscribe(
         _need_recipient(msg),
         str(data["template_id"]),
         data.get("data") or {},
         page=str(data.get("page") or ""),
+        miniprogram_state=notices.MP_STATE.get(
+            ctx.settings.wechat.mini_program.env_version, "formal"
+        ),
     )
 
 
 def download_media(msg: OutboundMessage, ctx: SendContext) -> None:
     """Fetch an image a user sent to the official account and mark its ``Photo`` ready."""
     data = _payload(msg)
+    if "voice_id" in data:
+        download_voice(msg, ctx)
+        return
     photo = ctx.session.get(Photo, int(data["photo_id"]))
     if photo is None:
         raise WechatPermanentError(f"消息 {msg.id} 对应的照片 {data['photo_id']} 已不存在")
@@ -162,6 +175,38 @@ def download_media(msg: OutboundMessage, ctx: SendContext) -> None:
     photo.storage_key = key
     photo.content_type = ctype
     photo.status = "ready"
+    ctx.session.flush()
+
+
+def download_voice(msg: OutboundMessage, ctx: SendContext) -> None:
+    """Fetch a voice message (``{"voice_id", "media_id"}``) into the uploads dir and mark its
+    ``VoiceClip`` ready: the same media/get path as photos."""
+    data = _payload(msg)
+    clip = ctx.session.get(VoiceClip, int(data["voice_id"]))
+    if clip is None:
+        raise WechatPermanentError(f"消息 {msg.id} 对应的语音 {data['voice_id']} 已不存在")
+    if clip.status == "ready" and clip.storage_key:
+        return
+    ctx.release()
+    try:
+        content_bytes = ctx.clients.official_account.get_media(str(data["media_id"]))
+    except WechatPermanentError:
+        clip.status = "failed"
+        ctx.session.commit()
+        raise
+    if len(content_bytes) > ctx.settings.uploads.max_bytes:
+        clip.status = "failed"
+        ctx.session.commit()
+        raise WechatPermanentError(f"语音超过 {ctx.settings.uploads.max_bytes} 字节，未保存")
+    ext = "".join(ch for ch in clip.audio_format if ch.isalnum())[:8] or "amr"
+    key = f"{WECHAT_VOICE_DIR}/{secrets.token_urlsafe(18)}.{ext}"
+    target = ctx.uploads_dir / key
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(target.suffix + ".part")
+    tmp.write_bytes(content_bytes)
+    tmp.replace(target)
+    clip.storage_key = key
+    clip.status = "ready"
     ctx.session.flush()
 
 

@@ -21,6 +21,8 @@ MODULES = (
     "handlers.wechat_callback",
     "handlers.cli.bot",
     "handlers.pages",
+    "handlers.pages_civic",
+    "handlers.cli.civic",
     "handlers.staff",
     "handlers.cli.reports",
     "handlers.cli.cycle",

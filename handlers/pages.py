@@ -373,19 +373,26 @@ def _png(data: str) -> Response:
     return resp
 
 
-def _mini_program_code(scene: str) -> bytes | None:
-    """A mini-program code (getwxacodeunlimit) when mini-program credentials exist; ``None``
-    (so the caller falls back to a plain QR code) when they don't or WeChat fails."""
-    if not settings().wechat.mini_program.enabled:
+def _mini_program_code(target: qr.MiniProgramTarget | None) -> bytes | None:
+    """A mini-program code (getwxacodeunlimit) opening ``target``'s page with its scene when
+    mini-program credentials exist; ``None`` (so the caller falls back to a plain QR code)
+    when they don't or WeChat fails."""
+    mp = settings().wechat.mini_program
+    if not mp.enabled or target is None:
         return None
     from wechat.client import clients_from_settings
     from wechat.errors import WechatError
 
     try:
         client = clients_from_settings(settings(), session_factory=database().session_factory)
-        return client.mini_program.get_wxacode_unlimit(scene=scene)
+        return client.mini_program.get_wxacode_unlimit(
+            scene=target.scene,
+            page=target.page,
+            check_path=mp.env_version == "release",  # unreleased pages: no path check
+            env_version=mp.env_version,
+        )
     except WechatError:
-        log.warning("getwxacodeunlimit failed for scene %s; serving a plain QR code", scene)
+        log.warning("getwxacodeunlimit failed for scene %s; serving a plain QR code", target.scene)
         return None
 
 
@@ -395,7 +402,7 @@ def member_qr_png(code: str) -> Response:
     # With mini-program credentials the default is a mini-program code; ?kind=url forces
     # a plain QR code of the card's web address.
     if request.args.get("kind") != "url":
-        data = _mini_program_code(f"m={m.public_code}")
+        data = _mini_program_code(qr.member_target(m.public_code))
         if data is not None:
             return Response(data, mimetype="image/png")  # mini-program codes are PNG
     return _png(qr.member_url(base_url(), m.public_code))
@@ -410,6 +417,10 @@ def member_qr_svg(code: str) -> Response:
 @bp.get("/o/<code>/qr.png")
 def org_qr_png(code: str) -> Response:
     org = public.org_by_code(read_session(), code)
+    if request.args.get("kind") != "url" and org.kind == OrgKind.BRANCH.value:
+        data = _mini_program_code(qr.org_target(org.code))  # opens the branch's board
+        if data is not None:
+            return Response(data, mimetype="image/png")
     return _png(qr.org_url(base_url(), org.code))
 
 

@@ -62,6 +62,7 @@ OBJECT_ARGS = {
     "request_id": "request",
     "robot_id": "robot",
     "org_id": "org",
+    "clip_id": "voice",
 }
 FIELD_KINDS = {
     "org": "org",
@@ -354,6 +355,7 @@ PAGE_MODULES = (
     "handlers.staff_roster",
     "handlers.staff_orgs",
     "handlers.staff_audit",
+    "handlers.staff_voice",
 )
 
 

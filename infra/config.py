@@ -89,6 +89,9 @@ class OfficialAccountSection(Section):
 class MiniProgramSection(Section):
     app_id: str = ""
     secret: str = ""
+    # Which version printed 小程序码 open: release (正式版; WeChat checks the page is
+    # published), trial (体验版) or develop (开发版); the last two send check_path false.
+    env_version: Literal["release", "trial", "develop"] = "release"
 
     @property
     def enabled(self) -> bool:
@@ -122,6 +125,10 @@ class RequestsSection(Section):
     reopen_window_days: int = 15
     # Official-account template for notices outside WeChat's 48-hour window ("" = none).
     notice_template_id: str = ""
+    # Mini-program subscription templates (订阅消息, "" = none): the answer to a resident's
+    # request (asked before submitting one) and a new 待办 for a member (asked on first 待办).
+    answer_subscribe_template_id: str = ""
+    inbox_subscribe_template_id: str = ""
     # The public "找他办事" form (/m/<code>/ask): submissions per client address, and how long
     # the signed token in the form stays valid.
     web_form_rate_limit: str = "10 per minute; 60 per hour"
@@ -194,6 +201,45 @@ class PointsSection(Section):
     star_min_ratings: int = 1
 
 
+class CivicRule(Section):
+    """One 文明存折 rule: the deed, its points, who may award it, the monthly cap per awarder."""
+
+    code: str = Field(min_length=1, max_length=32)
+    item: str = Field(min_length=1, max_length=50)
+    points: int = Field(ge=1, le=1000)
+    awarders: list[Literal["secretary", "deputy_secretary", "group_leader", "township_admin"]] = [
+        "secretary",
+        "deputy_secretary",
+    ]
+    monthly_cap: int = Field(default=100, ge=1)  # points one awarder may give under it a month
+
+
+class CivicSection(Section):
+    """雷锋文明存折 (residents' civic points, never 先锋指数) and 议事."""
+
+    book_per: Literal["household", "resident"] = "household"
+    rules: list[CivicRule] = [
+        CivicRule(
+            code="rescue",
+            item="抢险救灾",
+            points=10,
+            awarders=["secretary", "deputy_secretary", "group_leader"],
+            monthly_cap=50,
+        ),
+        CivicRule(
+            code="neighbour",
+            item="邻里互助",
+            points=5,
+            awarders=["secretary", "deputy_secretary", "group_leader"],
+            monthly_cap=30,
+        ),
+        CivicRule(code="clean", item="环境卫生", points=2, monthly_cap=40),
+        CivicRule(code="volunteer", item="志愿服务", points=3, monthly_cap=60),
+    ]
+    scan_token_minutes: int = Field(default=5, ge=1, le=60)  # life of the code shown at the counter
+    honour_list_size: int = Field(default=20, ge=1, le=200)
+
+
 class ReportsSection(Section):
     red_flag_count: int = 1
     yellow_flag_below_percent: int = 60
@@ -253,6 +299,7 @@ class Settings(Section):
     scheduler: SchedulerSection = SchedulerSection()
     wecom: WecomSection = WecomSection()
     points: PointsSection = PointsSection()
+    civic: CivicSection = CivicSection()
     reports: ReportsSection = ReportsSection()
     staff: StaffSection = StaffSection()
 

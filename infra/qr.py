@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import math
+from dataclasses import dataclass
 
 import qrcode
 import qrcode.image.svg
@@ -58,3 +59,38 @@ def chunk(items: list, per_page: int) -> list[list]:  # type: ignore[type-arg]
     if per_page < 1:
         raise ValueError("per_page must be positive")
     return [items[i : i + per_page] for i in range(0, len(items), per_page)]
+
+
+# -- mini-program codes (小程序码) -------------------------------------------------------------
+# The one place that decides which mini-program page a printed code opens and with which
+# scene: a member's brick opens the member card, a branch's code its progress board. The
+# pages read the scene back (``m=<code>`` / ``o=<code>``); tests check the pages exist in
+# miniprogram/app.json.
+
+MEMBER_PAGE = "pages/member/index"
+BOARD_PAGE = "pages/board/index"
+SCENE_MAX = 32  # WeChat's limit for getwxacodeunlimit's scene
+
+
+@dataclass(frozen=True)
+class MiniProgramTarget:
+    page: str
+    scene: str
+
+
+def _target(page: str, key: str, code: str) -> MiniProgramTarget | None:
+    """``None`` when the scene would be too long for WeChat (the caller prints a plain QR)."""
+    scene = f"{key}={code}"
+    if len(scene) > SCENE_MAX:
+        return None
+    return MiniProgramTarget(page=page, scene=scene)
+
+
+def member_target(public_code: str) -> MiniProgramTarget | None:
+    """A member's code: ``pages/member/index`` with scene ``m=<public code>``."""
+    return _target(MEMBER_PAGE, "m", public_code)
+
+
+def org_target(org_code: str) -> MiniProgramTarget | None:
+    """A branch's code: ``pages/board/index`` with scene ``o=<org code>``."""
+    return _target(BOARD_PAGE, "o", org_code)

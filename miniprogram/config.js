@@ -10,6 +10,9 @@ module.exports = {
   timeout: 15000,
   // Delay before retrying a request that failed at the network level.
   retryDelayMs: 800,
+  // Hours after logging during which a member may still edit or delete a log (the server's
+  // commitments.log_edit_window_hours; the server decides, this only hides stale buttons).
+  logEditWindowHours: 24,
   // Treat a token as expired this many seconds before its real expiry.
   tokenSkewSeconds: 60,
 }

@@ -2,6 +2,23 @@
 
 from .account import Account, BindCode
 from .base import Base, StrEnum, UTCDateTime, utcnow
+from .chat import ChatState, VoiceClip
+from .civic import (
+    AgendaEvent,
+    AgendaItem,
+    AgendaMeeting,
+    AgendaOutcome,
+    AgendaStatus,
+    AgendaVote,
+    CivicBook,
+    CivicCounter,
+    CivicEntry,
+    CivicEntryKind,
+    CivicGood,
+    CivicRedemption,
+    CivicScanToken,
+    VillageRule,
+)
 from .commitment import (
     Commitment,
     CommitmentRequest,
@@ -45,15 +62,30 @@ from .outbox import (
 )
 from .request import Rating, Request, RequestKind, RequestStatus, Resolution
 from .staff import StaffLogin, StaffSession
+from .subscription import SubscriptionDecision, SubscriptionGrant
 from .timeline import TimelineEntry
 
 __all__ = [
     "BRANCH_FORMS",
     "ORG_TYPES",
     "Account",
+    "AgendaEvent",
+    "AgendaItem",
+    "AgendaMeeting",
+    "AgendaOutcome",
+    "AgendaStatus",
+    "AgendaVote",
     "Base",
     "BindCode",
     "CallbackNonce",
+    "ChatState",
+    "CivicBook",
+    "CivicCounter",
+    "CivicEntry",
+    "CivicEntryKind",
+    "CivicGood",
+    "CivicRedemption",
+    "CivicScanToken",
     "Commitment",
     "CommitmentRequest",
     "CommitmentStatus",
@@ -94,9 +126,13 @@ __all__ = [
     "StaffQrLogin",
     "StaffSession",
     "StrEnum",
+    "SubscriptionDecision",
+    "SubscriptionGrant",
     "TargetKind",
     "TimelineEntry",
     "UTCDateTime",
+    "VillageRule",
+    "VoiceClip",
     "WechatToken",
     "YearRecord",
     "utcnow",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .account import Account
@@ -49,6 +49,10 @@ class Request(Base):
     kind: Mapped[str] = mapped_column(String(12))
     text: Mapped[str] = mapped_column(Text)
     location: Mapped[str] = mapped_column(String(200), default="")
+    # a location message sent in the chat: WeChat's coordinates (GCJ-02) and place label
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    location_label: Mapped[str] = mapped_column(String(200), default="")
     channel: Mapped[str] = mapped_column(String(16), default="web")
     # left on the web form for the callback (回访); staff only, masked everywhere public
     callback_phone: Mapped[str] = mapped_column(String(20), default="")

@@ -12,6 +12,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from models import Organisation, OrgKind, OutboundChannel
+from scheduler import civic_lines
 from services import outbox
 from services.reads import audience, checkoff, summaries
 from services.reads.periods import Period
@@ -222,6 +223,8 @@ def monthly_summary(session: Session, period_code: str, base_url: str) -> str:
     """Queue the month's summary for every branch and township robot; returns a detail line."""
     figures = summaries.compute(session, summaries.month(period_code))
     texts = _texts_for_robots(session, figures, base_url, "践诺月报")
+    civic = civic_lines.MonthLines(session, figures.period)
+    texts = [(r, t + civic.for_robot(r)) for r, t in texts]
     return _detail(texts, enqueue_texts(session, f"summary:{figures.period.code}", texts))
 
 

@@ -15,6 +15,17 @@ from sqlalchemy.orm import Session
 
 from infra.clock import now_utc
 from models import Account, OutboundChannel, OutboundMessage, OutboundStatus
+from services import subscriptions
+
+# Which subscription grants (订阅消息, asked where) a notice may spend for a user who only uses
+# the mini-program: answers to the submitter → asked before submitting; work → on first 待办.
+# Keys are services.requests' NOTICE_* kinds (tests/services/test_subscriptions.py checks).
+NOTICE_SCENES = {
+    "request_replied": "request",
+    "request_resolved": "request",
+    "request_assigned": "inbox",
+    "request_escalated": "inbox",
+}
 
 
 def enqueue(
@@ -50,18 +61,43 @@ def notice_account(
     session: Session, account_id: int | None, kind: str, fields: dict[str, Any], key: str
 ) -> OutboundMessage | None:
     """A customer-service notice as a fact (``kind`` and its ``fields``); the sending side
-    words it (``delivery.notices``), so no rule carries channel wording."""
+    words it (``delivery.notices``), so no rule carries channel wording. A user without the
+    official account but with an accepted mini-program subscription gets it as a
+    subscription message instead, spending one grant."""
     if account_id is None:
         return None
     account = session.get(Account, account_id)
-    if account is None or not account.oa_openid:
+    if account is None:
         return None
+    if not account.oa_openid:
+        return _subscription_notice(session, account, kind, fields, key)
     return enqueue(
         session,
         OutboundChannel.CUSTOMER_SERVICE,
         {"notice": {"kind": kind, **fields}},
         key,
         recipient=account.oa_openid,
+    )
+
+
+def _subscription_notice(
+    session: Session, account: Account, kind: str, fields: dict[str, Any], key: str
+) -> OutboundMessage | None:
+    scene = NOTICE_SCENES.get(kind)
+    if not account.mp_openid or scene is None:
+        return None
+    existing = session.scalar(select(OutboundMessage).where(OutboundMessage.idempotency_key == key))
+    if existing is not None:
+        return existing  # queued already: no second grant spent
+    template_id = subscriptions.take(session, account.id, scene)
+    if template_id is None:
+        return None
+    return enqueue(
+        session,
+        OutboundChannel.SUBSCRIPTION,
+        {"notice": {"kind": kind, **fields}, "template_id": template_id},
+        key,
+        recipient=account.mp_openid,
     )
 
 

@@ -33,6 +33,7 @@ ACTION_LABELS = {
     "rated": "评价",
     "content_approved": "内容准予公开",
     "content_rejected": "内容不予公开",
+    "location_added": "补充位置",
     "log_edited": "修改践诺记录",
     "log_deleted": "删除践诺记录",
     "log_verified": "核实践诺记录",

@@ -62,6 +62,16 @@ class CallbackRefused(Exception):
 
 
 @dataclass(frozen=True)
+class Location:
+    """A location message's fields as WeChat sent them (text; the caller checks them)."""
+
+    latitude: str
+    longitude: str
+    scale: str
+    label: str
+
+
+@dataclass(frozen=True)
 class Inbound:
     """A verified, decrypted and parsed delivery."""
 
@@ -80,6 +90,32 @@ class Inbound:
     @property
     def event(self) -> str:
         return self.raw.get("Event", "").lower()
+
+    @property
+    def recognition(self) -> str:
+        """A voice message's recognised text (empty unless 接收语音识别结果 is switched on)."""
+        return (self.raw.get("Recognition") or "").strip()
+
+    @property
+    def media_id(self) -> str:
+        return self.raw.get("MediaId", "")
+
+    @property
+    def voice_format(self) -> str:
+        return (self.raw.get("Format") or "amr").lower()[:16]
+
+    @property
+    def location(self) -> Location | None:
+        """A location message's place: ``Location_X`` is the latitude, ``Location_Y`` the
+        longitude (GCJ-02), ``Scale`` the map zoom and ``Label`` the place's name."""
+        if self.msg_type != "location":
+            return None
+        return Location(
+            latitude=self.raw.get("Location_X", ""),
+            longitude=self.raw.get("Location_Y", ""),
+            scale=self.raw.get("Scale", ""),
+            label=(self.raw.get("Label") or "").strip(),
+        )
 
     @property
     def dedupe_key(self) -> str:

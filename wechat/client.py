@@ -475,14 +475,23 @@ class WechatClient:
             body["page"] = page
         self._call("POST", "/cgi-bin/message/subscribe/send", body=body)
 
-    def get_wxacode_unlimit(self, scene: str, page: str = "", check_path: bool = False) -> bytes:
-        """An unlimited mini-program code (PNG bytes) for ``scene`` (≤ 32 visible chars).
+    def get_wxacode_unlimit(
+        self,
+        scene: str,
+        page: str = "",
+        check_path: bool = False,
+        env_version: str = "",
+    ) -> bytes:
+        """An unlimited mini-program code (PNG bytes) for ``scene`` (≤ 32 visible chars)
+        opening ``page``; ``check_path`` false for pages not yet released (trial/develop).
 
         https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/qrcode-link/qr-code/getUnlimitedQRCode.html
         """
         body: dict[str, Any] = {"scene": scene, "check_path": check_path}
         if page:
             body["page"] = page
+        if env_version:
+            body["env_version"] = env_version
         data = self._call("POST", "/wxa/getwxacodeunlimit", body=body, raw=True)
         if not isinstance(data, bytes):
             raise WechatPermanentError("微信没有返回小程序码图片", path="/wxa/getwxacodeunlimit")

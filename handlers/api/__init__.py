@@ -18,13 +18,17 @@ from flask_limiter.util import get_remote_address
 from . import (
     auth,
     cache,
+    civic,
     commitments,
     evaluations,
     logs,
     me,
+    mutual_sheet,
     public,
     requests,
     reviews,
+    signoffs,
+    subscriptions,
     uploads,
 )
 from .base import Api, token_account_id
@@ -40,6 +44,10 @@ BLUEPRINTS = (
     requests.bp,
     public.bp,
     evaluations.bp,
+    signoffs.bp,
+    subscriptions.bp,
+    mutual_sheet.bp,
+    civic.bp,
 )
 WRITE_METHODS = ["POST", "PATCH", "PUT", "DELETE"]
 

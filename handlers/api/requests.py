@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from handlers.api import serialize, wx
 from handlers.api.base import (
@@ -20,6 +20,7 @@ from handlers.api.base import (
     paginate,
 )
 from handlers.api.schemas import (
+    CandidatesSchema,
     DemandSchema,
     RateIn,
     ReopenIn,
@@ -32,17 +33,15 @@ from handlers.api.schemas import (
 )
 from handlers.context import db_session, read_session, settings
 from models import (
-    Member,
     Organisation,
     OrgKind,
     Request,
-    Role,
 )
 from services import content, evaluation
 from services import requests as request_service
 from services import timeline as timeline_service
 from services.actors import Actor
-from services.errors import NotFound, PermissionDenied, ValidationError
+from services.errors import NotFound, ValidationError
 from services.fulfilment import photos as upload_service
 
 bp = Blueprint("requests", __name__, url_prefix="/api/v1", description="诉求")
@@ -119,30 +118,12 @@ def mine(args: dict[str, int]) -> dict[str, Any]:
 @bp.arguments(PageArgs, location="query")
 @bp.response(200, page_of(RequestSchema))
 def assigned(args: dict[str, int]) -> dict[str, Any]:
-    """交给我办理的诉求：分派给我的，及我所管理的支部/街镇的（未办结的在前）。"""
+    """交给我办理的诉求：分派给我的，及我所管理的支部/街镇的（未办结的在前；overdue 为已超时）。"""
     session = read_session()
     _, actor = current_actor(session)
-    conds = []
-    if actor.member_id is not None:
-        conds.append(Request.assignee_member_id == actor.member_id)
-    managed = [g.org_path for g in actor.grants if g.role in (Role.SECRETARY, Role.TOWNSHIP_ADMIN)]
-    if managed:
-        conds.append(
-            Request.org_id.in_(
-                select(Organisation.id).where(
-                    or_(*[Organisation.path.startswith(p) for p in managed])
-                )
-            )
-        )
-    if not conds:
+    stmt = request_service.assigned_query(actor)
+    if stmt is None:
         return page_body([], 0, args)
-    stmt = (
-        select(Request)
-        .where(or_(*conds))
-        .order_by(
-            Request.status.in_(request_service.OPEN_STATUSES).desc(), Request.due_at, Request.id
-        )
-    )
     items, total = paginate(session, stmt, args)
     return page_body(serialize.requests(session, actor, items), total, args)
 
@@ -184,6 +165,18 @@ def transfer(args: dict[str, Any], request_id: int) -> dict[str, Any]:
     body = _one(session, actor, req)
     session.commit()
     return body
+
+
+@bp.route("/requests/<int:request_id>/candidates", methods=["GET"])
+@bp.doc(**SECURED)
+@bp.response(200, CandidatesSchema)
+def candidates(request_id: int) -> dict[str, Any]:
+    """可以接手这条诉求的本支部党员（转交、书记派单时选择）。"""
+    session = read_session()
+    _, actor = current_actor(session)
+    req = _load(session, actor, request_id)
+    members = request_service.transfer_candidates(session, actor, req)
+    return {"items": [{"id": m.id, "name": m.name} for m in members]}
 
 
 @bp.route("/requests/<int:request_id>/reply", methods=["POST"])
@@ -284,18 +277,6 @@ def demands(args: dict[str, int], org_id: int) -> dict[str, Any]:
     org = session.get(Organisation, check_id(org_id))
     if org is None:
         raise NotFound("找不到这个组织")
-    member = session.get(Member, actor.member_id) if actor.member_id else None
-    in_org = member is not None and member.org_id == org.id
-    if not (in_org or actor.manages(org)):
-        raise PermissionDenied("只有本支部党员和书记可以查看需求清单")
-    stmt = (
-        select(Request)
-        .join(Organisation, Organisation.id == Request.org_id)
-        .where(
-            Organisation.path.startswith(org.path),
-            Request.status.in_(request_service.OPEN_STATUSES),
-        )
-        .order_by(Request.created_at.desc(), Request.id.desc())
-    )
+    stmt = request_service.demands_query(session, actor, org)
     items, total = paginate(session, stmt, args)
     return page_body(serialize.demands(session, items), total, args)

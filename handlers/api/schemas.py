@@ -152,6 +152,15 @@ class RequestSchema(ma.Schema):
     can = F.Dict(keys=F.String(), values=F.Boolean(), required=True)
 
 
+class CandidateSchema(ma.Schema):
+    id = F.Integer(required=True)
+    name = F.String(required=True)
+
+
+class CandidatesSchema(ma.Schema):
+    items = F.List(F.Nested(CandidateSchema), required=True)
+
+
 class RequestDetailSchema(RequestSchema):
     timeline = F.List(F.Nested(TimelineSchema), required=True)
 
@@ -219,6 +228,7 @@ class OrgSchema(ma.Schema):
     id = F.Integer(required=True)
     name = F.String(required=True)
     kind = F.String(required=True)
+    code = F.String(required=True, metadata={"description": "组织编码（支部二维码 o=<code>）"})
     parent_name = F.String(allow_none=True, required=True)
 
 

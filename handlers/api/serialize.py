@@ -347,6 +347,7 @@ def orgs(session: Session, items: Sequence[Organisation]) -> list[dict[str, Any]
             "id": o.id,
             "name": o.name,
             "kind": o.kind,
+            "code": o.code,
             "parent_name": parents.get(o.parent_id) if o.parent_id else None,
         }
         for o in items

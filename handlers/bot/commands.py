@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
 from handlers.bot import staff_scan
@@ -31,7 +31,7 @@ from models import (
     Photo,
     Request,
 )
-from services import fulfilment, outbox, progress, requests, timeline, visibility
+from services import chat, fulfilment, outbox, progress, requests, timeline, visibility
 from services.actors import Actor, actor_for_account
 from services.commitments import cycle, quantify
 from services.errors import DomainError
@@ -76,7 +76,9 @@ class BotContext:
 
         Commands are read from a normalised copy (full-width digits and punctuation made
         half-width); what is stored and shown is the sender's own text ("三天了，晚上")."""
-        original = re.sub(r"\s+", " ", str(self.inbound.raw.get("Content", ""))).strip()
+        raw = self.inbound.raw
+        said = raw.get("Content") or raw.get("Recognition") or ""  # a voice's recognised text
+        original = re.sub(r"\s+", " ", str(said)).strip()
         part = part.strip()
         if not part:
             return part
@@ -121,33 +123,22 @@ def parse_quantity(text: str, unit: str = "") -> tuple[int, str]:
 
 def my_commitments_list(session: Session, member: Member) -> list[Commitment]:
     """The member's published commitments of the current cycle year, then their branch's: the
-    numbering of 我的承诺 (a closed year's commitments are off the list)."""
-    current = cycle.current(session)
-    own = list(
+    numbering of 我的承诺 (a closed year's commitments are off the list). One query."""
+    own = (Commitment.owner_kind == OwnerKind.MEMBER.value) & (Commitment.member_id == member.id)
+    branch = (Commitment.owner_kind == OwnerKind.BRANCH.value) & (
+        Commitment.org_id == member.org_id
+    )
+    return list(
         session.scalars(
             select(Commitment)
             .where(
-                Commitment.member_id == member.id,
-                Commitment.owner_kind == OwnerKind.MEMBER.value,
+                own | branch,
                 Commitment.status == CommitmentStatus.PUBLISHED.value,
-                current,
+                cycle.current(session),
             )
-            .order_by(Commitment.id)
+            .order_by(case((own, 0), else_=1), Commitment.id)
         )
     )
-    branch = list(
-        session.scalars(
-            select(Commitment)
-            .where(
-                Commitment.org_id == member.org_id,
-                Commitment.owner_kind == OwnerKind.BRANCH.value,
-                Commitment.status == CommitmentStatus.PUBLISHED.value,
-                current,
-            )
-            .order_by(Commitment.id)
-        )
-    )
-    return own + branch
 
 
 def _progress_line(c: Commitment, p: progress.Progress) -> str:
@@ -171,6 +162,8 @@ def help_text(ctx: BotContext) -> str:
             "· 我的承诺 —— 查看我的承诺和进度",
             "· 践诺 序号 内容 —— 记录践诺，例如：践诺 1 给村东路树木浇水 3次",
             "· 践诺后 10 分钟内发送照片，会附在这条记录上",
+            "· 撤销 —— 撤销最近一条践诺；修改 序号 数量 —— 改正记录的数量，例如：修改 1 3",
+            "· 承诺 内容 —— 起草承诺并提交审核，例如：承诺 每月打扫村口一次",
             "· 待办 —— 查看交给我办理和待认领的群众诉求",
             "· 认领 编号 / 答复 编号 内容 —— 认领诉求、答复群众",
             "· 办结 编号 结果 说明 —— 结果：已解决、无法解决、重复、已转交",
@@ -188,6 +181,7 @@ def help_text(ctx: BotContext) -> str:
         "· 确认 编号 / 重开 编号 原因 —— 诉求办结后确认或重新打开",
         "· 满意 编号 / 基本满意 编号 / 不满意 编号 原因 —— 评价办理结果，不满意会退回重办",
         "· 进度 —— 查看支部践诺进度榜",
+        "也可以直接打字或发语音说出问题和心愿，发送位置能告诉我们是哪里。",
     ]
     return "\n".join(lines)
 
@@ -351,12 +345,31 @@ def cmd_log(ctx: BotContext, args: str) -> str:
     c = items[index - 1]
     content = m.group(2).strip(SEPARATORS)
     qty, _ = parse_quantity(content, c.unit)
+    note = ctx.written(content) or c.title
+    if fulfilment.recent_duplicate(ctx.session, member.id, c.id, note, qty, ctx.now):
+        return ask_again(ctx, c, index, qty, note)
+    return save_log(ctx, c, qty, note)
+
+
+def ask_again(ctx: BotContext, c: Commitment, index: int, qty: int, note: str) -> str:
+    """The same log again within 30 minutes: ask before saving (the answer is "1" / "2")."""
+    chat.remember(
+        ctx.session, ctx.account.id, "log_again",
+        {"commitment_id": c.id, "quantity": qty, "note": note}, ctx.now,
+    )  # fmt: skip
+    return (
+        f"刚才已经记过一次，还要再记吗？（第 {index} 条 {c.title}，数量 {qty}{c.unit}）\n"
+        "回复 1 再记一次，回复 2 不用了。"
+    )
+
+
+def save_log(ctx: BotContext, c: Commitment, qty: int, note: str) -> str:
     entry = fulfilment.log(
         ctx.session,
         ctx.actor,
         c,
         quantity=qty,
-        note=ctx.written(content) or c.title,
+        note=note,
         channel="bot",
         source_msg_id=ctx.msg_id,
         today=local_date(ctx.now),
@@ -372,7 +385,7 @@ def cmd_log(ctx: BotContext, args: str) -> str:
         f"已记录践诺：{c.title}，数量 {entry.quantity}{c.unit}。\n"
         f"当前进度：{_progress_line(c, p)}\n"
         f"{held}"
-        "10 分钟内发送照片，会附在这条记录上。"
+        "10 分钟内发送照片，会附在这条记录上；记错了可回复“撤销”。"
     )
 
 
@@ -433,23 +446,30 @@ def on_image(ctx: BotContext) -> str:
 
 
 def _submit(ctx: BotContext, kind_word: str, args: str) -> str:
-    kind = REQUEST_KINDS[kind_word]
     if len(args) < 2:
         return f"请在“{kind_word}”后面写明内容，例如：{kind_word} 村东路灯坏了"
+    return submit_request(ctx, REQUEST_KINDS[kind_word], ctx.written(args))[1]
+
+
+def submit_request(
+    ctx: BotContext, kind: str, text: str, location: str = ""
+) -> tuple[Request, str]:
+    """Submit the sender's request and word the answer (the request, the reply)."""
     req = requests.submit(
         ctx.session,
         ctx.actor,
         kind=kind,
-        text=ctx.written(args),
+        text=text,
+        location=location,
         channel="bot",
         source_msg_id=ctx.msg_id,
         first_answer_hours=ctx.settings.requests.first_answer_hours,
     )
     who = requests.answerer_label(ctx.session, req)
-    return (
+    return req, (
         f"已收到您的{requests.KIND_LABELS[kind]}，编号 {req.number}。\n"
         f"将由{who}在 {ctx.settings.requests.first_answer_hours} 小时内答复。\n"
-        f"发送“查询 {req.number}”查看进展；可以接着发送照片。"
+        f"发送“查询 {req.number}”查看进展；可以接着发送照片或位置。"
     )
 
 
@@ -609,8 +629,8 @@ def looks_like_log(text: str) -> bool:
     )
 
 
-@bot.fallback
 def fallback(ctx: BotContext, text: str) -> str:
+    """Words nobody could read (``handlers.bot.chat`` tries the plain-word rules first)."""
     if ctx.account.member_id and looks_like_log(text):
         _keep_note(ctx, ctx.written(text), "像是践诺记录，但没有指明承诺序号")
         return (
@@ -621,4 +641,6 @@ def fallback(ctx: BotContext, text: str) -> str:
 
 
 # The member's inbox and the resident's 回访 register their commands on ``bot`` too.
+from handlers.bot import chat as _chat  # noqa: E402, F401
+from handlers.bot import civic as _civic  # noqa: E402, F401
 from handlers.bot import inbox as _inbox  # noqa: E402, F401

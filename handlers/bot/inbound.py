@@ -34,6 +34,7 @@ from models.db import Database
 from services.errors import DomainError
 from wechat.callback import MAX_CLOCK_SKEW_SECONDS, Inbound
 
+from .chat import answer_text, fit
 from .commands import BotContext, bot, help_text, normalise_text
 
 log = logging.getLogger("jiannuo.bot")
@@ -147,14 +148,9 @@ def route(ctx: BotContext) -> str:
     """Pick the handler for the message and return the reply text."""
     inbound = ctx.inbound
     if inbound.msg_type == "text":
-        text = normalise_text(inbound.raw.get("Content", ""))
-        if not text:
-            return help_text(ctx)
-        matched = bot.match_text(text)
-        if matched is not None:
-            fn, args = matched
-            return fn(ctx, args)
-        return bot.fallbacks[0](ctx, text)
+        return answer_text(ctx, normalise_text(inbound.raw.get("Content", "")))
+    if inbound.msg_type in bot.messages:  # voice, location
+        return bot.messages[inbound.msg_type](ctx)
     if inbound.msg_type == "image":
         return bot.images[0](ctx)
     if inbound.msg_type == "event":
@@ -164,7 +160,7 @@ def route(ctx: BotContext) -> str:
             return handler(ctx) if handler else help_text(ctx)
         handler = bot.events.get(event)
         return handler(ctx) if handler else ""
-    return "暂时只能处理文字和图片消息。\n" + help_text(ctx)
+    return "暂时只能处理文字、语音、图片和位置消息。\n" + help_text(ctx)
 
 
 def dispatch(session: Session, settings: Any, inbound: Inbound, now: datetime) -> str:
@@ -174,7 +170,7 @@ def dispatch(session: Session, settings: Any, inbound: Inbound, now: datetime) -
     ctx = BotContext(session=session, settings=settings, inbound=inbound, account=account, now=now)
     try:
         with session.begin_nested():
-            return route(ctx)
+            return fit(ctx, route(ctx))
     except DomainError as exc:
         return exc.message
 

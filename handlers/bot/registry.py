@@ -32,6 +32,9 @@ class Bot:
         self.events: dict[str, Handler] = {}
         self.images: list[Handler] = []
         self.fallbacks: list[TextHandler] = []
+        self.messages: dict[str, Handler] = {}
+        self.exact: dict[str, tuple[str, TextHandler]] = {}
+        self.canonical: dict[str, str] = {}  # a typo → the keyword it stands for
 
     def text(self, *keywords: str) -> Callable[[TextHandler], TextHandler]:
         def register(fn: TextHandler) -> TextHandler:
@@ -62,13 +65,44 @@ class Bot:
         self.images.append(fn)
         return fn
 
+    def alias(self, word: str, keyword: str, whole: bool = False) -> None:
+        """``word`` works as ``keyword`` does: as the whole message (a typed menu label) or,
+        not ``whole``, in the keyword's place (a typo). Unknown keywords are ignored."""
+        fn = next((f for kw, f in self.texts if kw == keyword), None)
+        if fn is None:
+            return
+        if whole:
+            self.exact[word.lower()] = (keyword, fn)
+            return
+        self.texts.append((word, fn))
+        self.texts.sort(key=lambda item: len(item[0]), reverse=True)
+        self.canonical[word] = keyword
+
+    def message(self, *msg_types: str) -> Callable[[Handler], Handler]:
+        """A handler for another message type ("voice", "location")."""
+
+        def register(fn: Handler) -> Handler:
+            for msg_type in msg_types:
+                self.messages[msg_type] = fn
+            return fn
+
+        return register
+
     def fallback(self, fn: TextHandler) -> TextHandler:
         self.fallbacks.append(fn)
         return fn
 
     def match_text(self, text: str) -> tuple[TextHandler, str] | None:
-        """Chinese keywords need no space after them ("践诺1浇水", "反映路灯坏了");
-        ASCII keywords ("help") must stand alone or be followed by a separator."""
+        matched = self.match(text)
+        return None if matched is None else (matched[1], matched[2])
+
+    def match(self, text: str) -> tuple[str, TextHandler, str] | None:
+        """(keyword, handler, rest). Chinese keywords need no space after them ("践诺1浇水",
+        "反映路灯坏了"); ASCII keywords ("help") must stand alone or be followed by a
+        separator."""
+        whole = self.exact.get(text.strip(SEPARATORS + "!?！？").lower())
+        if whole is not None:
+            return whole[0], whole[1], ""
         lowered = text.lower()
         for keyword, fn in self.texts:
             if not lowered.startswith(keyword.lower()):
@@ -76,7 +110,7 @@ class Bot:
             rest = text[len(keyword) :]
             if rest and keyword.isascii() and rest[0] not in SEPARATORS:
                 continue
-            return fn, rest.strip(SEPARATORS)
+            return self.canonical.get(keyword, keyword), fn, rest.strip(SEPARATORS)
         return None
 
     @property

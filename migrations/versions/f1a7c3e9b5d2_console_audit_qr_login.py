@@ -1,7 +1,7 @@
 """the PC workbench: audit trail (staff_audit) and 扫码登录 nonces (staff_qr_login)
 
 Revision ID: f1a7c3e9b5d2
-Revises: e4c2b8d1a9f6
+Revises: ac859a573991
 Create Date: 2026-12-01 11:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import models.base
 
 revision: str = "f1a7c3e9b5d2"
-down_revision: str | None = "e4c2b8d1a9f6"
+down_revision: str | None = "ac859a573991"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

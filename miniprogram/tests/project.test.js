@@ -17,7 +17,7 @@ describe('project layout', () => {
   })
 
   test('every page in app.json has its four files and is a Component page', () => {
-    expect(app.pages).toHaveLength(10)
+    expect(app.pages).toHaveLength(18)
     for (const page of app.pages) {
       for (const ext of ['js', 'json', 'wxml', 'wxss']) {
         expect(fs.existsSync(path.join(ROOT, `${page}.${ext}`))).toBe(true)
@@ -29,10 +29,19 @@ describe('project layout', () => {
     }
   })
 
-  test('the tab bar has the four tabs in Chinese', () => {
-    expect(app.tabBar.list.map((t) => t.text)).toEqual(['承诺墙', '记录践诺', '我的诉求', '我的'])
+  test('the tab bar is the custom one by role, every tab a page', () => {
+    expect(app.tabBar.custom).toBe(true)
+    expect(app.tabBar.list.map((t) => t.text)).toEqual(['承诺墙', '找党员', '记录践诺', '待办', '我的'])
     for (const tab of app.tabBar.list) expect(app.pages).toContain(tab.pagePath)
+    for (const ext of ['js', 'json', 'wxml', 'wxss']) {
+      expect(fs.existsSync(path.join(ROOT, `custom-tab-bar/index.${ext}`))).toBe(true)
+    }
     expect(app.pages[0]).toBe('pages/wall/index')
+  })
+
+  test('the printed codes open real pages (infra/qr.py names them)', () => {
+    expect(app.pages).toContain('pages/member/index')
+    expect(app.pages).toContain('pages/board/index')
   })
 
   test('the default API base URL points at the local server', () => {
@@ -40,7 +49,7 @@ describe('project layout', () => {
   })
 
   test('all text sizes are large enough for older readers', () => {
-    const files = ['app.wxss'].concat(app.pages.map((p) => `${p}.wxss`))
+    const files = ['app.wxss', 'custom-tab-bar/index.wxss'].concat(app.pages.map((p) => `${p}.wxss`))
     for (const f of files) {
       const css = fs.readFileSync(path.join(ROOT, f), 'utf8')
       for (const m of css.matchAll(/font-size:\s*(\d+)rpx/g)) {

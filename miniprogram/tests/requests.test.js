@@ -1,4 +1,7 @@
 const { installWx, loggedIn, json, loadPage, flush, text, toasts } = require('./helpers')
+const subscribe = require('../utils/subscribe')
+
+beforeEach(() => subscribe._resetForTests())
 
 function request(overrides = {}) {
   return Object.assign({
@@ -139,6 +142,31 @@ describe('诉求详情', () => {
   })
 })
 
+describe('诉求详情: 转交', () => {
+  test('loads the candidates and posts member_id and reason', async () => {
+    const r = request({ status: 'claimed', can: { reply: true, resolve: true } })
+    const env = installWx([
+      ['GET', '/requests/21', json(r)],
+      ['GET', '/requests/21/candidates', json({ items: [{ id: 12, name: '李小组' }] })],
+      ['POST', '/requests/21/transfer', json(r)],
+    ])
+    loggedIn(env.store)
+    const page = loadPage('request-detail')
+    await page.instance.onLoad({ id: '21' })
+    await flush()
+    page.querySelector('.transfer-open').dispatchEvent('tap')
+    await flush()
+    expect(page.instance.data.candidates.map((c) => c.id)).toEqual([12, null])
+    page.instance.onTransferReason({ detail: { value: '他住得近' } })
+    page.querySelector('.transfer-btn').dispatchEvent('tap')
+    await flush()
+    const post = env.calls.find((c) => c.method === 'POST')
+    expect(post.url.split('/api/v1')[1]).toBe('/requests/21/transfer')
+    expect(post.data).toEqual({ member_id: 12, reason: '他住得近' })
+    expect(toasts()).toContain('已交给李小组')
+  })
+})
+
 describe('我要反映', () => {
   test('submits kind, text, location and uploaded photos, then opens the new request', async () => {
     const env = installWx([
@@ -168,7 +196,7 @@ describe('我要反映', () => {
     expect(page.instance.data.kinds.map((k) => k.label)).toEqual(['问题反映', '微心愿', '建议', '投诉'])
     expect(text(page)).toContain('问题反映')
     await page.instance.onSubmit()
-    expect(env.calls).toHaveLength(0)
+    expect(env.calls.filter((c) => c.url.indexOf('/subscriptions') < 0)).toHaveLength(0)
     expect(page.instance.data.errors.text).toBeTruthy()
   })
 })

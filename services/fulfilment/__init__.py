@@ -19,6 +19,7 @@ from .access import (
     visible_log,
     visible_logs,
 )
+from .corrections import fix_quantity, last_log, recent_duplicate, undo_last
 from .logs import (
     delete_log,
     edit_log,
@@ -39,13 +40,17 @@ __all__ = [
     "delete_log",
     "edit_log",
     "edit_refusal",
+    "fix_quantity",
     "get_log",
+    "last_log",
     "log",
     "log_capabilities",
     "log_visibility",
     "may_log",
     "progress_of",
+    "recent_duplicate",
     "sees_held_logs",
+    "undo_last",
     "verification_queue",
     "verify_log",
     "verify_refusal",

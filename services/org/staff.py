@@ -36,6 +36,7 @@ from models import (
     Role,
     StaffLogin,
     StaffSession,
+    VoiceClip,
 )
 from services import privacy
 from services.actors import Actor, actor_for_account
@@ -133,7 +134,7 @@ def member_org(session: Session, member: Member) -> Organisation | None:
 
 def object_org(session: Session, kind: str, object_id: int) -> Organisation | None:
     """The organisation a console object belongs to, for the scope check; ``None`` when the
-    object does not exist. Kinds: org, member, commitment, log, request, robot."""
+    object does not exist. Kinds: org, member, commitment, log, request, robot, voice."""
     if kind == "org":
         return session.get(Organisation, object_id)
     if kind == "member":
@@ -150,6 +151,11 @@ def object_org(session: Session, kind: str, object_id: int) -> Organisation | No
             return None
         member = session.get(Member, c.member_id) if c.member_id else None
         return member_org(session, member) if member else session.get(Organisation, c.org_id)
+    if kind == "voice":
+        clip = session.get(VoiceClip, object_id)
+        if clip is None or clip.request_id is None:
+            return None
+        kind, object_id = "request", clip.request_id
     if kind == "request":
         req = session.get(Request, object_id)
         return session.get(Organisation, req.org_id) if req else None
@@ -166,6 +172,7 @@ NOT_FOUND = {
     "log": "找不到这条践诺记录",
     "request": "找不到这条诉求",
     "robot": "找不到这个群机器人",
+    "voice": "找不到这条语音留言",
 }
 
 

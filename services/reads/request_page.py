@@ -34,6 +34,8 @@ class RequestView:
     rating: str
     submitted: str
     timeline: list[TimelineView]
+    place_label: str = ""  # a location message's place name
+    map_url: str | None = None  # opens the place in the phone's map
 
 
 def request_view(session: Session, req: Request) -> RequestView:
@@ -64,4 +66,6 @@ def request_view(session: Session, req: Request) -> RequestView:
         rating=requests.RATING_LABELS.get(req.rating or "", ""),
         submitted=local_text(req.created_at),
         timeline=tl,
+        place_label=privacy.scrub(req.location_label),
+        map_url=requests.map_url(req),
     )

@@ -40,7 +40,7 @@ from .cycle import (
 )
 from .escalation import deadline, escalate_now, escalate_overdue, is_overdue
 from .handover import claim, dispatch, transfer
-from .inbox import inbox
+from .inbox import assigned_query, demands_query, inbox, transfer_candidates
 from .labels import (
     KIND_LABELS,
     NOTICE_REPLIED,
@@ -50,6 +50,7 @@ from .labels import (
     STATUS_LABELS,
 )
 from .notify import NOTICE_ASSIGNED, NOTICE_ESCALATED
+from .places import attach_location, map_url, recent_own_request
 
 __all__ = [
     "DONE_STATUSES",
@@ -65,6 +66,8 @@ __all__ = [
     "Capabilities",
     "LinkHolder",
     "answerer_label",
+    "assigned_query",
+    "attach_location",
     "by_number",
     "can_claim",
     "can_confirm",
@@ -80,6 +83,7 @@ __all__ = [
     "confirm",
     "deadline",
     "default_org",
+    "demands_query",
     "dispatch",
     "escalate_now",
     "escalate_overdue",
@@ -89,14 +93,17 @@ __all__ = [
     "is_overdue",
     "is_submitter",
     "link_holder",
+    "map_url",
     "may_claim",
     "rate",
+    "recent_own_request",
     "reopen",
     "reopen_deadline",
     "reply",
     "resolve",
     "submit",
     "transfer",
+    "transfer_candidates",
     "visible",
     "visible_to",
 ]

@@ -23,6 +23,7 @@ from models import (
     Request,
     RoleGrant,
     StaffAudit,
+    VoiceClip,
 )
 
 pytestmark = pytest.mark.demo_township
@@ -110,6 +111,8 @@ def _other_branch_objects(app, mine: Organisation) -> dict[str, int]:
             channel="robot", robot_id=robot.id, payload="{}", idempotency_key="scope-test"
         )
         s.add(message)
+        clip = VoiceClip(wechat_media_id="m-scope", request_id=req.id, status="ready")
+        s.add(clip)
         s.commit()
         return {
             "org_id": other.id,
@@ -121,6 +124,7 @@ def _other_branch_objects(app, mine: Organisation) -> dict[str, int]:
             "grant_id": grant.id,
             "message_id": message.id,
             "kind": "members",
+            "clip_id": clip.id,
         }
 
 

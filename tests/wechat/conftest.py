@@ -20,7 +20,15 @@ from app import create_app
 from tests.conftest import make_config
 from tests.fakes.wechat_api import FakeWechat
 
-from .wxcrypto import WxCrypto, event_xml, image_xml, signature, text_xml
+from .wxcrypto import (
+    WxCrypto,
+    event_xml,
+    image_xml,
+    location_xml,
+    signature,
+    text_xml,
+    voice_xml,
+)
 
 TOKEN = "test-token-123"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
@@ -110,6 +118,14 @@ class Wx:
     def image(self, openid: str, media_id: str) -> str:
         reply = self.decode(self.post_xml(image_xml(openid, media_id, self.next_msg_id())))
         return reply.get("Content", "")
+
+    def voice(self, openid: str, media_id: str, recognition: str | None = "") -> str:
+        xml = voice_xml(openid, media_id, self.next_msg_id(), recognition)
+        return self.decode(self.post_xml(xml)).get("Content", "")
+
+    def location(self, openid: str, lat: str, lng: str, label: str) -> str:
+        xml = location_xml(openid, lat, lng, label, self.next_msg_id())
+        return self.decode(self.post_xml(xml)).get("Content", "")
 
     def event(self, openid: str, event: str, key: str = "") -> str:
         reply = self.decode(self.post_xml(event_xml(openid, event, key)))

@@ -62,3 +62,23 @@ def test_media_download_saves_and_marks_ready(
     assert photo.status == "ready" and photo.content_type == "image/png"
     assert (tmp_path / "uploads" / photo.storage_key).read_bytes().startswith(b"\x89PNG")
     assert json.loads(msg.payload)["media_id"] == "M9"
+
+
+def test_a_queued_notice_goes_out_as_a_subscription_message(
+    session: Session, db_url: str, tmp_path: Path, fake_wechat: FakeWechat
+) -> None:
+    cfg = oa_config(db_url, tmp_path, fake_wechat.base_url)
+    cfg["wechat"]["mini_program"] = {"app_id": "wx-mp", "secret": "s", "env_version": "develop"}
+    ctx = SendContext.build(load_settings(cfg), session)
+    notice = {"kind": "request_assigned", "number": "2612001", "text": "路灯坏了", "to_member": True,
+              "org_name": "东村党支部", "mp_path": "pages/request-detail/index?id=7"}  # fmt: skip
+    msg = outbox.enqueue(session, "subscription", {"notice": notice, "template_id": "TPL-TASK"},
+                         "s1", recipient="mp-1")  # fmt: skip
+    session.commit()
+    SENDERS["subscription"](msg, ctx)
+    (call,) = fake_wechat.calls_to("/cgi-bin/message/subscribe/send")
+    assert call.json["touser"] == "mp-1" and call.json["template_id"] == "TPL-TASK"
+    assert call.json["page"] == "pages/request-detail/index?id=7"
+    assert call.json["miniprogram_state"] == "developer"
+    assert call.json["data"]["character_string2"] == {"value": "2612001"}
+    assert call.json["data"]["thing1"] == {"value": "路灯坏了"}

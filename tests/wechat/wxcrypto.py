@@ -103,6 +103,28 @@ def image_xml(openid: str, media_id: str, msg_id: int) -> str:
     )
 
 
+def voice_xml(openid: str, media_id: str, msg_id: int, recognition: str | None = "") -> str:
+    """A voice message; ``recognition=None`` leaves the field out (recognition switched off)."""
+    rec = "" if recognition is None else f"<Recognition><![CDATA[{recognition}]]></Recognition>"
+    return (
+        "<xml><ToUserName><![CDATA[gh_test]]></ToUserName>"
+        f"<FromUserName><![CDATA[{openid}]]></FromUserName>"
+        f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[voice]]></MsgType>"
+        f"<MediaId><![CDATA[{media_id}]]></MediaId><Format><![CDATA[amr]]></Format>"
+        f"{rec}<MsgId>{msg_id}</MsgId></xml>"
+    )
+
+
+def location_xml(openid: str, lat: str, lng: str, label: str, msg_id: int) -> str:
+    return (
+        "<xml><ToUserName><![CDATA[gh_test]]></ToUserName>"
+        f"<FromUserName><![CDATA[{openid}]]></FromUserName>"
+        f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[location]]></MsgType>"
+        f"<Location_X>{lat}</Location_X><Location_Y>{lng}</Location_Y><Scale>15</Scale>"
+        f"<Label><![CDATA[{label}]]></Label><MsgId>{msg_id}</MsgId></xml>"
+    )
+
+
 def event_xml(openid: str, event: str, key: str = "", create_time: int | None = None) -> str:
     key_node = f"<EventKey><![CDATA[{escape(key)}]]></EventKey>" if key else ""
     return (

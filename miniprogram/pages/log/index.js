@@ -2,6 +2,7 @@
 // photos, submit; the new progress is shown right away.
 const api = require('../../utils/api')
 const { decorateCommitment, today } = require('../../utils/labels')
+const tabbar = require('../../utils/tabbar')
 
 const MAX_PHOTOS = 6
 const MAX_QTY = 999
@@ -44,6 +45,7 @@ Component({
     },
 
     onShow() {
+      tabbar.sync(this, 'pages/log/index')
       return this.loadCommitments()
     },
 

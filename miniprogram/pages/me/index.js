@@ -4,6 +4,7 @@
 const api = require('../../utils/api')
 const config = require('../../config')
 const { ROLE, REVIEWER_ROLES } = require('../../utils/labels')
+const tabbar = require('../../utils/tabbar')
 
 const DEMO_ROLES = [
   { role: 'resident', label: '以群众身份体验' },
@@ -18,6 +19,7 @@ Component({
     roles: [],
     isMember: false,
     isReviewer: false,
+    isManager: false,
     loading: false,
     failed: false,
     bindCode: '',
@@ -32,10 +34,14 @@ Component({
 
   methods: {
     onShow() {
+      tabbar.sync(this, 'pages/me/index')
       return this.loadMe()
     },
 
     showMe(me) {
+      // The tab bar and the pages by role read the account kept here (utils/tabbar.js).
+      wx.setStorageSync('account', me)
+      tabbar.sync(this, 'pages/me/index')
       const roles = (me.roles || []).map((r) => ({
         key: `${r.role}-${r.org_id}`,
         label: ROLE[r.role] || r.role,
@@ -47,6 +53,7 @@ Component({
         isMember: !!me.member,
         householdMembers: ((me.household && me.household.linked_members) || []).join('、'),
         isReviewer: (me.roles || []).some((r) => REVIEWER_ROLES.indexOf(r.role) >= 0),
+        isManager: (me.roles || []).some((r) => r.role === 'secretary' || r.role === 'township_admin'),
         showDemo: !!config.demo || !!me.demo,
         failed: false,
       })

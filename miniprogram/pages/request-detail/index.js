@@ -13,6 +13,10 @@ Component({
     resolutionIndex: 0,
     replyText: '',
     resolveNote: '',
+    candidates: [],
+    candidateIndex: 0,
+    transferReason: '',
+    transferring: false,
     busy: false,
   },
 
@@ -112,6 +116,33 @@ Component({
 
     onResolveNote(e) {
       this.setData({ resolveNote: e.detail.value })
+    },
+
+    // 转交: to another member of the branch, or back to the branch's list.
+    async onTransferOpen() {
+      try {
+        const res = await api.get(`/requests/${this.data.id}/candidates`)
+        const candidates = (res.items || []).concat([{ id: null, name: '转回支部需求清单（由党员认领）' }])
+        this.setData({ candidates, candidateIndex: 0, transferReason: '', transferring: true })
+      } catch (e) {
+        // shown by the API wrapper
+      }
+    },
+
+    onCandidate(e) {
+      this.setData({ candidateIndex: Number(e.detail.value) })
+    },
+
+    onTransferReason(e) {
+      this.setData({ transferReason: e.detail.value })
+    },
+
+    async onTransfer() {
+      const who = this.data.candidates[this.data.candidateIndex]
+      if (!who) return false
+      const ok = await this.act('transfer', { member_id: who.id, reason: this.data.transferReason.trim() }, who.id === null ? '已转回需求清单' : `已交给${who.name}`)
+      if (ok) this.setData({ transferring: false })
+      return ok
     },
 
     onResolve() {

@@ -1,6 +1,7 @@
 // 我要反映: submit a request (问题反映 / 微心愿 / 建议 / 投诉) with text, location and photos.
 // Opened with ?member_code=XXX (from a member's QR code) the request goes to that member.
 const api = require('../../utils/api')
+const subscribe = require('../../utils/subscribe')
 const { REQUEST_KIND } = require('../../utils/labels')
 
 const MAX_PHOTOS = 6
@@ -24,6 +25,7 @@ Component({
       const o = options || {}
       const kindIndex = REQUEST_KIND.findIndex((k) => k.value === o.kind)
       this.setData({ memberCode: o.member_code || '', kindIndex: kindIndex >= 0 ? kindIndex : 0 })
+      subscribe.templates() // loaded ahead, so that the submit tap can ask at once
     },
 
     onKind(e) {
@@ -105,6 +107,8 @@ Component({
       }
       if (this.data.memberCode) payload.member_code = this.data.memberCode
       this.setData({ submitting: true })
+      // Ask to allow the answer's notice before submitting (a refusal changes nothing).
+      await subscribe.ask('request')
       try {
         const r = await api.post('/requests', payload)
         wx.showToast({ title: `已提交，编号 ${r.number}`, icon: 'none', duration: 3000 })

@@ -1,6 +1,7 @@
 // 承诺墙: choose a branch and see its published commitments with progress. Public, no login needed.
 const api = require('../../utils/api')
 const { decorateCommitment } = require('../../utils/labels')
+const tabbar = require('../../utils/tabbar')
 
 const ORG_KEY = 'wall_org_id'
 
@@ -18,6 +19,10 @@ Component({
   methods: {
     onLoad() {
       return this.loadBranches()
+    },
+
+    onShow() {
+      tabbar.sync(this, 'pages/wall/index')
     },
 
     onPullDownRefresh() {
