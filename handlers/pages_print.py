@@ -18,25 +18,23 @@ from flask import (
     Blueprint,
     Flask,
     Response,
-    current_app,
     g,
     redirect,
     render_template,
     request,
     url_for,
 )
-from flask import session as web_session
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.context import database, read_session, settings
-from handlers.staff import SESSION_NONCE, login_required
+from handlers.staff import console_globals, login_required
 from infra import qr
 from infra.clock import local_date
 from models import Member, Organisation, OrgKind
 from services.actors import Actor
 from services.errors import NotFound, PermissionDenied
-from services.org import bindcodes, staff
+from services.org import bindcodes
 from services.reads import printing, public
 
 log = logging.getLogger("jiannuo.pages")
@@ -99,12 +97,8 @@ def double(code: str) -> str:
 # -- staff ----------------------------------------------------------------------------------
 
 
-@staff_bp.context_processor
-def _staff_globals() -> dict[str, object]:
-    """The console's CSRF token for this blueprint's pages too (its nav and forms)."""
-    nonce = web_session.get(SESSION_NONCE)
-    secret = str(current_app.config["SECRET_KEY"])
-    return {"staff_csrf": staff.csrf_token(secret, nonce) if nonce else ""}
+# The console's menu, CSRF token and scope line on this blueprint's pages too.
+staff_bp.context_processor(console_globals)
 
 
 def _db() -> Session:

@@ -1,4 +1,4 @@
-"""街镇管理员后台: 组织架构 (/staff/orgs) and 职务 (roles). Routes of the console blueprint
+"""后台: 组织架构 (township only) (/staff/orgs) and 职务 (roles). Routes of the console blueprint
 (``handlers.staff.bp``, same login and CSRF); the rules live in ``services.org.orgs`` and
 ``services.org.orgs_import``.
 """
@@ -10,7 +10,7 @@ from pathlib import Path
 from flask import Response, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from handlers.staff import _actor, _db, _download, bp, login_required
+from handlers.staff import _actor, _db, _download, bp, login_required, township_only
 from infra.clock import local_text
 from models import BRANCH_FORMS, ORG_TYPES, Member, Organisation, OrgKind
 from services.errors import DomainError, NotFound
@@ -83,18 +83,21 @@ def _org_from_form(key: str) -> Organisation:
 
 @bp.get("/orgs")
 @login_required
+@township_only
 def orgs_page() -> Response:
     return _page(done=request.args.get("done", "")[:100])
 
 
 @bp.get("/orgs/template.xlsx")
 @login_required
+@township_only
 def orgs_template() -> Response:
     return _download(orgs_import.template(), "orgs-template.xlsx", XLSX)
 
 
 @bp.post("/orgs/add")
 @login_required
+@township_only
 def orgs_add() -> Response:
     db, actor = _db(), _actor()
     form = request.form.get("form", "")
@@ -121,6 +124,7 @@ def orgs_add() -> Response:
 
 @bp.post("/orgs/<int:org_id>/edit")
 @login_required
+@township_only
 def orgs_edit(org_id: int) -> Response:
     db, actor = _db(), _actor()
     try:
@@ -144,6 +148,7 @@ def orgs_edit(org_id: int) -> Response:
 
 @bp.post("/orgs/<int:org_id>/move")
 @login_required
+@township_only
 def orgs_move(org_id: int) -> Response:
     db, actor = _db(), _actor()
     try:
@@ -160,6 +165,7 @@ def orgs_move(org_id: int) -> Response:
 
 @bp.post("/orgs/<int:org_id>/close")
 @login_required
+@township_only
 def orgs_close(org_id: int) -> Response:
     db, actor = _db(), _actor()
     try:
@@ -175,6 +181,7 @@ def orgs_close(org_id: int) -> Response:
 
 @bp.post("/orgs/import")
 @login_required
+@township_only
 def orgs_import_upload() -> Response:
     db, actor = _db(), _actor()
     upload = request.files.get("file")
@@ -196,6 +203,7 @@ def orgs_import_upload() -> Response:
 
 @bp.post("/roles/grant")
 @login_required
+@township_only
 def roles_grant() -> Response:
     db, actor = _db(), _actor()
     phone = normalise_phone(request.form.get("phone", ""))
@@ -216,6 +224,7 @@ def roles_grant() -> Response:
 
 @bp.post("/roles/<int:grant_id>/revoke")
 @login_required
+@township_only
 def roles_revoke(grant_id: int) -> Response:
     db, actor = _db(), _actor()
     try:

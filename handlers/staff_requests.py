@@ -1,5 +1,6 @@
-"""街镇管理员后台: 诉求办理 (/staff/requests) — the requests in the staff member's township
-with filters and search, the township's inbox, and dispatch (派单) / assign / transfer.
+"""后台: 诉求办理 (/staff/requests) — the requests in the caller's scope (the township, or a
+secretary's branch) with filters and search, the township's inbox, and dispatch (派单) /
+assign / transfer / escalate now (上报).
 Routes of the console blueprint (``handlers.staff.bp``, same login and CSRF); the rules live
 in ``services.requests`` (``dispatch``, ``transfer``) and the list in
 ``services.reads.request_list``.
@@ -10,23 +11,17 @@ from __future__ import annotations
 from flask import Response, redirect, render_template, request, url_for
 
 from handlers.context import settings
-from handlers.staff import _actor, _db, bp, login_required
+from handlers.staff import _actor, _db, _scope, bp, levels, login_required
 from infra.clock import local_text
 from models import Organisation, RequestStatus
 from services import requests as request_service
 from services.errors import DomainError, NotFound
-from services.org import setup, staff
 from services.reads import request_list
 from services.timeline import ACTION_LABELS
 
 
 def _scopes() -> list[Organisation]:
-    db, actor = _db(), _actor()
-    mine = staff.townships(db, actor)
-    if mine:
-        return mine
-    township = setup.township(db)
-    return [township] if township is not None else []
+    return list(_scope().roots)
 
 
 def _filters() -> request_list.Filters:
@@ -46,11 +41,26 @@ def _page(*, error: str = "", done: str = "", status: int = 200) -> Response:
     scopes = _scopes()
     branches = request_list.branches_under(db, scopes)
     filters = _filters()
+    size = settings().staff.page_size
+    raw = request.args.get("page", "1")
+    number = max(int(raw) if raw.isdigit() and len(raw) < 6 else 1, 1)
+    rows = request_list.requests_in(
+        db,
+        scopes,
+        filters,
+        limit=size + 1,
+        offset=(number - 1) * size,
+        resolve_days=settings().requests.resolve_days,
+    )
+    args = {k: v for k, v in request.args.items() if k != "page"}
     html = render_template(
         "staff/requests.html",
-        rows=request_list.requests_in(
-            db, scopes, filters, resolve_days=settings().requests.resolve_days
-        ),
+        rows=rows[:size],
+        page=number,
+        prev_url=url_for("staff.requests_page", page=number - 1, **args) if number > 1 else "",
+        next_url=url_for("staff.requests_page", page=number + 1, **args)
+        if len(rows) > size
+        else "",
         filters=filters,
         scopes=scopes,
         branches=branches,
@@ -79,12 +89,14 @@ def _back(done: str) -> Response:
 
 @bp.get("/requests")
 @login_required
+@levels("township", "branch")
 def requests_page() -> Response:
     return _page(done=request.args.get("done", "")[:100])
 
 
 @bp.post("/requests/<int:request_id>/dispatch")
 @login_required
+@levels("township", "branch")
 def requests_dispatch(request_id: int) -> Response:
     db, actor = _db(), _actor()
     try:
@@ -93,7 +105,9 @@ def requests_dispatch(request_id: int) -> Response:
         branch = db.get(Organisation, branch_id) if branch_id else None
         if branch is None:
             raise NotFound("请选择要派往的支部")
-        request_service.dispatch(db, actor, req, branch)
+        request_service.dispatch(
+            db, actor, req, branch, first_answer_hours=settings().requests.first_answer_hours
+        )
     except DomainError as exc:
         db.rollback()
         return _page(error=exc.message, status=exc.status)
@@ -104,6 +118,7 @@ def requests_dispatch(request_id: int) -> Response:
 
 @bp.post("/requests/<int:request_id>/transfer")
 @login_required
+@levels("township", "branch")
 def requests_transfer(request_id: int) -> Response:
     """Assign to a member of the request's branch (``member``), or hand back to the
     branch's list (no member)."""
@@ -117,5 +132,28 @@ def requests_transfer(request_id: int) -> Response:
         db.rollback()
         return _page(error=exc.message, status=exc.status)
     done = f"已转交：{req.number}"
+    db.commit()
+    return _back(done)
+
+
+@bp.post("/requests/<int:request_id>/escalate")
+@login_required
+@levels("township", "branch")
+def requests_escalate(request_id: int) -> Response:
+    """上报 now: one level up without waiting for the time limit."""
+    db, actor = _db(), _actor()
+    try:
+        req = request_service.visible(db, actor, request_id)
+        request_service.escalate_now(
+            db, actor, req, first_answer_hours=settings().requests.first_answer_hours
+        )
+    except DomainError as exc:
+        db.rollback()
+        return _page(error=exc.message, status=exc.status)
+    done = (
+        f"已上报街镇：{req.number}，已通知街镇管理员"
+        if req.escalation_level >= 2
+        else f"已督办：{req.number}，已通知支部书记"
+    )
     db.commit()
     return _back(done)

@@ -326,6 +326,13 @@ class WecomSection(Section):
     backoff_max_seconds: int = 1800
 
 
+class StaffSection(Section):
+    """The PC workbench (/staff): 扫码登录 code lifetime and list page size."""
+
+    login_qr_seconds: int = Field(default=300, ge=30, le=3600)
+    page_size: int = Field(default=30, ge=5, le=200)
+
+
 class Settings(Section):
     app: AppSection = AppSection()
     database: DatabaseSection = DatabaseSection()
@@ -343,6 +350,7 @@ class Settings(Section):
     reports: ReportsSection = ReportsSection()
     practices: PracticesSection = PracticesSection()
     screen: ScreenSection = ScreenSection()
+    staff: StaffSection = StaffSection()
 
     @property
     def demo(self) -> bool:

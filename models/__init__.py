@@ -34,6 +34,7 @@ from .commitment import (
     TargetKind,
     YearRecord,
 )
+from .console import StaffAudit, StaffQrLogin
 from .evaluation import Evaluation, EvaluationKind, PointsEntry
 from .org import (
     BRANCH_FORMS,
@@ -137,7 +138,9 @@ __all__ = [
     "ReviewLevel",
     "Role",
     "RoleGrant",
+    "StaffAudit",
     "StaffLogin",
+    "StaffQrLogin",
     "StaffSession",
     "StrEnum",
     "SubscriptionDecision",

@@ -215,6 +215,13 @@ def _texts_for_robots(
     return texts
 
 
+def robot_texts(
+    session: Session, figures: Figures, base_url: str, title: str = "践诺月报"
+) -> list[tuple[int, str]]:
+    """(robot id, markdown) exactly as the pushes send them (the console previews these)."""
+    return _texts_for_robots(session, figures, base_url, title)
+
+
 def _detail(texts: list[tuple[int, str]], n: int) -> str:
     return f"{len(texts)} 个群，{n} 条消息"
 

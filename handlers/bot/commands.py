@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
+from handlers.bot import staff_scan
 from handlers.bot.registry import SEPARATORS, Bot
 from infra.clock import local_date, local_text
 from models import (
@@ -244,6 +245,8 @@ def cmd_unbind(ctx: BotContext, _args: str) -> str:
 def _scene_bind(ctx: BotContext, scene: str) -> str | None:
     # WeChat prefixes the scene of a subscribe-by-scan event with "qrscene_".
     scene = scene.removeprefix("qrscene_")
+    if staff_scan.is_login_scene(scene):  # 扫码登录 on a console PC
+        return staff_scan.reply(ctx, scene)
     if scene.startswith("bind:"):
         return bind_with_code(ctx, scene[len("bind:") :], via="scan")
     if scene.startswith("partyday:"):  # 主题党日 sign-in QR (handlers/bot/practices.py)

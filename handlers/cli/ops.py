@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 
 import click
 from flask import Flask
@@ -26,8 +25,6 @@ from services.errors import DomainError
 scheduler_cli = AppGroup("scheduler", help="定时任务（独立进程运行，不在 Web 进程中启动）")
 groups_cli = AppGroup("groups", help="企业微信群机器人")
 outbox_cli = AppGroup("outbox", help="待发消息（发件箱）")
-
-ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,99}$")
 
 
 @scheduler_cli.command("run")
@@ -96,20 +93,19 @@ def scheduler_status() -> None:
 @click.option("--webhook-env", required=True, help="保存 webhook key 的环境变量名")
 def groups_add(org_id: int, name: str, webhook_env: str) -> None:
     """登记一个群机器人。key 只放在环境变量里，不进数据库、不进日志。"""
-    if not ENV_NAME.match(webhook_env):
-        raise click.UsageError(
-            "--webhook-env 应是环境变量名（大写字母、数字、下划线），不是 key 本身"
-        )
-    with database().session() as session:
-        org = session.get(Organisation, org_id)
-        if org is None:
-            raise click.UsageError(f"没有 ID 为 {org_id} 的组织")
-        robot = GroupRobot(org_id=org.id, name=name.strip()[:50], webhook_env=webhook_env)
-        session.add(robot)
-        session.flush()
-        rid = robot.id
+    from services.actors import SYSTEM
+    from services.org import robots
+
+    try:
+        with database().session() as session:
+            org = session.get(Organisation, org_id)
+            if org is None:
+                raise click.UsageError(f"没有 ID 为 {org_id} 的组织")
+            rid, org_name = robots.add(session, SYSTEM, org, name, webhook_env).id, org.name
+    except DomainError as exc:
+        raise click.UsageError(exc.message) from None
     state = "已设置" if os.environ.get(webhook_env) else "尚未设置，请在运行环境中设置"
-    click.echo(f"已登记群机器人 #{rid}“{name}”（{org.name}），环境变量 {webhook_env} {state}")
+    click.echo(f"已登记群机器人 #{rid}“{name}”（{org_name}），环境变量 {webhook_env} {state}")
 
 
 @groups_cli.command("list")

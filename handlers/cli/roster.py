@@ -28,7 +28,13 @@ def _import(kind: str, file: str, yes: bool = False) -> None:
     try:
         with database().session() as session:
             if kind == "members":
-                result = roster.import_members(session, Path(file), confirm=yes)
+                with click.progressbar(length=1, label="逐行校验", show_pos=True) as bar:
+
+                    def step(done: int, total: int) -> None:
+                        bar.length = total
+                        bar.update(1)
+
+                    result = roster.import_members(session, Path(file), confirm=yes, progress=step)
             else:
                 result = roster.import_households(session, Path(file))
     except roster.ImportFailed as exc:
@@ -116,7 +122,15 @@ def roster_bind_codes(
     try:
         with database().session() as session:
             org = _find_org(session, org_key)
-            pairs = bindcodes.issue_for_org(session, org, ttl_hours, include_bound=include_bound)
+            with click.progressbar(length=1, label="发放绑定码", show_pos=True) as bar:
+
+                def step(done: int, total: int) -> None:
+                    bar.length = total
+                    bar.update(1)
+
+                pairs = bindcodes.issue_for_org(
+                    session, org, ttl_hours, include_bound=include_bound, progress=step
+                )
             if not pairs:
                 click.echo(f"{org.name}没有需要发放绑定码的党员")
                 return
@@ -152,12 +166,13 @@ def _write_qr(directory: Path, rows: list[tuple[str, str]], expire_seconds: int)
     directory.mkdir(parents=True, exist_ok=True)
     client = clients_from_settings(settings(), database().session_factory).official_account
     if client.configured:
-        for filename, code in rows:
-            try:
-                answer = client.create_temp_qrcode(f"bind:{code}", expire_seconds)
-            except WechatError as exc:
-                raise click.ClickException(f"向微信申请二维码失败：{exc}") from None
-            (directory / f"{filename}.png").write_bytes(qr.png(str(answer["url"])))
+        with click.progressbar(rows, label="向微信申请二维码", show_pos=True) as bar:
+            for filename, code in bar:
+                try:
+                    answer = client.create_temp_qrcode(f"bind:{code}", expire_seconds)
+                except WechatError as exc:
+                    raise click.ClickException(f"向微信申请二维码失败：{exc}") from None
+                (directory / f"{filename}.png").write_bytes(qr.png(str(answer["url"])))
         days = max(1, expire_seconds // 86400)
         click.echo(
             f"二维码已写入 {directory}（{len(rows)} 张）：公众号带参数二维码，"

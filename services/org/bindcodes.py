@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -97,8 +98,10 @@ def issue_for_org(
     now: datetime | None = None,
     *,
     include_bound: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[tuple[Member, BindCode]]:
-    """Codes for every active member of ``org``'s subtree (by default only those not yet bound)."""
+    """Codes for every active member of ``org``'s subtree (by default only those not yet bound).
+    ``progress(done, total)`` is called after each code (for a progress bar)."""
     _check_ttl(ttl_hours)
     bound = select(Account.member_id).where(Account.member_id.is_not(None))
     query = (
@@ -110,7 +113,12 @@ def issue_for_org(
     if not include_bound:
         query = query.where(Member.id.not_in(bound))
     members = list(session.scalars(query))
-    return [(m, issue(session, m, ttl_hours, now)) for m in members]
+    issued = []
+    for m in members:
+        issued.append((m, issue(session, m, ttl_hours, now)))
+        if progress is not None:
+            progress(len(issued), len(members))
+    return issued
 
 
 def redeem(session: Session, account: Account, code: str, now: datetime | None = None) -> Member:

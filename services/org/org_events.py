@@ -19,6 +19,9 @@ ACTION_LABELS = {
     "closed": "撤销（保留历史）",
     "role_granted": "授予职务",
     "role_revoked": "撤销职务",
+    "member_updated": "修改党员信息",
+    "member_deactivated": "停用党员",
+    "member_reactivated": "恢复党员",
 }
 
 

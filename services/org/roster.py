@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -202,21 +203,29 @@ def _parse_member(
 
 
 def import_members(
-    session: Session, path: str | Path, data: bytes | None = None, *, confirm: bool | str = False
+    session: Session,
+    path: str | Path,
+    data: bytes | None = None,
+    *,
+    confirm: bool | str = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
     """Validate the whole roster file, then upsert it. Raises ImportFailed with every problem.
 
     Rows of the template's examples (姓名 starting with 示例) are skipped. A file that would
     rename an existing member or change their duties raises NeedsConfirmation listing those
     changes, before anything is written, unless ``confirm`` is True or the fingerprint of
-    exactly those changes (from the NeedsConfirmation the caller showed)."""
+    exactly those changes (from the NeedsConfirmation the caller showed).
+    ``progress(done, total)`` is called after each row is checked (for a progress bar)."""
     problems: list[Problem] = []
     records = to_records(read_rows(path, data), MEMBER_COLUMNS, problems)
     records, samples = split_samples(records, "name")
     branches = Branches(session)
     parsed: list[_MemberRow] = []
     first_row: dict[str, int] = {}
-    for number, rec in records:
+    for done, (number, rec) in enumerate(records, 1):
+        if progress is not None:
+            progress(done, len(records))
         row = _parse_member(number, rec, branches, problems)
         phone = normalise_phone(rec.get("phone", ""))
         if phone and PHONE_RE.match(phone):

@@ -55,9 +55,11 @@ def requests_in(
     filters: Filters,
     *,
     limit: int = PAGE_SIZE,
+    offset: int = 0,
     resolve_days: int = RESOLVE_DAYS,
 ) -> list[Row]:
-    """Requests of the organisations under ``scopes`` (the staff member's), newest first."""
+    """Requests of the organisations under ``scopes`` (the staff member's), newest first;
+    ``limit`` rows from ``offset`` (paging)."""
     if not scopes:
         return []
     now = now_utc()
@@ -91,7 +93,7 @@ def requests_in(
     if q:
         like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         stmt = stmt.where(or_(Request.number == q, Request.text.like(like, escape="\\")))
-    stmt = stmt.order_by(Request.created_at.desc(), Request.id.desc()).limit(limit)
+    stmt = stmt.order_by(Request.created_at.desc(), Request.id.desc()).limit(limit).offset(offset)
     rows = [
         Row(
             r,

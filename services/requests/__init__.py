@@ -38,7 +38,7 @@ from .cycle import (
     resolve,
     submit,
 )
-from .escalation import deadline, escalate_overdue, is_overdue
+from .escalation import deadline, escalate_now, escalate_overdue, is_overdue
 from .handover import claim, dispatch, transfer
 from .inbox import assigned_query, demands_query, inbox, transfer_candidates
 from .labels import (
@@ -85,6 +85,7 @@ __all__ = [
     "default_org",
     "demands_query",
     "dispatch",
+    "escalate_now",
     "escalate_overdue",
     "in_branch",
     "inbox",

@@ -10,9 +10,10 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from infra.clock import now_utc
-from models import Organisation, OrgKind, Request
+from models import Organisation, OrgKind, Request, Role
 from services import timeline
-from services.actors import SYSTEM
+from services.actors import SYSTEM, Actor
+from services.errors import Conflict, PermissionDenied
 from services.requests import notify
 from services.requests.access import OPEN_STATUSES
 
@@ -91,3 +92,43 @@ def escalate_overdue(
         )
         notify.escalated(session, req, req.escalation_level, stage)
     return lapsed
+
+
+def escalate_now(
+    session: Session,
+    actor: Actor,
+    req: Request,
+    now: datetime | None = None,
+    first_answer_hours: int = 48,
+) -> Request:
+    """上报 at once from the console, without waiting for the limit: a secretary reports the
+    request up to the township; township staff press the branch secretary first (督办), then
+    it is the township's. The actor is on the timeline and the people at the level reached
+    get a message. Only those who manage the request's organisation may."""
+    now = now or now_utc()
+    org = session.get_one(Organisation, req.org_id)
+    if not actor.manages(org):
+        raise PermissionDenied("只有本支部书记或街镇管理员可以上报这条诉求")
+    if req.status not in OPEN_STATUSES:
+        raise Conflict("这条诉求已经办结，不能上报")
+    if req.escalation_level >= notify.LEVEL_TOWNSHIP:
+        raise Conflict("这条诉求已经上报至街镇")
+    if org.kind != OrgKind.BRANCH.value or not actor.has_role(Role.TOWNSHIP_ADMIN, org):
+        level = notify.LEVEL_TOWNSHIP  # a secretary reports up to the township
+    else:
+        level = req.escalation_level + 1  # the township presses the branch (督办) first
+    req.escalation_level = level
+    req.escalated_at = now
+    req.due_at = max(req.due_at, now + timedelta(hours=first_answer_hours))
+    stage = "answer" if req.first_answered_at is None else "resolve"
+    timeline.record(
+        session,
+        req,
+        actor,
+        "escalated",
+        req.status,
+        req.status,
+        f"{actor.label}上报至{_level_label(session, req, req.escalation_level)}",
+    )
+    notify.escalated(session, req, req.escalation_level, stage)
+    return req

@@ -7,9 +7,12 @@ another member or back to the branch's list, and the transfer is on the timeline
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import or_, update
 from sqlalchemy.orm import Session
 
+from infra.clock import now_utc
 from models import Member, Organisation, OrgKind, Request, RequestStatus
 from services import timeline
 from services.actors import Actor
@@ -110,10 +113,21 @@ def transfer(
     return req
 
 
-def dispatch(session: Session, actor: Actor, req: Request, branch: Organisation) -> Request:
+def dispatch(
+    session: Session,
+    actor: Actor,
+    req: Request,
+    branch: Organisation,
+    first_answer_hours: int | None = None,
+) -> Request:
     """派单: the township (or a 党总支) hands a request in its own inbox — a request whose
     organisation is not a branch, e.g. from a resident nobody could place — to one of the
-    branches under it; the branch's members may then claim it. On the timeline."""
+    branches under it; the branch's members may then claim it. On the timeline.
+
+    The branch gets a level it can escalate from: a request that had already gone up to the
+    township arrives flagged at the secretary's level (still overdue; its next lapse reaches
+    the township again), and with ``first_answer_hours`` a fresh limit from now if its own
+    has run out."""
     org = _org(session, req)
     if not actor.manages(org):
         raise PermissionDenied("只有街镇管理员可以派单")
@@ -131,6 +145,9 @@ def dispatch(session: Session, actor: Actor, req: Request, branch: Organisation)
     req.org_id = branch.id
     req.assignee_member_id = None
     req.status = RequestStatus.ASSIGNED.value
+    req.escalation_level = min(req.escalation_level, notify.LEVEL_SECRETARY)
+    if first_answer_hours is not None:
+        req.due_at = max(req.due_at, now_utc() + timedelta(hours=first_answer_hours))
     timeline.record(
         session, req, actor, "assigned", before, req.status, f"派单：由{org.name}派至{branch.name}"
     )

@@ -127,7 +127,7 @@ def test_console_pages_have_no_contrast_violations(served: Served, browser: Any)
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
     page = context.new_page()
     page.goto(f"{served.base}/staff/demo-login")
-    links = page.eval_on_selector_all(".staff-nav a", "els => els.map(e => e.href)")
+    links = page.eval_on_selector_all(".console-nav a", "els => els.map(e => e.href)")
     assert len(links) >= 5
     bad = [v for url in links for v in _violations(page, url)]
     page.goto(f"{served.base}/staff/print")

@@ -88,7 +88,7 @@ def test_link_for_a_non_admin_is_refused(loaded):
         )
     result = loaded.test_cli_runner().invoke(args=["staff", "link", "--account", str(plain)])
     assert result.exit_code != 0
-    assert "没有街镇管理员" in result.output
+    assert "没有后台权限" in result.output
     result = loaded.test_cli_runner().invoke(args=["staff", "link", "--account", "999999"])
     assert result.exit_code != 0
     assert "没有编号为 999999 的账号" in result.output
@@ -135,7 +135,7 @@ def test_pages_need_login(loaded, path):
     assert resp.status_code == 302
     assert resp.headers["Location"].endswith("/staff/need-login")
     page = loaded.test_client().get("/staff/need-login")
-    assert "请向管理员索取登录链接" in page.get_data(as_text=True)
+    assert "扫码" in page.get_data(as_text=True)
 
 
 def test_session_ends_when_the_role_is_taken_away(loaded, web):
@@ -380,12 +380,27 @@ def test_failed_outbox_retry_and_no_webhook_key_anywhere(loaded, web, monkeypatc
         assert m.status == "pending" and m.attempts == 0
 
 
-def test_reports_page_links_download(loaded, web):
+def test_reports_page_downloads_every_workbook(loaded, web):
+    """Quarterly, half-year and year-end .xlsx for the township and each branch."""
+    import openpyxl
+
     _login(loaded, web)
     html = web.get("/staff/reports").get_data(as_text=True)
-    links = re.findall(r'href="(/reports/[^"]+)"', html)
-    assert len(links) == 2
-    xlsx = web.get(links[0].replace("&amp;", "&"))
-    assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
-    csv = web.get(links[1].replace("&amp;", "&"))
-    assert csv.status_code == 200
+    links = [u.replace("&amp;", "&") for u in re.findall(r'href="(/staff/reports/[^"]+)"', html)]
+    kinds = {re.search(r"/(quarterly|half-year|year-end)\.xlsx", u).group(1) for u in links}
+    assert kinds == {"quarterly", "half-year", "year-end"}
+    with _db(loaded) as s:
+        orgs = s.scalar(
+            select(func.count())
+            .select_from(Organisation)
+            .where(Organisation.kind.in_(["township", "branch"]))
+        )
+    assert len(links) == orgs * 7  # 4 quarters, 2 halves, 1 year per organisation
+    for url in [links[0], links[4], links[6]]:  # the township's three kinds
+        resp = web.get(url)
+        assert resp.status_code == 200 and resp.data[:2] == b"PK", url
+        assert ".xlsx" in resp.headers["Content-Disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(web.get(links[0]).data))
+    rows = list(book.active.iter_rows(values_only=True))
+    assert rows[1][0] == "组织" and len(rows) >= 3
+    assert "半年销号" in openpyxl.load_workbook(io.BytesIO(web.get(links[4]).data)).sheetnames

@@ -23,7 +23,7 @@ def test_the_console_closes_last_year_once(app, monkeypatch: pytest.MonkeyPatch)
     refused = web.post("/staff/cycle/close", data={"csrf_token": token, "year": "2026"})
     assert refused.status_code == 400 and "2027 年 1 月 1 日以后" in refused.get_data(as_text=True)
 
-    monkeypatch.setattr("handlers.staff.local_date", lambda: date(2027, 1, 5))
+    monkeypatch.setattr("handlers.staff_reports.local_date", lambda: date(2027, 1, 5))
     page = web.get("/staff/reports?year=2026").get_data(as_text=True)
     assert "归档 2026 年度" in page
     assert web.post("/staff/cycle/close", data={"year": "2026"}).status_code == 400  # no CSRF

@@ -1,0 +1,38 @@
+"""后台 menus: the pages each console level sees, in menu order."""
+
+from __future__ import annotations
+
+# The pages of each level, in menu order: (endpoint, label).
+NAV = {
+    "township": (
+        ("staff.dashboard", "概况与备案"),
+        ("staff.commitments_page", "承诺审核"),
+        ("staff.verify_page", "践诺核实"),
+        ("staff.members_page", "党员"),
+        ("staff.requests_page", "诉求办理"),
+        ("staff.groups", "群机器人"),
+        ("staff.summaries_page", "月度汇总"),
+        ("staff.reports_page", "报表"),
+        ("print_staff.index", "打印与海报"),
+        ("staff.orgs_page", "组织架构"),
+        ("staff.roster_page", "花名册导入"),
+        ("staff.outbox", "发送失败的消息"),
+        ("staff.audit_page", "操作记录"),
+    ),
+    "branch": (
+        ("staff.dashboard", "概况"),
+        ("staff.commitments_page", "承诺审核"),
+        ("staff.verify_page", "践诺核实"),
+        ("staff.members_page", "党员"),
+        ("staff.requests_page", "诉求办理"),
+        ("staff.groups", "群机器人"),
+        ("staff.summaries_page", "月度汇总"),
+        ("staff.reports_page", "报表"),
+        ("print_staff.index", "打印与海报"),
+    ),
+    "group": (
+        ("staff.dashboard", "概况"),
+        ("staff.commitments_page", "承诺审核"),
+        ("staff.members_page", "本组党员"),
+    ),
+}
