@@ -34,6 +34,7 @@ from models.db import Database
 from services.errors import DomainError
 from wechat.callback import MAX_CLOCK_SKEW_SECONDS, Inbound
 
+from . import lean
 from .chat import answer_text, fit
 from .commands import BotContext, bot, help_text, normalise_text
 
@@ -213,6 +214,29 @@ def handle(
             first = True
         if not first:
             return _wait_for_reply(db, key)
+    try:
+        return _handle_once(db, settings, inbound, key, now)
+    except BaseException:
+        if redis_client is not None:
+            try:
+                redis_client.delete(REDIS_PREFIX + key)
+            except Exception:
+                log.warning("redis unavailable to release %s", key, exc_info=True)
+        raise
+
+
+def _handle_once(db: Database, settings: Any, inbound: Inbound, key: str, now: datetime) -> str:
+    planned = lean.plan(db, settings, inbound, now)  # reads only, before any write
+    if planned is not None:
+        session = db.session_factory()
+        try:
+            lean.write(session, inbound, planned, now)
+            session.commit()
+            return planned.reply
+        except IntegrityError:  # taken by another delivery: answered below
+            session.rollback()
+        finally:
+            session.close()
     session = db.session_factory()
     try:
         row = InboundMessage(
@@ -234,11 +258,6 @@ def handle(
         return reply
     except BaseException:
         session.rollback()
-        if redis_client is not None:
-            try:
-                redis_client.delete(REDIS_PREFIX + key)
-            except Exception:
-                log.warning("redis unavailable to release %s", key, exc_info=True)
         raise
     finally:
         session.close()
