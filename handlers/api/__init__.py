@@ -20,6 +20,7 @@ from . import (
     cache,
     commitments,
     evaluations,
+    limits,
     logs,
     me,
     public,
@@ -93,6 +94,7 @@ def _init_limiter(app: Flask) -> Limiter:
         deduct_when=lambda response: response.status_code == 400,
     )(app.view_functions[LOGIN_ENDPOINT])
     app.extensions["jiannuo.api.limiter"] = limiter
+    limits.spare_unlimited(app, limiter)  # no bookkeeping on WeChat's signed callback
     return limiter
 
 

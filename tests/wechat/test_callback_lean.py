@@ -161,3 +161,46 @@ def test_a_new_sender_gets_an_account_once(bound: Bound) -> None:
     assert "您还没有绑定党员身份" in reply
     with bound.app.extensions["db"].session() as s:
         assert s.scalar(select(func.count(Commitment.id))) == 2
+
+
+def test_the_callback_does_no_rate_limit_bookkeeping(bound: Bound) -> None:
+    """Flask-Limiter's hooks stay off WeChat's signed callback (its request identifier is
+    never asked), while an API write is still counted."""
+    limiter = bound.app.extensions["jiannuo.api.limiter"]
+    asked: list[str] = []
+    identify = limiter._request_identifier
+    limiter._request_identifier = lambda: asked.append("asked") or identify()
+    try:
+        assert "已记录践诺" in bound.wx.say(OPENID, "践诺 1 浇水 4次")
+        assert asked == []
+        bound.wx.client.post("/api/v1/requests", json={})
+        assert asked
+    finally:
+        limiter._request_identifier = identify
+
+
+def test_a_delivery_taken_between_the_reads_and_the_write_is_answered_alike(
+    bound: Bound, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another worker handles the same delivery after this one's reads: this one's insert
+    fails on the inbound row's unique key, nothing of it is kept, and it answers the
+    winner's reply."""
+    from handlers.bot import inbound as bot_inbound
+    from handlers.bot import lean
+
+    real_plan = lean.plan
+    winner: list[str] = []
+
+    def plan_then_lose(db: Any, settings: Any, inbound: Any, now: Any) -> Any:
+        planned = real_plan(db, settings, inbound, now)
+        assert planned is not None  # this delivery took the lean path
+        if not winner:
+            monkeypatch.setattr(lean, "plan", real_plan)
+            winner.append(bot_inbound.handle(db, settings, inbound))
+        return planned
+
+    monkeypatch.setattr(lean, "plan", plan_then_lose)
+    before = len(_logs(bound.app))
+    reply = bound.wx.say(OPENID, "践诺 1 浇水 5次")
+    assert winner and "已记录践诺" in winner[0] and reply == winner[0]
+    assert len(_logs(bound.app)) == before + 1
