@@ -21,10 +21,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -32,7 +33,7 @@ from infra.clock import now_utc
 from models import Account, CallbackNonce, InboundMessage
 from models.db import Database
 from services.errors import DomainError
-from wechat.callback import MAX_CLOCK_SKEW_SECONDS, Inbound
+from wechat.callback import MAX_CLOCK_SKEW_SECONDS, CallbackRefused, Inbound
 
 from . import lean
 from .chat import answer_text, fit
@@ -80,6 +81,33 @@ def purge_nonces(session: Session, now: datetime) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+@dataclass(frozen=True)
+class NonceClaim:
+    """A verified delivery's (timestamp, nonce) and the fingerprint of its message."""
+
+    timestamp: str
+    nonce: str
+    fingerprint: str
+
+
+def _purge_due(now: datetime) -> bool:
+    """Whether this process should delete expired replay-window rows now (once a minute)."""
+    global _last_purge
+    if _last_purge is None or not timedelta(0) <= now - _last_purge < PURGE_EVERY:
+        _last_purge = now
+        return True
+    return False
+
+
+def _nonce_row(claim: NonceClaim, now: datetime) -> dict[str, Any]:
+    expires_at = datetime.fromtimestamp(int(claim.timestamp) + MAX_CLOCK_SKEW_SECONDS, UTC)
+    return {
+        "nonce_key": _nonce_key(claim.timestamp, claim.nonce),
+        "fingerprint": claim.fingerprint,
+        "expires_at": max(expires_at, now + timedelta(seconds=1)),
+    }
+
+
 def claim_nonce(
     db: Database,
     redis_client: Any,
@@ -103,19 +131,11 @@ def claim_nonce(
             return seen is None or bytes(seen).decode("ascii", "replace") == fingerprint
         except Exception:  # Redis down: the database keeps the window meanwhile
             log.warning("redis unavailable for the callback replay window", exc_info=True)
-    global _last_purge
     session = db.session_factory()
     try:
-        if _last_purge is None or not timedelta(0) <= now - _last_purge < PURGE_EVERY:
+        if _purge_due(now):
             purge_nonces(session, now)
-            _last_purge = now
-        session.add(
-            CallbackNonce(
-                nonce_key=key,
-                fingerprint=fingerprint,
-                expires_at=max(expires_at, now + timedelta(seconds=1)),
-            )
-        )
+        session.add(CallbackNonce(**_nonce_row(NonceClaim(timestamp, nonce, fingerprint), now)))
         try:
             session.commit()
             return True
@@ -202,10 +222,30 @@ def handle(
     inbound: Inbound,
     redis_client: Any = None,
     now: datetime | None = None,
+    claim: NonceClaim | None = None,
 ) -> str:
-    """Handle ``inbound`` once; a repeated delivery gets the first delivery's reply."""
+    """Handle ``inbound`` once; a repeated delivery gets the first delivery's reply.
+
+    With ``claim`` the delivery's (timestamp, nonce) is claimed first (``claim_nonce``;
+    ``CallbackRefused`` when another message used it). Without Redis, on the lean path,
+    the claim's row is written in the log's own transaction (one write lock per message);
+    if that transaction fails on any unique key it is rolled back whole and the claim is
+    made alone, as for any other message, so a replay is refused with nothing written."""
     key = inbound.dedupe_key
     now = now or now_utc()
+    lean_tried = False
+    if claim is not None:
+        if redis_client is None:
+            planned = lean.plan(db, settings, inbound, now)  # reads only, before any write
+            lean_tried = True
+            if planned is not None:
+                reply = _write_lean(db, inbound, planned, now, claim)
+                if reply is not None:
+                    return reply
+        if not claim_nonce(
+            db, redis_client, claim.timestamp, claim.nonce, claim.fingerprint, now=now
+        ):
+            raise CallbackRefused(403, "timestamp and nonce already used")
     if redis_client is not None:
         try:
             first = redis_client.set(REDIS_PREFIX + key, "1", nx=True, ex=REDIS_TTL_SECONDS)
@@ -215,7 +255,7 @@ def handle(
         if not first:
             return _wait_for_reply(db, key)
     try:
-        return _handle_once(db, settings, inbound, key, now)
+        return _handle_once(db, settings, inbound, key, now, try_lean=not lean_tried)
     except BaseException:
         if redis_client is not None:
             try:
@@ -225,18 +265,36 @@ def handle(
         raise
 
 
-def _handle_once(db: Database, settings: Any, inbound: Inbound, key: str, now: datetime) -> str:
-    planned = lean.plan(db, settings, inbound, now)  # reads only, before any write
+def _write_lean(
+    db: Database, inbound: Inbound, planned: lean.Plan, now: datetime, claim: NonceClaim | None
+) -> str | None:
+    """The lean path's one write transaction; ``None`` when a unique key refused it (the
+    delivery or its nonce was taken by another): rolled back, nothing kept."""
+    session = db.session_factory()
+    try:
+        if claim is not None:
+            if _purge_due(now):
+                purge_nonces(session, now)
+            row = _nonce_row(claim, now)
+            session.execute(insert(cast(Table, CallbackNonce.__table__)).values(**row))
+        lean.write(session, inbound, planned, now)
+        session.commit()
+        return planned.reply
+    except IntegrityError:
+        session.rollback()
+        return None
+    finally:
+        session.close()
+
+
+def _handle_once(
+    db: Database, settings: Any, inbound: Inbound, key: str, now: datetime, try_lean: bool
+) -> str:
+    planned = lean.plan(db, settings, inbound, now) if try_lean else None
     if planned is not None:
-        session = db.session_factory()
-        try:
-            lean.write(session, inbound, planned, now)
-            session.commit()
-            return planned.reply
-        except IntegrityError:  # taken by another delivery: answered below
-            session.rollback()
-        finally:
-            session.close()
+        reply = _write_lean(db, inbound, planned, now, None)
+        if reply is not None:
+            return reply
     session = db.session_factory()
     try:
         row = InboundMessage(

@@ -5,6 +5,7 @@ commit alone. The same reply, the same rows and the same dedupe guarantees as be
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -103,10 +104,15 @@ def test_the_write_transaction_starts_after_the_lookups(
     begin = max(i for i, s in enumerate(statements[:log]) if s == "<transaction begins>")
     inside = statements[begin:]
     assert [s for s in inside if s.upper().startswith("SELECT")] == [], "\n".join(statements)
-    assert [s.split(" (")[0] for s in inside[1:] if not s.upper().startswith("BEGIN")] == [
+    written = [s.split(" (")[0] for s in inside[1:] if not s.upper().startswith("BEGIN")]
+    # the replay window's row too (no Redis here), expired ones deleted once a minute
+    assert [w for w in written if not w.startswith("DELETE FROM callback_nonce")] == [
+        "INSERT INTO callback_nonce",
         "INSERT INTO inbound_message",
         "INSERT INTO fulfilment_log",
     ]
+    # two transactions in all: the reads, then this one (one write lock per message)
+    assert statements.count("<transaction begins>") == 2, "\n".join(statements)
     reads = [i for i, s in enumerate(statements) if s.upper().startswith("SELECT")]
     assert len(reads) >= 2 and max(reads) < begin  # the lookups ran, all before it
     # the inbound row is written once, with its reply (no UPDATE of it afterwards)
@@ -204,3 +210,26 @@ def test_a_delivery_taken_between_the_reads_and_the_write_is_answered_alike(
     reply = bound.wx.say(OPENID, "践诺 1 浇水 5次")
     assert winner and "已记录践诺" in winner[0] and reply == winner[0]
     assert len(_logs(bound.app)) == before + 1
+
+
+def test_a_seen_nonce_cannot_carry_another_log(bound: Bound) -> None:
+    """The replay window folded into the log's transaction still refuses a second message
+    on a used (timestamp, nonce) with nothing written, and lets a retry of the same message
+    through to the stored reply."""
+    wx = bound.wx
+    ts, nonce = str(int(time.time())), "lean-replay"
+    first_xml = text_xml(OPENID, "践诺 1 浇水 6次", wx.next_msg_id())
+    first = wx.decode(wx.post_xml(first_xml, ts=ts, nonce=nonce))["Content"]
+    assert "已记录践诺" in first
+    before = (_logs(bound.app), _inbound_rows(bound.app))
+    forged = wx.post_xml(text_xml(OPENID, "践诺 1 浇水 9次", wx.next_msg_id()), ts=ts, nonce=nonce)
+    assert forged.status_code == 403
+    assert (_logs(bound.app), _inbound_rows(bound.app)) == before
+    retry = wx.decode(wx.post_xml(first_xml, ts=ts, nonce=nonce))["Content"]
+    assert retry == first
+    assert (_logs(bound.app), _inbound_rows(bound.app)) == before
+
+
+def _inbound_rows(app: Flask) -> int:
+    with app.extensions["db"].session() as s:
+        return s.scalar(select(func.count(InboundMessage.id))) or 0
