@@ -8,17 +8,19 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from sqlalchemy import event, func, select
 
+from app import create_app
 from models import Commitment, FulfilmentLog, InboundMessage
 from services.org import bindcodes
 from tests import factories
 
-from .conftest import Wx, commitment_fields
+from .conftest import Wx, commitment_fields, oa_config
 from .wxcrypto import text_xml
 
 TARGET = 6  # statements, transaction control (BEGIN, SAVEPOINT, RELEASE, COMMIT) aside
@@ -36,6 +38,10 @@ class Bound:
 
 @pytest.fixture
 def bound(oa_app: Flask, wx: Wx) -> Bound:
+    return _bind(oa_app, wx)
+
+
+def _bind(oa_app: Flask, wx: Wx) -> Bound:
     """A bound member with a published own commitment and the branch's, and one earlier log
     (first-use caches warm)."""
     db = oa_app.extensions["db"]
@@ -233,3 +239,41 @@ def test_a_seen_nonce_cannot_carry_another_log(bound: Bound) -> None:
 def _inbound_rows(app: Flask) -> int:
     with app.extensions["db"].session() as s:
         return s.scalar(select(func.count(InboundMessage.id))) or 0
+
+
+@pytest.mark.redis
+def test_with_redis_the_log_costs_four_statements(
+    db_url: str, tmp_path: Path, fake_wechat: Any
+) -> None:
+    """With Redis keeping the replay window and the first dedupe, the database sees the two
+    lookups and the two inserts, and the same delivery again is answered alike."""
+    from tests.conftest import REDIS_URL
+
+    if not REDIS_URL:
+        pytest.skip("TEST_REDIS_URL not set")
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    config = oa_config(db_url, tmp_path, fake_wechat.base_url)
+    config["redis"] = {"url": REDIS_URL}
+    app = create_app(config)
+    try:
+        b = _bind(app, Wx(app.test_client()))
+        seen: list[str] = []
+
+        def on_execute(*args: Any) -> None:
+            seen.append(str(args[2]).split(" (")[0].split(" FROM ")[0][:40])
+
+        event.listen(app.extensions["db"].engine, "before_cursor_execute", on_execute)
+        msg_id = b.wx.next_msg_id()
+        reply = b.wx.say(OPENID, "践诺 1 浇水 7次", msg_id)
+        event.remove(app.extensions["db"].engine, "before_cursor_execute", on_execute)
+        assert "已记录践诺" in reply
+        counted = [s for s in seen if not s.upper().startswith(CONTROL)]
+        assert len(counted) == 4, seen
+        assert b.wx.say(OPENID, "践诺 1 浇水 7次", msg_id) == reply
+        assert [log for log in _logs(app) if log[2] == "浇水 7次"] == [
+            (b.commitment_id, 7, "浇水 7次")
+        ]
+    finally:
+        app.extensions["db"].dispose()
