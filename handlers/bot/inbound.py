@@ -49,6 +49,7 @@ PURGE_EVERY = timedelta(seconds=60)
 WAIT_SECONDS = 4.0
 WAIT_STEP = 0.05
 _last_purge: datetime | None = None
+_INSERT_NONCE = insert(cast(Table, CallbackNonce.__table__))
 
 
 # ------------------------------------------------------------------ replay window
@@ -275,8 +276,7 @@ def _write_lean(
         if claim is not None:
             if _purge_due(now):
                 purge_nonces(session, now)
-            row = _nonce_row(claim, now)
-            session.execute(insert(cast(Table, CallbackNonce.__table__)).values(**row))
+            session.execute(_INSERT_NONCE, _nonce_row(claim, now))
         lean.write(session, inbound, planned, now)
         session.commit()
         return planned.reply

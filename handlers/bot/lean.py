@@ -47,6 +47,9 @@ from .commands import (
 by_message = fulfilment.by_message
 
 
+_INSERT_INBOUND = insert(cast(Table, InboundMessage.__table__))
+
+
 @dataclass(frozen=True)
 class Plan:
     draft: by_message.Draft
@@ -100,13 +103,12 @@ def plan(db: Database, settings: Any, inbound: Inbound, now: datetime) -> Plan |
 def write(session: Session, inbound: Inbound, p: Plan, now: datetime) -> None:
     """The inbound row with its reply, and the log; the caller commits (and on an
     ``IntegrityError`` rolls back: the delivery was taken by another worker)."""
-    session.execute(
-        insert(cast(Table, InboundMessage.__table__)).values(
-            dedupe_key=inbound.dedupe_key,
-            openid=inbound.openid[:64],
-            msg_type=inbound.msg_type[:20],
-            reply=p.reply,
-            created_at=now,
-        )
-    )
+    row = {
+        "dedupe_key": inbound.dedupe_key,
+        "openid": inbound.openid[:64],
+        "msg_type": inbound.msg_type[:20],
+        "reply": p.reply,
+        "created_at": now,
+    }
+    session.execute(_INSERT_INBOUND, row)
     by_message.insert_log(session, p.draft)

@@ -19,9 +19,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, Table, and_, case, func, insert, select
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from models import Account, Commitment, CommitmentStatus, FulfilmentLog, Member, OwnerKind
@@ -60,9 +72,10 @@ class Sheet:
     items: tuple[Listed, ...]
 
 
-def sheet(session: Session, oa_openid: str) -> Sheet | None:
-    """The account with this official-account openid, its member and the member's numbered
-    list, in one query; ``None`` when there is no such account yet."""
+@cache
+def _sheet_query() -> Select[Any]:
+    # Built once: the callback runs it for every message (statement building and its
+    # cache key cost more than the query on SQLite).
     own, branch = numbered(Member.id, Member.org_id)
     columns = (
         Account.id, Account.member_id, Account.mp_openid,
@@ -70,7 +83,7 @@ def sheet(session: Session, oa_openid: str) -> Sheet | None:
         Commitment.target_kind, Commitment.target_quantity, Commitment.start_date,
         Commitment.end_date, Commitment.frequency,
     )  # fmt: skip
-    rows = session.execute(
+    return (
         select(*columns)
         .select_from(Account)
         .outerjoin(Member, Member.id == Account.member_id)
@@ -82,9 +95,15 @@ def sheet(session: Session, oa_openid: str) -> Sheet | None:
                 cycle.current_sql(),
             ),
         )
-        .where(Account.oa_openid == oa_openid)
+        .where(Account.oa_openid == bindparam("openid"))
         .order_by(case((own, 0), else_=1), Commitment.id)
-    ).all()
+    )
+
+
+def sheet(session: Session, oa_openid: str) -> Sheet | None:
+    """The account with this official-account openid, its member and the member's numbered
+    list, in one query; ``None`` when there is no such account yet."""
+    rows = session.execute(_sheet_query(), {"openid": oa_openid}).all()
     if not rows:
         return None
     first = rows[0]
@@ -102,17 +121,29 @@ class Facts:
     again: bool  # the same member sent the same log (text and quantity) just now
 
 
+@cache
+def _facts_query() -> Select[Any]:
+    again = same_log_again(
+        bindparam("mid"), bindparam("note"), bindparam("qty"), bindparam("since")
+    )
+    return (
+        select(
+            progress.raw_day_column(),
+            func.sum(FulfilmentLog.quantity),
+            func.max(case((again, 1), else_=0)),
+        )
+        .where(FulfilmentLog.commitment_id == bindparam("cid"))
+        .group_by(FulfilmentLog.happened_on)
+    )
+
+
 def facts(
     session: Session, c: Listed, member_id: int, note: str, quantity: int, now: datetime
 ) -> Facts:
     """``progress.daily_sums`` of one commitment and ``corrections.recent_duplicate``, in
     one query (``note`` as it would be stored)."""
-    again = case((same_log_again(member_id, note, quantity, now - DUPLICATE_WINDOW), 1), else_=0)
-    rows = session.execute(
-        select(progress.raw_day_column(), func.sum(FulfilmentLog.quantity), func.max(again))
-        .where(FulfilmentLog.commitment_id == c.id)
-        .group_by(FulfilmentLog.happened_on)
-    ).all()
+    params = {"cid": c.id, "mid": member_id, "note": note, "qty": quantity}
+    rows = session.execute(_facts_query(), params | {"since": now - DUPLICATE_WINDOW}).all()
     parse = progress.DayParser()
     return Facts([(parse(r[0]), int(r[1])) for r in rows], any(r[2] for r in rows))
 
@@ -157,26 +188,27 @@ def draft(
     )
 
 
+_INSERT_LOG = insert(cast(Table, FulfilmentLog.__table__))
+
+
 def insert_log(session: Session, d: Draft) -> int:
     """The log row (one INSERT); its id."""
-    result = cast(
-        CursorResult[Any],
-        session.execute(
-            insert(cast(Table, FulfilmentLog.__table__)).values(
-                commitment_id=d.commitment.id,
-                member_id=d.member_id,
-                account_id=d.account_id,
-                quantity=d.quantity,
-                note=d.note,
-                happened_on=d.happened_on,
-                channel="bot",
-                source_msg_id=d.source_msg_id,
-                content_status=d.content_status,
-                created_at=d.created_at,
-                updated_at=d.created_at,
-            )
-        ),
-    )
+    row = {
+        "commitment_id": d.commitment.id,
+        "member_id": d.member_id,
+        "account_id": d.account_id,
+        "quantity": d.quantity,
+        "note": d.note,
+        "happened_on": d.happened_on,
+        "channel": "bot",
+        "source_msg_id": d.source_msg_id,
+        "content_status": d.content_status,
+        "created_at": d.created_at,
+        "updated_at": d.created_at,
+        "verified_at": None,
+        "verified_by_account_id": None,
+    }
+    result = cast(CursorResult[Any], session.execute(_INSERT_LOG, row))
     key = result.inserted_primary_key
     assert key is not None
     return int(key[0])

@@ -5,6 +5,7 @@ notice the same log sent twice. The window and the checks are those of ``logs`` 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, select, update
 from sqlalchemy.orm import Session
@@ -85,10 +86,9 @@ def recent_duplicate(
     )
 
 
-def same_log_again(
-    member_id: int, note: str, quantity: int, since: datetime
-) -> ColumnElement[bool]:
-    """The SQL condition of ``recent_duplicate`` on one commitment's logs."""
+def same_log_again(member_id: Any, note: Any, quantity: Any, since: Any) -> ColumnElement[bool]:
+    """The SQL condition of ``recent_duplicate`` on one commitment's logs (values or bound
+    parameters)."""
     return and_(
         FulfilmentLog.member_id == member_id,
         FulfilmentLog.quantity == quantity,
