@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -50,6 +52,10 @@ WAIT_SECONDS = 4.0
 WAIT_STEP = 0.05
 _last_purge: datetime | None = None
 _INSERT_NONCE = insert(cast(Table, CallbackNonce.__table__))
+# SQLite: this process's threads queue for the lean write here, woken at once, instead of
+# in SQLite's busy handler, which sleeps 1, 2, 5, 10 … ms between tries (other processes
+# still meet there). Held only for the inserts and the commit.
+_WRITER = threading.Lock()
 
 
 # ------------------------------------------------------------------ replay window
@@ -271,7 +277,17 @@ def _write_lean(
 ) -> str | None:
     """The lean path's one write transaction; ``None`` when a unique key refused it (the
     delivery or its nonce was taken by another): rolled back, nothing kept."""
-    session = db.session_factory()
+    with _WRITER if db.is_sqlite else nullcontext():
+        session = db.session_factory()
+        try:
+            return _write_lean_locked(session, inbound, planned, now, claim)
+        finally:
+            session.close()
+
+
+def _write_lean_locked(
+    session: Session, inbound: Inbound, planned: lean.Plan, now: datetime, claim: NonceClaim | None
+) -> str | None:
     try:
         if claim is not None:
             if _purge_due(now):
@@ -283,8 +299,6 @@ def _write_lean(
     except IntegrityError:
         session.rollback()
         return None
-    finally:
-        session.close()
 
 
 def _handle_once(
