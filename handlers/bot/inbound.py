@@ -6,7 +6,9 @@ the guard: the first delivery inserts the row, runs the command and stores the r
 the same transaction; a retry's insert fails on the unique key (on SQLite and PostgreSQL
 it first waits for the winner's transaction) and answers the stored reply. With Redis
 configured a ``SET NX`` in front spares the database the losing inserts; losers then
-poll briefly for the winner's reply.
+poll briefly for the winner's reply. The happy path of a 践诺 (``handlers.bot.lean``) reads
+first and writes the row once, with its reply, beside the log; its insert failing on the
+unique key rolls it back whole and the delivery goes this general way (answered as above).
 
 Before that, :func:`claim_nonce` keeps the replay window: each signed (timestamp, nonce)
 is remembered, with the fingerprint of the message it carried, until its timestamp is too
