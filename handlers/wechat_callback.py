@@ -97,20 +97,18 @@ def callback() -> Response:
         else:
             bot_inbound.claim_nonce(database(), redis_client(), timestamp, nonce, VERIFY_MARK)
         return _plain(args.get("echostr", ""))
+    inbound = None
     try:
         inbound = proto.open(_read_body(), args)
-        if not bot_inbound.claim_nonce(
-            database(), redis_client(), timestamp, nonce, inbound.fingerprint
-        ):
-            raise CallbackRefused(403, "timestamp and nonce already used")
+        claim = bot_inbound.NonceClaim(timestamp, nonce, inbound.fingerprint)
+        # the claim is made first (in the log's own transaction on the lean path)
+        reply = bot_inbound.handle(database(), settings(), inbound, redis_client(), claim=claim)
+        body = proto.reply(inbound, reply, nonce=nonce)
     except CallbackRefused as exc:
         log.info("callback refused (%s): %s", exc.status, exc.reason)
         return _plain(exc.reason, exc.status)
-    try:
-        reply = bot_inbound.handle(database(), settings(), inbound, redis_client())
-        body = proto.reply(inbound, reply, nonce=nonce)
     except Exception:
-        log.exception("callback failed for %s", inbound.dedupe_key)
+        log.exception("callback failed for %s", inbound.dedupe_key if inbound else "-")
         return _plain("success")
     if body == "success":
         return _plain(body)

@@ -21,6 +21,7 @@ from . import (
     civic,
     commitments,
     evaluations,
+    limits,
     logs,
     me,
     mutual_sheet,
@@ -107,6 +108,7 @@ def _init_limiter(app: Flask) -> Limiter:
         deduct_when=lambda response: response.status_code == 400,
     )(app.view_functions[LOGIN_ENDPOINT])
     app.extensions["jiannuo.api.limiter"] = limiter
+    limits.spare_unlimited(app, limiter)  # no bookkeeping on WeChat's signed callback
     return limiter
 
 

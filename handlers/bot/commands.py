@@ -76,16 +76,7 @@ class BotContext:
 
         Commands are read from a normalised copy (full-width digits and punctuation made
         half-width); what is stored and shown is the sender's own text ("三天了，晚上")."""
-        raw = self.inbound.raw
-        said = raw.get("Content") or raw.get("Recognition") or ""  # a voice's recognised text
-        original = re.sub(r"\s+", " ", str(said)).strip()
-        part = part.strip()
-        if not part:
-            return part
-        for i in range(len(original)):
-            if normalise_text(original[i:]).strip(SEPARATORS) == part:
-                return original[i:].strip().lstrip(SEPARATORS)
-        return part
+        return written(self.inbound, part)
 
     @property
     def member(self) -> Member | None:
@@ -98,6 +89,20 @@ class BotContext:
     @property
     def base_url(self) -> str:
         return str(self.settings.app.base_url).rstrip("/")
+
+
+def written(inbound: Inbound, part: str) -> str:
+    """``BotContext.written`` for a message not (yet) given a context."""
+    raw = inbound.raw
+    said = raw.get("Content") or raw.get("Recognition") or ""  # a voice's recognised text
+    original = re.sub(r"\s+", " ", str(said)).strip()
+    part = part.strip()
+    if not part:
+        return part
+    for i in range(len(original)):
+        if normalise_text(original[i:]).strip(SEPARATORS) == part:
+            return original[i:].strip().lstrip(SEPARATORS)
+    return part
 
 
 def normalise_text(text: str) -> str:
@@ -124,24 +129,21 @@ def parse_quantity(text: str, unit: str = "") -> tuple[int, str]:
 def my_commitments_list(session: Session, member: Member) -> list[Commitment]:
     """The member's published commitments of the current cycle year, then their branch's: the
     numbering of 我的承诺 (a closed year's commitments are off the list). One query."""
-    own = (Commitment.owner_kind == OwnerKind.MEMBER.value) & (Commitment.member_id == member.id)
-    branch = (Commitment.owner_kind == OwnerKind.BRANCH.value) & (
-        Commitment.org_id == member.org_id
-    )
+    own, branch = fulfilment.by_message.numbered(member.id, member.org_id)
     return list(
         session.scalars(
             select(Commitment)
             .where(
                 own | branch,
                 Commitment.status == CommitmentStatus.PUBLISHED.value,
-                cycle.current(session),
+                cycle.current_sql(),
             )
             .order_by(case((own, 0), else_=1), Commitment.id)
         )
     )
 
 
-def _progress_line(c: Commitment, p: progress.Progress) -> str:
+def _progress_line(_c: Commitment | None, p: progress.Progress) -> str:
     return f"{p.percent}%（{p.label}，{p.done}/{p.target}）"
 
 
@@ -386,14 +388,19 @@ def save_log(ctx: BotContext, c: Commitment, qty: int, note: str) -> str:
         backdate_days=ctx.settings.commitments.backdate_days,
     )
     p = progress.progress_of(ctx.session, [c], local_date(ctx.now))[c.id]
+    return log_reply(c.title, entry.quantity, c.unit, p, entry.content_status)
+
+
+def log_reply(title: str, quantity: int, unit: str, p: progress.Progress, status: str) -> str:
+    """The answer to a saved 践诺 (``save_log`` and the lean path of ``handlers.bot.lean``)."""
     held = (
         "这条记录的文字需要支部书记审核，审核通过后才会在党员名片上公开。\n"
-        if not visibility.content_is_public(entry.content_status)
+        if not visibility.content_is_public(status)
         else ""
     )
     return (
-        f"已记录践诺：{c.title}，数量 {entry.quantity}{c.unit}。\n"
-        f"当前进度：{_progress_line(c, p)}\n"
+        f"已记录践诺：{title}，数量 {quantity}{unit}。\n"
+        f"当前进度：{_progress_line(None, p)}\n"
         f"{held}"
         "10 分钟内发送照片，会附在这条记录上；记错了可回复“撤销”。"
     )

@@ -6,7 +6,9 @@ the guard: the first delivery inserts the row, runs the command and stores the r
 the same transaction; a retry's insert fails on the unique key (on SQLite and PostgreSQL
 it first waits for the winner's transaction) and answers the stored reply. With Redis
 configured a ``SET NX`` in front spares the database the losing inserts; losers then
-poll briefly for the winner's reply.
+poll briefly for the winner's reply. The happy path of a 践诺 (``handlers.bot.lean``) reads
+first and writes the row once, with its reply, beside the log; its insert failing on the
+unique key rolls it back whole and the delivery goes this general way (answered as above).
 
 Before that, :func:`claim_nonce` keeps the replay window: each signed (timestamp, nonce)
 is remembered, with the fingerprint of the message it carried, until its timestamp is too
@@ -20,11 +22,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
+from contextlib import nullcontext
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -32,8 +37,9 @@ from infra.clock import now_utc
 from models import Account, CallbackNonce, InboundMessage
 from models.db import Database
 from services.errors import DomainError
-from wechat.callback import MAX_CLOCK_SKEW_SECONDS, Inbound
+from wechat.callback import MAX_CLOCK_SKEW_SECONDS, CallbackRefused, Inbound
 
+from . import lean
 from .chat import answer_text, fit
 from .commands import BotContext, bot, help_text, normalise_text
 
@@ -47,6 +53,11 @@ PURGE_EVERY = timedelta(seconds=60)
 WAIT_SECONDS = 4.0
 WAIT_STEP = 0.05
 _last_purge: datetime | None = None
+_INSERT_NONCE = insert(cast(Table, CallbackNonce.__table__))
+# SQLite: this process's threads queue for the lean write here, woken at once, instead of
+# in SQLite's busy handler, which sleeps 1, 2, 5, 10 … ms between tries (other processes
+# still meet there). Held only for the inserts and the commit.
+_WRITER = threading.Lock()
 
 
 # ------------------------------------------------------------------ replay window
@@ -79,6 +90,33 @@ def purge_nonces(session: Session, now: datetime) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+@dataclass(frozen=True)
+class NonceClaim:
+    """A verified delivery's (timestamp, nonce) and the fingerprint of its message."""
+
+    timestamp: str
+    nonce: str
+    fingerprint: str
+
+
+def _purge_due(now: datetime) -> bool:
+    """Whether this process should delete expired replay-window rows now (once a minute)."""
+    global _last_purge
+    if _last_purge is None or not timedelta(0) <= now - _last_purge < PURGE_EVERY:
+        _last_purge = now
+        return True
+    return False
+
+
+def _nonce_row(claim: NonceClaim, now: datetime) -> dict[str, Any]:
+    expires_at = datetime.fromtimestamp(int(claim.timestamp) + MAX_CLOCK_SKEW_SECONDS, UTC)
+    return {
+        "nonce_key": _nonce_key(claim.timestamp, claim.nonce),
+        "fingerprint": claim.fingerprint,
+        "expires_at": max(expires_at, now + timedelta(seconds=1)),
+    }
+
+
 def claim_nonce(
     db: Database,
     redis_client: Any,
@@ -102,19 +140,11 @@ def claim_nonce(
             return seen is None or bytes(seen).decode("ascii", "replace") == fingerprint
         except Exception:  # Redis down: the database keeps the window meanwhile
             log.warning("redis unavailable for the callback replay window", exc_info=True)
-    global _last_purge
     session = db.session_factory()
     try:
-        if _last_purge is None or not timedelta(0) <= now - _last_purge < PURGE_EVERY:
+        if _purge_due(now):
             purge_nonces(session, now)
-            _last_purge = now
-        session.add(
-            CallbackNonce(
-                nonce_key=key,
-                fingerprint=fingerprint,
-                expires_at=max(expires_at, now + timedelta(seconds=1)),
-            )
-        )
+        session.add(CallbackNonce(**_nonce_row(NonceClaim(timestamp, nonce, fingerprint), now)))
         try:
             session.commit()
             return True
@@ -201,10 +231,30 @@ def handle(
     inbound: Inbound,
     redis_client: Any = None,
     now: datetime | None = None,
+    claim: NonceClaim | None = None,
 ) -> str:
-    """Handle ``inbound`` once; a repeated delivery gets the first delivery's reply."""
+    """Handle ``inbound`` once; a repeated delivery gets the first delivery's reply.
+
+    With ``claim`` the delivery's (timestamp, nonce) is claimed first (``claim_nonce``;
+    ``CallbackRefused`` when another message used it). Without Redis, on the lean path,
+    the claim's row is written in the log's own transaction (one write lock per message);
+    if that transaction fails on any unique key it is rolled back whole and the claim is
+    made alone, as for any other message, so a replay is refused with nothing written."""
     key = inbound.dedupe_key
     now = now or now_utc()
+    lean_tried = False
+    if claim is not None:
+        if redis_client is None:
+            planned = lean.plan(db, settings, inbound, now)  # reads only, before any write
+            lean_tried = True
+            if planned is not None:
+                reply = _write_lean(db, inbound, planned, now, claim)
+                if reply is not None:
+                    return reply
+        if not claim_nonce(
+            db, redis_client, claim.timestamp, claim.nonce, claim.fingerprint, now=now
+        ):
+            raise CallbackRefused(403, "timestamp and nonce already used")
     if redis_client is not None:
         try:
             first = redis_client.set(REDIS_PREFIX + key, "1", nx=True, ex=REDIS_TTL_SECONDS)
@@ -213,6 +263,54 @@ def handle(
             first = True
         if not first:
             return _wait_for_reply(db, key)
+    try:
+        return _handle_once(db, settings, inbound, key, now, try_lean=not lean_tried)
+    except BaseException:
+        if redis_client is not None:
+            try:
+                redis_client.delete(REDIS_PREFIX + key)
+            except Exception:
+                log.warning("redis unavailable to release %s", key, exc_info=True)
+        raise
+
+
+def _write_lean(
+    db: Database, inbound: Inbound, planned: lean.Plan, now: datetime, claim: NonceClaim | None
+) -> str | None:
+    """The lean path's one write transaction; ``None`` when a unique key refused it (the
+    delivery or its nonce was taken by another): rolled back, nothing kept."""
+    with _WRITER if db.is_sqlite else nullcontext():
+        session = db.session_factory()
+        try:
+            return _write_lean_locked(session, inbound, planned, now, claim)
+        finally:
+            session.close()
+
+
+def _write_lean_locked(
+    session: Session, inbound: Inbound, planned: lean.Plan, now: datetime, claim: NonceClaim | None
+) -> str | None:
+    try:
+        if claim is not None:
+            if _purge_due(now):
+                purge_nonces(session, now)
+            session.execute(_INSERT_NONCE, _nonce_row(claim, now))
+        lean.write(session, inbound, planned, now)
+        session.commit()
+        return planned.reply
+    except IntegrityError:
+        session.rollback()
+        return None
+
+
+def _handle_once(
+    db: Database, settings: Any, inbound: Inbound, key: str, now: datetime, try_lean: bool
+) -> str:
+    planned = lean.plan(db, settings, inbound, now) if try_lean else None
+    if planned is not None:
+        reply = _write_lean(db, inbound, planned, now, None)
+        if reply is not None:
+            return reply
     session = db.session_factory()
     try:
         row = InboundMessage(
@@ -234,11 +332,6 @@ def handle(
         return reply
     except BaseException:
         session.rollback()
-        if redis_client is not None:
-            try:
-                redis_client.delete(REDIS_PREFIX + key)
-            except Exception:
-                log.warning("redis unavailable to release %s", key, exc_info=True)
         raise
     finally:
         session.close()

@@ -5,7 +5,7 @@ closed year's commitments stay, frozen, under 往年 (``services.reads.year_reco
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, func, select, true
+from sqlalchemy import ColumnElement, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from models import Commitment, CycleClose
@@ -27,3 +27,10 @@ def current(session: Session) -> ColumnElement[bool]:
     """Commitments of the current cycle: every year after the last closed one."""
     last = last_closed_year(session)
     return true() if last is None else Commitment.cycle_year > last
+
+
+def current_sql() -> ColumnElement[bool]:
+    """``current`` as one SQL condition, the last closed year read inside it (no lookup
+    first): for a query that must not cost a statement more."""
+    last = select(func.max(CycleClose.year)).scalar_subquery()
+    return or_(last.is_(None), Commitment.cycle_year > last)

@@ -3,6 +3,7 @@ change, verify and see them (access).
 
 Import from this package rather than from its modules."""
 
+from . import by_message
 from .access import (
     LogCapabilities,
     can_delete_log,
@@ -32,6 +33,7 @@ from .logs import (
 
 __all__ = [
     "LogCapabilities",
+    "by_message",
     "can_delete_log",
     "can_edit_log",
     "can_log",

@@ -5,8 +5,9 @@ notice the same log sent twice. The window and the checks are those of ``logs`` 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, and_, select, update
 from sqlalchemy.orm import Session
 
 from infra.clock import now_utc
@@ -75,15 +76,22 @@ def recent_duplicate(
 ) -> FulfilmentLog | None:
     """The same member's log of the same commitment, text and quantity made less than
     ``within`` ago (a second send of the same log), if any."""
-    since = (now or now_utc()) - within
     return session.scalar(
         select(FulfilmentLog)
         .where(
-            FulfilmentLog.member_id == member_id,
             FulfilmentLog.commitment_id == commitment_id,
-            FulfilmentLog.quantity == quantity,
-            FulfilmentLog.note == note,
-            FulfilmentLog.created_at >= since,
+            same_log_again(member_id, note, quantity, (now or now_utc()) - within),
         )
         .limit(1)
+    )
+
+
+def same_log_again(member_id: Any, note: Any, quantity: Any, since: Any) -> ColumnElement[bool]:
+    """The SQL condition of ``recent_duplicate`` on one commitment's logs (values or bound
+    parameters)."""
+    return and_(
+        FulfilmentLog.member_id == member_id,
+        FulfilmentLog.quantity == quantity,
+        FulfilmentLog.note == note,
+        FulfilmentLog.created_at >= since,
     )

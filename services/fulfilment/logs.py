@@ -72,15 +72,8 @@ def log(
         raise PermissionDenied("只能为自己的承诺（或本支部的承诺）记录践诺")
     if c.status != CommitmentStatus.PUBLISHED.value:
         raise Conflict("这条承诺还没有审核公开，公开后才能记录践诺")
-    if (
-        isinstance(quantity, bool)
-        or not isinstance(quantity, int)
-        or not 1 <= quantity <= MAX_QUANTITY
-    ):
-        raise ValidationError("quantity", f"数量应为 1 到 {MAX_QUANTITY} 之间的整数")
-    note = as_written(note)
-    if len(note) > MAX_NOTE:
-        raise ValidationError("note", f"内容太长，最多 {MAX_NOTE} 个字")
+    check_quantity(quantity)
+    note = checked_note(note)
     today = today or local_date()
     happened_on = happened_on or today
     check_day(session, c, happened_on, today, backdate_days)
@@ -104,22 +97,44 @@ def log(
     return entry
 
 
+def check_quantity(quantity: object) -> None:
+    if (
+        isinstance(quantity, bool)
+        or not isinstance(quantity, int)
+        or not 1 <= quantity <= MAX_QUANTITY
+    ):
+        raise ValidationError("quantity", f"数量应为 1 到 {MAX_QUANTITY} 之间的整数")
+
+
+def checked_note(note: str) -> str:
+    """The note as it is stored (as written, trimmed); refused when too long."""
+    note = as_written(note)
+    if len(note) > MAX_NOTE:
+        raise ValidationError("note", f"内容太长，最多 {MAX_NOTE} 个字")
+    return note
+
+
 def check_day(session: Session, c: Commitment, day: date, today: date, backdate_days: int) -> None:
     """A log is dated within its commitment (from its start), not in the future, not more than
     ``backdate_days`` back, and not in a closed cycle year."""
     if cycle.is_closed(session, c.cycle_year):
         raise Conflict(f"{c.cycle_year} 年度已经总结归档，不能再记录；请记到本年度的承诺上")
-    earliest = max(c.start_date, today - timedelta(days=max(0, backdate_days)))
-    latest = min(today, c.end_date + timedelta(days=31))
+    check_span(c.start_date, c.end_date, day, today, backdate_days)
+
+
+def check_span(start: date, end: date, day: date, today: date, backdate_days: int) -> None:
+    """``check_day`` without the closed-year lookup (the caller knows the year is open)."""
+    earliest = max(start, today - timedelta(days=max(0, backdate_days)))
+    latest = min(today, end + timedelta(days=31))
     if not earliest <= day <= latest:
         if day > today:
             why = "日期不能晚于今天"
-        elif day < c.start_date:
-            why = f"承诺从 {c.start_date.isoformat()} 开始，不能记录开始以前的事"
+        elif day < start:
+            why = f"承诺从 {start.isoformat()} 开始，不能记录开始以前的事"
         elif day < today - timedelta(days=backdate_days):
             why = f"最多补记 {backdate_days} 天以内的践诺"
         else:
-            why = f"承诺期限到 {c.end_date.isoformat()}"
+            why = f"承诺期限到 {end.isoformat()}"
         span = (
             f"可以记录的日期是 {earliest.isoformat()} 至 {latest.isoformat()}"
             if earliest <= latest
@@ -184,20 +199,13 @@ def edit_log(
         changed.append(f"日期 {entry.happened_on.isoformat()} → {happened_on.isoformat()}")
         entry.happened_on = happened_on
     if quantity is not None:
-        if (
-            isinstance(quantity, bool)
-            or not isinstance(quantity, int)
-            or not 1 <= quantity <= MAX_QUANTITY
-        ):
-            raise ValidationError("quantity", f"数量应为 1 到 {MAX_QUANTITY} 之间的整数")
+        check_quantity(quantity)
         if quantity != entry.quantity:
             c = session.get_one(Commitment, entry.commitment_id)
             changed.append(f"数量 {entry.quantity}{c.unit} → {quantity}{c.unit}")
         entry.quantity = quantity
     if note is not None:
-        note = as_written(note)
-        if len(note) > MAX_NOTE:
-            raise ValidationError("note", f"内容太长，最多 {MAX_NOTE} 个字")
+        note = checked_note(note)
         if note != entry.note:
             changed.append("内容已修改")
             entry.note = note
