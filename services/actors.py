@@ -58,6 +58,8 @@ class Actor:
 
 
 SYSTEM = Actor(name="系统", system=True)
+# Who routes a new request to its linked member or branch: the system, never the resident.
+ROUTING = Actor(name="系统自动分派", system=True)
 
 
 def load_grants(

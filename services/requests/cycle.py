@@ -25,7 +25,7 @@ from models import (
     Resolution,
 )
 from services import outbox, timeline
-from services.actors import Actor
+from services.actors import ROUTING, Actor
 from services.commitments import quantify
 from services.errors import (
     Conflict,
@@ -181,7 +181,7 @@ def submit(
         timeline.record(
             session,
             req,
-            actor,
+            ROUTING,  # an automatic assignment: never in the resident's name
             "assigned",
             RequestStatus.SUBMITTED.value,
             req.status,

@@ -87,14 +87,12 @@ def test_full_cycle_with_reply_resolve_confirm_rate(session, world):
     reqs.confirm(session, resident, req)
     reqs.rate(session, resident, req, "satisfied", "修得很快")
     session.commit()
-    actions = [
-        e.action
-        for e in session.scalars(
-            select(TimelineEntry)
-            .where(TimelineEntry.request_id == req.id)
-            .order_by(TimelineEntry.id)
-        )
-    ]
+    entries = session.scalars(
+        select(TimelineEntry).where(TimelineEntry.request_id == req.id).order_by(TimelineEntry.id)
+    ).all()
+    actions = [e.action for e in entries]
+    # The automatic assignment is the system's, never the resident's.
+    assert entries[1].actor_label == "系统自动分派" and entries[1].actor_account_id is None
     assert actions == [
         "created",
         "assigned",
