@@ -10,6 +10,7 @@ the customer-service send is tried anyway (WeChat may refuse it; the row then sh
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -83,14 +84,21 @@ def in_service_window(session: Session, openid: str, now: datetime | None = None
     )
 
 
-def template_of(notice: dict[str, Any], template_id: str) -> dict[str, Any]:
-    """A queued notice as a template message (fields: 事项, 编号, 提示)."""
+DEFAULT_FIELDS = {"item": "thing1", "number": "character_string2", "hint": "thing3"}
+
+
+def template_of(
+    notice: dict[str, Any], template_id: str, fields: Mapping[str, str] = DEFAULT_FIELDS
+) -> dict[str, Any]:
+    """A queued notice as a template message: 事项, 编号 and 提示 under the keys of the
+    template chosen in the 公众平台 (``requests.template_fields``)."""
+    keys = {**DEFAULT_FIELDS, **fields}
     return {
         "template_id": template_id,
         "data": {
-            "thing1": {"value": str(notice.get("text", ""))[:20] or "群众诉求"},
-            "character_string2": {"value": str(notice.get("number", ""))},
-            "thing3": {"value": text_of(notice).split("\n")[-1][:20]},
+            keys["item"]: {"value": str(notice.get("text", ""))[:20] or "群众诉求"},
+            keys["number"]: {"value": str(notice.get("number", ""))},
+            keys["hint"]: {"value": text_of(notice).split("\n")[-1][:20]},
         },
     }
 
@@ -101,25 +109,38 @@ def route(
     openid: str,
     template_id: str,
     now: datetime | None = None,
+    fields: Mapping[str, str] = DEFAULT_FIELDS,
 ) -> tuple[str, dict[str, Any]]:
     """Channel and body for a customer-service row: ``("customer_service", body)`` inside the
     48-hour window (or with no template configured), else ``("template", template payload)``."""
     notice = payload.get("notice")
     if isinstance(notice, dict) and template_id and not in_service_window(session, openid, now):
         text_of(notice)  # an unknown kind fails here, as it would as a customer-service text
-        return "template", template_of(notice, template_id)
+        return "template", template_of(notice, template_id, fields)
     return "customer_service", body_of(payload)
+
+
+def opening(payload: dict[str, Any], mini_program_app_id: str) -> dict[str, str] | None:
+    """Where a template message opens: the request's page in the mini-program, when one is
+    configured and the notice names its page."""
+    notice = payload.get("notice")
+    path = notice.get("mp_path") if isinstance(notice, dict) else None
+    if not mini_program_app_id or not path:
+        return None
+    return {"appid": mini_program_app_id, "pagepath": str(path)}
 
 
 MP_STATE = {"release": "formal", "trial": "trial", "develop": "developer"}
 DEFAULT_PAGE = "pages/requests/index"
 
 
-def subscription_of(notice: dict[str, Any], template_id: str) -> dict[str, Any]:
+def subscription_of(
+    notice: dict[str, Any], template_id: str, fields: Mapping[str, str] = DEFAULT_FIELDS
+) -> dict[str, Any]:
     """A queued notice as a mini-program subscription message (same fields as the template
     message; it opens the request's page, or 我的诉求 / 待办)."""
     return {
         "template_id": template_id,
-        "data": template_of(notice, template_id)["data"],
+        "data": template_of(notice, template_id, fields)["data"],
         "page": str(notice.get("mp_path") or DEFAULT_PAGE),
     }

@@ -105,11 +105,23 @@ def _need_recipient(msg: OutboundMessage) -> str:
 def send_customer_service(msg: OutboundMessage, ctx: SendContext) -> None:
     """Official-account customer-service message (user must have interacted within 48 h)."""
     openid = _need_recipient(msg)
-    template_id = ctx.settings.requests.notice_template_id
-    channel, body = notices.route(ctx.session, _payload(msg), openid, template_id)
+    settings = ctx.settings.requests
+    payload = _payload(msg)
+    channel, body = notices.route(
+        ctx.session,
+        payload,
+        openid,
+        settings.notice_template_id,
+        fields=settings.template_fields,
+    )
     ctx.release()  # route read the inbound log: hold no lock over the network
     if channel == "template":  # outside the 48-hour window (the choice: delivery.notices)
-        ctx.clients.official_account.send_template(openid, body["template_id"], body["data"])
+        ctx.clients.official_account.send_template(
+            openid,
+            body["template_id"],
+            body["data"],
+            miniprogram=notices.opening(payload, ctx.settings.wechat.mini_program.app_id),
+        )
         return
     ctx.clients.official_account.send_customer_message(openid, body)
 
@@ -130,7 +142,9 @@ def send_subscription(msg: OutboundMessage, ctx: SendContext) -> None:
     notice = data.get("notice")
     if isinstance(notice, dict):  # a queued notice for a mini-program-only user
         notices.text_of(notice)  # an unknown kind fails here, as for the other channels
-        data = notices.subscription_of(notice, str(data["template_id"]))
+        data = notices.subscription_of(
+            notice, str(data["template_id"]), ctx.settings.requests.template_fields
+        )
     ctx.clients.mini_program.send_subscribe(
         _need_recipient(msg),
         str(data["template_id"]),

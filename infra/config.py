@@ -129,6 +129,14 @@ class RequestsSection(Section):
     # request (asked before submitting one) and a new 待办 for a member (asked on first 待办).
     answer_subscribe_template_id: str = ""
     inbox_subscribe_template_id: str = ""
+    # The field keys of the templates chosen in the 公众平台 / 小程序后台 for those notices:
+    # item (事项, a thing field), number (编号) and hint (提示). Each template lists its own keys
+    # (e.g. thing1, character_string2, thing3) on its detail page; copy them here.
+    template_fields: dict[Literal["item", "number", "hint"], str] = {
+        "item": "thing1",
+        "number": "character_string2",
+        "hint": "thing3",
+    }
     # The public "找他办事" form (/m/<code>/ask): submissions per client address, and how long
     # the signed token in the form stays valid.
     web_form_rate_limit: str = "10 per minute; 60 per hour"

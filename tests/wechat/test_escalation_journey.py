@@ -168,3 +168,37 @@ def test_outside_the_48_hour_window_the_notice_goes_as_a_template_message(
         assert len(fake_wechat.calls_to("/cgi-bin/message/template/send")) == 1
     finally:
         db.dispose()
+
+
+def test_the_template_message_uses_the_configured_field_keys_and_opens_the_request(
+    db_url: str, tmp_path: Path, fake_wechat: FakeWechat
+) -> None:
+    """Each template chosen in the 公众平台 has its own field keys; with a mini-program the
+    message opens the request's page there."""
+    config = oa_config(db_url, tmp_path, fake_wechat.base_url)
+    config["requests"] = {
+        "notice_template_id": "TPL-REQ",
+        "template_fields": {"item": "thing7", "number": "character_string9", "hint": "thing2"},
+    }
+    config["wechat"]["mini_program"] = {"app_id": "wx-mp-app", "secret": "mp-secret"}
+    app = create_app(config)
+    app.config["TESTING"] = True
+    db = app.extensions["db"]
+    try:
+        with db.session() as s:
+            t = f.tree(s)
+            wang = f.member(s, t["branch"], "王建国")
+            f.account(s, wang, oa_openid="o-wang")
+            home = f.household(s, t["branch"], linked=[wang])
+            resident = f.account(s, household=home, oa_openid="o-resident")
+            req = requests.submit(s, f.as_actor(s, resident), kind="problem", text="路灯坏了")
+            s.commit()
+            number, request_id = req.number, req.id
+        _dispatch(app)
+        (call,) = fake_wechat.calls_to("/cgi-bin/message/template/send")
+        assert set(call.json["data"]) == {"thing7", "character_string9", "thing2"}
+        assert call.json["data"]["character_string9"]["value"] == number
+        assert call.json["miniprogram"]["appid"] == "wx-mp-app"
+        assert str(request_id) in call.json["miniprogram"]["pagepath"]
+    finally:
+        db.dispose()
