@@ -8,17 +8,17 @@ A calendar period is named by an integer key (``period_key``), the same in SQL
 fortnights (the fortnights of ``progress.FORTNIGHT_EPOCH``: 2001-01-01 is 36,890 = 14 × 2,635
 days later), months since year 0 for half-months and the month-based frequencies.
 
-What a ``Tally`` holds, for one commitment as recorded by some moment and up to some day ``on``,
+What a tally holds, for one commitment as recorded by some moment and up to some day ``on``,
 counting only the logs ``compute`` counts (from the start date; for a periodic target only the
 periods of its validity, the last one up to its calendar end):
 
-- ``done`` / ``logs``: quantity and number of those logs;
-- ``done_in_time`` / ``logs_in_time``: the same up to the end date (finished on time or late);
+- ``done``: the quantity of those logs; ``done_in_time``: of those up to the end date;
 - ``met``: periods whose logged quantity reaches the target; ``met_at``: the period of ``on``
   is one of them.
 
-Quantities are never negative (``fulfilment.logs`` refuses them), so "the running total
-reached the target by the end date" is "the total up to the end date reaches it".
+Every log's quantity is at least 1 (``fulfilment.logs`` refuses less), so "some logs" is
+"done > 0", and "the running total reached the target by the end date" is "the total up to the
+end date reaches it".
 """
 
 from __future__ import annotations
@@ -157,12 +157,12 @@ def _key_of(day: date, frequency: Any) -> ColumnElement[int]:
     )
 
 
-# A tally is six numbers at an offset of a row: done, logs, done_in_time, logs_in_time, met,
-# met_at (0/1). ``period_tallies`` rows: the commitment id, its tally at the end (``NOW``), at
-# the previous end (``BEFORE``), then its logs and quantity dated in the period. Plain rows,
-# not objects: a district has 60,000 of them.
-NOW, BEFORE, PERIOD_LOGS, PERIOD_QUANTITY = 1, 7, 13, 14
-EMPTY: tuple[int, ...] = (0,) * 15
+# A tally is four numbers at an offset of a row: done, done_in_time, met, met_at (0/1).
+# ``period_tallies`` rows: the commitment id, its tally at the end (``NOW``), at the previous
+# end (``BEFORE``), then its logs and quantity dated in the period. Plain rows, not objects: a
+# district has 60,000 of them. Every log's quantity is at least 1, so "some logs" is "done > 0".
+NOW, BEFORE, PERIOD_LOGS, PERIOD_QUANTITY = 1, 5, 9, 10
+EMPTY: tuple[int, ...] = (0,) * 11
 
 
 def period_tallies(
@@ -218,26 +218,23 @@ def period_tallies(
         select(
             r.cid,
             r.k,
-            func.max(r.q).label("q"),
-            func.max(r.f).label("f"),
+            r.q,
+            r.f,
             func.sum(r.x * r.cf).label("s_now"),
-            func.sum(r.cf).label("n_now"),
             func.sum(r.x * r.cf * r.it).label("si_now"),
-            func.sum(r.cf * r.it).label("ni_now"),
             func.sum(r.x * r.cf * r.ea).label("s_bef"),
-            func.sum(r.cf * r.ea).label("n_bef"),
             func.sum(r.x * r.cf * r.ea * r.it).label("si_bef"),
-            func.sum(r.cf * r.ea * r.it).label("ni_bef"),
             func.sum(r.pe).label("n_per"),
             func.sum(r.x * r.pe).label("q_per"),
         )
-        .group_by(r.cid, r.k)
+        .group_by(r.cid, r.k, r.q, r.f)
         .subquery()
     )
     g = inner.c
+    reached = case((g.q > _lit(1), g.q), else_=_lit(1))  # some logs, and the target
 
-    def met(n: Any, s: Any, at: date | None) -> Any:
-        cond = and_(n > 0, s >= g.q)
+    def met(s: Any, at: date | None) -> Any:
+        cond = s >= reached
         if at is None:
             return func.sum(flag(cond))
         return func.max(flag(and_(cond, g.k == _key_of(at, g.f))))
@@ -251,17 +248,13 @@ def period_tallies(
             select(
                 g.cid,
                 whole(func.sum(g.s_now)),
-                whole(func.sum(g.n_now)),
                 whole(func.sum(g.si_now)),
-                whole(func.sum(g.ni_now)),
-                whole(met(g.n_now, g.s_now, None)),
-                whole(met(g.n_now, g.s_now, end)),
+                whole(met(g.s_now, None)),
+                whole(met(g.s_now, end)),
                 whole(func.sum(g.s_bef)),
-                whole(func.sum(g.n_bef)),
                 whole(func.sum(g.si_bef)),
-                whole(func.sum(g.ni_bef)),
-                whole(met(g.n_bef, g.s_bef, None)),
-                whole(met(g.n_bef, g.s_bef, before_end)),
+                whole(met(g.s_bef, None)),
+                whole(met(g.s_bef, before_end)),
                 whole(func.sum(g.n_per)),
                 whole(func.sum(g.q_per)),
             ).group_by(g.cid)
@@ -280,10 +273,10 @@ def _shape(start: date, end: date, frequency: str, on: date) -> tuple[int, int]:
 
 def standing(target: Target, tally: Sequence[int], on: date, at: int = 0) -> tuple[int, State]:
     """(percent, state) of ``target`` at the end of day ``on``: ``progress.compute``'s, from
-    its tally at ``on`` (the six numbers of ``tally`` from offset ``at``)."""
+    its tally at ``on`` (the four numbers of ``tally`` from offset ``at``)."""
     if on < target.start:
         return 0, State.NOT_STARTED
-    done, logs, done_in_time, logs_in_time, met_all, met_at = tally[at : at + 6]
+    done, done_in_time, met_all, met_at = tally[at : at + 4]
     q = target.quantity
     if target.kind == "periodic" and target.frequency:
         past, periods_all = _shape(target.start, target.end, target.frequency, on)
@@ -302,8 +295,8 @@ def standing(target: Target, tally: Sequence[int], on: date, at: int = 0) -> tup
         if on >= target.end and counted == periods_all:
             return (100, State.COMPLETED) if not missed_any else (percent, State.OVERDUE)
         return percent, State.BEHIND if missed_any else State.ON_TRACK
-    if logs and done >= q:
-        on_time = logs_in_time and done_in_time >= q
+    if done > 0 and done >= q:
+        on_time = done_in_time > 0 and done_in_time >= q
         return 100, State.COMPLETED if on_time else State.COMPLETED_LATE
     percent = min(100, done * 100 // q) if q else 100
     if on > target.end:
