@@ -170,13 +170,15 @@ def period_tallies(
     *,
     start: date,
     end: date,
-    moment: datetime,
+    moment: datetime | None,
     before_end: date,
-    before_moment: datetime,
+    before_moment: datetime | None,
+    where: Sequence[ColumnElement[bool]] = (),
 ) -> dict[int, Sequence[int]]:
-    """Per commitment with logs: its tally at ``end`` as recorded before ``moment``, at
-    ``before_end`` as recorded before ``before_moment``, and its logs dated in
-    [``start``, ``end``] recorded before ``moment`` — in one aggregate query."""
+    """Per commitment with logs (of the commitments matching ``where``): its tally at ``end``
+    as recorded before ``moment``, at ``before_end`` as recorded before ``before_moment``, and
+    its logs dated in [``start``, ``end``] recorded before ``moment`` — in one aggregate query.
+    A moment of ``None``: every log recorded so far."""
     log, c = FulfilmentLog, Commitment
     day = log.happened_on
     periodic = and_(c.target_kind == _lit("periodic"), c.frequency.is_not(None))
@@ -205,11 +207,15 @@ def period_tallies(
             log.quantity.label("x"),
             flag(counted).label("cf"),
             flag(day <= c.end_date).label("it"),
-            flag(and_(day <= before_end, log.created_at < before_moment)).label("ea"),
+            flag(
+                day <= before_end
+                if before_moment is None
+                else and_(day <= before_end, log.created_at < before_moment)
+            ).label("ea"),
             flag(day >= start).label("pe"),
         )
         .join(c, c.id == log.commitment_id)
-        .where(day <= end, log.created_at < moment)
+        .where(day <= end, *([] if moment is None else [log.created_at < moment]), *where)
         .offset(0)
         .subquery()
     )
@@ -308,3 +314,16 @@ def standing(target: Target, tally: Sequence[int], on: date, at: int = 0) -> tup
         if done < expected and done < q:
             return percent, State.BEHIND
     return percent, State.ON_TRACK
+
+
+def standings_at(
+    session: Session, targets: dict[int, Target], on: date, *where: ColumnElement[bool]
+) -> dict[int, tuple[int, State]]:
+    """(percent, state) at ``on`` of each of ``targets`` (the commitments ``where`` selects),
+    from one aggregate query over their logs."""
+    if not targets:
+        return {}
+    tallies = period_tallies(
+        session, start=on, end=on, moment=None, before_end=on, before_moment=None, where=where
+    )
+    return {cid: standing(t, tallies.get(cid, EMPTY), on, NOW) for cid, t in targets.items()}

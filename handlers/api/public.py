@@ -122,7 +122,16 @@ def board(org_id: int) -> dict[str, Any]:
     session = read_session()
     today = local_date()
     view = public.branch_view(session, public.org_by_id(session, check_id(org_id)), today)
-    flag = public.branch_flag(session, view.org, today, **_flag_settings())
+    township = public.township_above(session, view.org)
+    flags = (
+        cache.shared(
+            f"flags:{township.id}:{today.isoformat()}",
+            lambda: public.branch_flags(session, township, today, **_flag_settings()),
+        )
+        if township is not None
+        else {}
+    )
+    flag = flags.get(view.org.id, "")
     return {
         "org": serialize.org(session, view.org),
         "flag": flag or None,
