@@ -175,6 +175,14 @@ def _partner_rows(
     session: Session, village: Organisation, on: date, q: str, year: int | None = None
 ) -> list[Row]:
     """结对共建: the public pledges of organ branches to ``village``, one row per organ."""
+    # Most villages have none. Asked alone, the partner index answers at once; with the
+    # visibility conditions, SQLite's planner (its statistics count the NULLs) prefers the
+    # status index and reads every published commitment.
+    paired = session.scalar(
+        select(Commitment.id).where(Commitment.partner_org_id == village.id).limit(1)
+    )
+    if paired is None:
+        return []
     pledges = public_commitments(session, Commitment.partner_org_id == village.id, year=year)
     if not pledges:
         return []
