@@ -55,16 +55,11 @@ def measure(get: Callable[[str], None], paths: list[str]) -> tuple[float, float]
     return cpu[len(cpu) // 2], wall[len(wall) // 2]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description="公开读接口的进程内 CPU（不走缓存）")
-    parser.add_argument("--url", default="sqlite:///bench/data/district.db")
-    parser.add_argument("--n", type=int, default=200, help="boards (and walls, cards) asked")
-    parser.add_argument("--seed", type=int, default=11)
-    args = parser.parse_args()
-    branches, townships, codes = _ids(args.url, args.seed)
+def run(url: str, n: int = 200, seed: int = 11) -> dict[str, float | int | str]:
+    branches, townships, codes = _ids(url, seed)
     app = create_app(
         {
-            "database": {"url": args.url},
+            "database": {"url": url},
             "app": {"log_level": "WARNING"},
             "api": {"public_cache_seconds": 3600},  # per process (no Redis): shared values
         }
@@ -81,10 +76,9 @@ def main() -> None:
         if resp.status_code != 200:
             raise SystemExit(f"{path}: HTTP {resp.status_code} {resp.get_data()[:200]!r}")
 
-    load = load_average()
     # the townships' flags: the first board under each township computes them
     by_township: dict[int, int] = {}
-    db = Database(args.url, root=ROOT)
+    db = Database(url, root=ROOT)
     with db.session() as s:
         for oid, parent in s.execute(
             select(Organisation.id, Organisation.parent_id).where(Organisation.kind == "branch")
@@ -95,32 +89,55 @@ def main() -> None:
     flags_cpu, flags_wall = measure(get, first)
     seen = set(by_township.values())
     todo = [b for b in branches if b not in seen]
-    n = min(args.n, len(todo) // 2)
-    boards = [f"/api/v1/orgs/{b}/board" for b in todo[:n]]
-    walls = [f"/api/v1/orgs/{b}/wall" for b in todo[n : 2 * n]]
-    cards = [f"/api/v1/members/{c}/card" for c in codes[:n]]
+    n = min(n, len(todo) // 2)
     statements[0] = 0
-    board = measure(get, boards)
-    board_statements = statements[0] / len(boards)
-    wall = measure(get, walls)
-    card = measure(get, cards)
+    board = measure(get, [f"/api/v1/orgs/{b}/board" for b in todo[:n]])
+    board_statements = statements[0] / n
+    wall = measure(get, [f"/api/v1/orgs/{b}/wall" for b in todo[n : 2 * n]])
+    card = measure(get, [f"/api/v1/members/{c}/card" for c in codes[:n]])
     backend = app.extensions["db"].engine.dialect.name
     app.extensions["db"].dispose()
+    return {
+        "backend": backend,
+        "townships": len(townships),
+        "branches": len(branches),
+        "n": n,
+        "flags_cpu_ms": flags_cpu,
+        "flags_wall_ms": flags_wall,
+        "board_cpu_ms": board[0],
+        "board_wall_ms": board[1],
+        "board_statements": board_statements,
+        "wall_cpu_ms": wall[0],
+        "wall_wall_ms": wall[1],
+        "card_cpu_ms": card[0],
+        "card_wall_ms": card[1],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="公开读接口的进程内 CPU（不走缓存）")
+    parser.add_argument("--url", default="sqlite:///bench/data/district.db")
+    parser.add_argument("--n", type=int, default=200, help="boards (and walls, cards) asked")
+    parser.add_argument("--seed", type=int, default=11)
+    args = parser.parse_args()
+    load = load_average()
+    r = run(args.url, args.n, args.seed)
     print(f"机器：{machine()}；负载 (load average)：{load} → {load_average()}")
     print(
-        f"数据库：{backend}；{len(townships)} 个乡镇，{len(branches)} 个支部；每项 {n} 次，各不相同"
+        f"数据库：{r['backend']}；{r['townships']} 个乡镇，{r['branches']} 个支部；"
+        f"每项 {r['n']} 次，各不相同"
     )
     print(
-        f"  township flags (first board of each of {len(first)} townships): "
-        f"CPU {flags_cpu:.1f} ms, wall {flags_wall:.1f} ms (median)"
+        f"  township flags (first board of each township): "
+        f"CPU {r['flags_cpu_ms']:.1f} ms, wall {r['flags_wall_ms']:.1f} ms (median)"
     )
     print(
-        f"  board: CPU {board[0]:.2f} ms, wall {board[1]:.2f} ms, "
-        f"{board_statements:.1f} SQL statements"
+        f"  board: CPU {r['board_cpu_ms']:.2f} ms, wall {r['board_wall_ms']:.2f} ms, "
+        f"{r['board_statements']:.1f} SQL statements"
     )
-    print(f"  wall:  CPU {wall[0]:.2f} ms, wall {wall[1]:.2f} ms")
-    print(f"  card:  CPU {card[0]:.2f} ms, wall {card[1]:.2f} ms")
-    print(f"board_cpu_ms={board[0]:.2f} backend={backend} (target ≤ 3 ms)")
+    print(f"  wall:  CPU {r['wall_cpu_ms']:.2f} ms, wall {r['wall_wall_ms']:.2f} ms")
+    print(f"  card:  CPU {r['card_cpu_ms']:.2f} ms, wall {r['card_wall_ms']:.2f} ms")
+    print(f"board_cpu_ms={r['board_cpu_ms']:.2f} backend={r['backend']} (target ≤ 3 ms)")
 
 
 if __name__ == "__main__":
