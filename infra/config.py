@@ -49,6 +49,11 @@ class AppSection(Section):
 class DatabaseSection(Section):
     url: str = "sqlite:///instance/jiannuo.db"
     echo: bool = False
+    # PostgreSQL pool: connections are replaced after this many seconds (before a firewall or
+    # the server drops idle ones) instead of being pinged on every checkout (a round trip per
+    # request); pre-ping back on for networks that cut connections sooner. See README.
+    pool_recycle_seconds: int = Field(default=1800, ge=60)
+    pool_pre_ping: bool = False
 
 
 class RedisSection(Section):
