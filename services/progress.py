@@ -238,7 +238,9 @@ def daily_sums(
     )
     if verified_only:
         query = query.where(FulfilmentLog.verified_at.is_not(None))
-    rows = session.execute(query)
+    if session.autoflush:  # what ``session.execute`` would do; Core skips the ORM's rows
+        session.flush()
+    rows = session.connection().execute(query)
     parse = DayParser()
     for cid, raw, qty in rows:
         out[cid].append((parse(raw), int(qty)))

@@ -55,6 +55,14 @@ MONTH_FREQUENCIES = dict(progress.MONTHS)
 FREQUENCIES = ("daily", "weekly", "biweekly", "halfmonth", *MONTH_FREQUENCIES)
 
 
+def core(session: Session) -> Any:
+    """The session's connection for Core queries that skip the ORM's row handling, after the
+    session's pending changes are flushed (``session.execute`` would autoflush them)."""
+    if session.autoflush:
+        session.flush()
+    return session.connection()
+
+
 def period_key(day: date, frequency: str) -> int:
     """An integer naming the calendar period of ``day`` (equal keys ⇔ same ``period_start``)."""
     if frequency in ("daily", "weekly", "biweekly"):
@@ -249,7 +257,7 @@ def period_tallies(
         return cast(x, Integer)
 
     rows = (
-        session.connection()
+        core(session)
         .execute(
             select(
                 g.cid,

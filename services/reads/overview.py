@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from models import Commitment, FulfilmentLog, Member, Organisation, OrgKind
 from services import evaluation, progress, progress_sql, visibility
 from services.commitments import cycle
+from services.progress_sql import core
 
 from .items import DONE_STATES
 from .lookup import township_above
@@ -69,7 +70,7 @@ def branch_stats(
     org_of: dict[int, int] = {}
     targets: dict[int, progress.Target] = {}
     parse_day = progress.DayParser()
-    for cid, org_id, kind, qty, start, end, freq in session.connection().execute(
+    for cid, org_id, kind, qty, start, end, freq in core(session).execute(
         select(
             Commitment.id,
             Commitment.org_id,

@@ -33,6 +33,7 @@ from models import (
     Request,
 )
 from services import progress, progress_sql
+from services.progress_sql import core
 from services.reads import as_of
 from services.reads import rates as four_rates
 from services.reads.items import DONE_STATES
@@ -231,7 +232,7 @@ def compute(session: Session, period: Period, org_ids: Iterable[int] | None = No
     status_before = as_of.StatusesAt(session, lo)
     raw_day = progress.DayParser()
     rows = (
-        session.connection()
+        core(session)
         .execute(
             select(
                 Commitment.id,
