@@ -58,10 +58,10 @@ def _cache() -> Cache | None:
     return cache
 
 
-def shared(key: str, compute: Callable[[], T]) -> T:
+def shared(key: str, compute: Callable[[], T], seconds: int = 0) -> T:
     """A public value computed once for all callers and kept like the public responses (e.g. a
-    township's flags, which every board of its 100 branches shows); computed each time when the
-    cache is off or unavailable."""
+    township's flags, which every board of its 100 branches shows), for ``seconds`` (0: as long
+    as the responses); computed each time when the cache is off or unavailable."""
     cache = _cache()
     if cache is None:
         return compute()
@@ -75,7 +75,7 @@ def shared(key: str, compute: Callable[[], T]) -> T:
         return cast(T, found)
     value = compute()
     try:
-        cache.set(full, value)
+        cache.set(full, value, timeout=seconds or None)
     except Exception:
         log.warning("公开数据缓存不可用（写入）", exc_info=True)
     return value

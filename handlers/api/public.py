@@ -130,6 +130,7 @@ def board(org_id: int) -> Response:
         cache.shared(
             f"flags:{township.id}:{today.isoformat()}",
             lambda: public.branch_flags(session, township, today, **_flag_settings()),
+            settings().api.flags_cache_seconds,
         )
         if township is not None
         else {}
