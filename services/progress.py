@@ -240,7 +240,7 @@ def daily_sums(
         query = query.where(FulfilmentLog.verified_at.is_not(None))
     if session.autoflush:  # what ``session.execute`` would do; Core skips the ORM's rows
         session.flush()
-    rows = session.connection().execute(query)
+    rows = session.connection().execute(query).all()  # fetchall: one call, not one per row
     parse = DayParser()
     for cid, raw, qty in rows:
         out[cid].append((parse(raw), int(qty)))

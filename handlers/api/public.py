@@ -90,7 +90,8 @@ def orgs(args: dict[str, Any]) -> dict[str, Any]:
 def wall(org_id: int) -> Response:
     """承诺墙：支部承诺与每名党员公开的承诺（与网页承诺墙同一数据）。"""
     session = read_session()
-    view = public.branch_view(session, public.org_by_id(session, check_id(org_id)), local_date())
+    org = public.org_by_id(session, check_id(org_id))
+    view = public.branch_view(session, org, local_date(), with_past_years=False)
     org_name = view.org.name
     body = {
         "org": serialize.org(session, view.org),
@@ -124,7 +125,8 @@ def board(org_id: int) -> Response:
     flag 是本支部本月的红旗/黄旗（与乡镇总览同一规则，旗帜只评支部、不评党员）。"""
     session = read_session()
     today = local_date()
-    view = public.branch_view(session, public.org_by_id(session, check_id(org_id)), today)
+    org = public.org_by_id(session, check_id(org_id))
+    view = public.branch_view(session, org, today, with_past_years=False)
     township = public.township_above(session, view.org)
     flags = (
         cache.shared(
@@ -137,7 +139,7 @@ def board(org_id: int) -> Response:
     )
     flag = flags.get(view.org.id, "")
     body = {
-        "org": serialize.org(session, view.org),
+        "org": serialize.org(session, view.org, township),
         "flag": flag or None,
         "rows": [
             {

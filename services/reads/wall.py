@@ -120,9 +120,11 @@ def branch_view(
     query: str = "",
     with_empty: bool = True,
     year: int | None = None,
+    with_past_years: bool = True,
 ) -> BranchView:
     """Everything the wall and the board show for one branch, branch pledges first: the
-    current cycle, or one closed ``year`` as frozen at its close (往年)."""
+    current cycle, or one closed ``year`` as frozen at its close (往年). ``with_past_years``:
+    also the closed years to link to (a channel that shows no such links skips the query)."""
     branch = branch_of(session, org)
     commitments = public_commitments(session, Commitment.org_id == branch.id, year=year)
     prog = year_records.progress_of(session, commitments, on, year)
@@ -167,7 +169,7 @@ def branch_view(
         query,
         partner_rows,
         year,
-        year_records.past_years(session),
+        year_records.past_years(session) if with_past_years else [],
     )
 
 
