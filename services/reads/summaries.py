@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import String, and_, case, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
@@ -33,6 +33,7 @@ from models import (
     Request,
 )
 from services import progress, progress_sql
+from services.progress import daily_sums_as_of
 from services.progress_sql import core
 from services.reads import as_of
 from services.reads import rates as four_rates
@@ -130,32 +131,6 @@ class Figures:
     period: Period
     branches: dict[int, BranchSummary]
     townships: dict[int, TownshipSummary]
-
-
-def daily_sums_as_of(
-    session: Session, end: date, moment: datetime, earlier: datetime
-) -> tuple[dict[int, list[tuple[date, int]]], dict[int, list[tuple[date, int]]]]:
-    """Logged quantity per (commitment, day) up to ``end`` as recorded before ``moment``, and
-    the same as recorded before ``earlier`` (the previous period's end), in one grouped query."""
-    now: dict[int, list[tuple[date, int]]] = defaultdict(list)
-    before: dict[int, list[tuple[date, int]]] = defaultdict(list)
-    parse_day = progress.DayParser()
-    early_qty = case((FulfilmentLog.created_at < earlier, FulfilmentLog.quantity), else_=0)
-    for cid, day, qty, early in session.execute(
-        select(
-            FulfilmentLog.commitment_id,
-            progress.raw_day_column(),
-            func.sum(FulfilmentLog.quantity),
-            func.sum(early_qty),
-        )
-        .where(FulfilmentLog.happened_on <= end, FulfilmentLog.created_at < moment)
-        .group_by(FulfilmentLog.commitment_id, FulfilmentLog.happened_on)
-    ):
-        d = parse_day(day)
-        now[cid].append((d, int(qty)))
-        if early:
-            before[cid].append((d, int(early)))
-    return now, before
 
 
 def needs_logging(p: progress.Progress) -> bool:
