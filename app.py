@@ -36,7 +36,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from services import content
 
     content.configure(settings.content.words(), wechat=settings.wechat.mini_program.enabled)
-    app.extensions["db"] = Database(settings.database.url, echo=settings.database.echo, root=ROOT)
+    app.extensions["db"] = Database(
+        settings.database.url,
+        echo=settings.database.echo,
+        root=ROOT,
+        pool_recycle=settings.database.pool_recycle_seconds,
+        pre_ping=settings.database.pool_pre_ping,
+    )
     if settings.demo:
         log.warning("演示模式 (demo mode): 未配置微信凭据，演示登录等捷径已开启")
 

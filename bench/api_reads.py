@@ -15,6 +15,7 @@ worker. Read-only: the database is not changed.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import tempfile
 from collections.abc import Callable
@@ -22,7 +23,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bench.loadgen import Req, Result, machine, open_loop, print_table
+from bench.loadgen import Req, Result, closed_loop, machine, open_loop, print_table
 from bench.serve import Gunicorn, load_average, wait_port
 from infra.config import ROOT
 from models import (
@@ -59,6 +60,19 @@ def targets(url: str, seed: int = 7) -> tuple[list[str], list[int], list[str]]:
     return rnd.sample(codes, min(SAMPLE, len(codes))), rnd.sample(branches, len(branches)), tokens
 
 
+def first_branches(url: str) -> list[int]:
+    """One branch of each township."""
+    db = Database(url, root=ROOT)
+    first: dict[int, int] = {}
+    with db.session() as s:
+        for oid, parent in s.execute(
+            select(Organisation.id, Organisation.parent_id).where(Organisation.kind == "branch")
+        ):
+            first.setdefault(parent, oid)
+    db.dispose()
+    return list(first.values())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="小程序接口读取基准（全区规模）")
     parser.add_argument("--url", default="sqlite:///bench/data/district.db")
@@ -70,6 +84,7 @@ def main() -> None:
     args = parser.parse_args()
 
     codes, branches, tokens = targets(args.url)
+    first_boards = first_branches(args.url)
     if not (codes and branches and tokens):
         raise SystemExit("the database has no members/branches/resident requests: run bench.gen")
     tmp = Path(tempfile.mkdtemp(prefix="jiannuo-api-"))
@@ -105,6 +120,17 @@ def main() -> None:
     results: dict[str, Result] = {}
     with Gunicorn("app:create_app()", gargs, env, log=tmp / "gunicorn.log") as server:
         wait_port(server.base)
+        # the townships' flags (one ranking per township, shared by its boards): computed by
+        # the first board under each township, once with Redis, once per worker without
+        for branch in first_boards:
+            for _worker in range(args.workers if not os.environ.get("JIANNUO_REDIS__URL") else 1):
+                closed_loop(
+                    server.base,
+                    lambda _i, b=branch: ("GET", f"/api/v1/orgs/{b}/board", b"", {}),
+                    1,
+                    60,
+                    limit=1,
+                )
         for name, fn in kinds.items():  # warm-up and a correctness check
             r = open_loop(server.base, lambda i, fn=fn: fn(i + 10_000), 50, 2)
             if r.errors:

@@ -49,6 +49,11 @@ class AppSection(Section):
 class DatabaseSection(Section):
     url: str = "sqlite:///instance/jiannuo.db"
     echo: bool = False
+    # PostgreSQL pool: connections are replaced after this many seconds (before a firewall or
+    # the server drops idle ones) instead of being pinged on every checkout (a round trip per
+    # request); pre-ping back on for networks that cut connections sooner. See README.
+    pool_recycle_seconds: int = Field(default=1800, ge=60)
+    pool_pre_ping: bool = False
 
 
 class RedisSection(Section):
@@ -160,6 +165,9 @@ class ApiSection(Section):
     # Public, caller-independent reads (board, wall, card, org list) are cached this long;
     # 0 turns the cache off. Redis when redis.url is set (shared by workers), else per process.
     public_cache_seconds: int = Field(default=30, ge=0)
+    # a township's red/yellow flags (a ranking of all its branches, shown on every board):
+    # kept this long, so that 100 boards do not each rank 100 branches (0 = as the cache above)
+    flags_cache_seconds: int = Field(default=300, ge=0)
 
 
 class ContentSection(Section):

@@ -19,7 +19,21 @@ from sqlalchemy.orm import Session, sessionmaker
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
-def make_engine(url: str, echo: bool = False, root: Path | None = None) -> Engine:
+POOL_RECYCLE_SECONDS = 1800
+
+
+def make_engine(
+    url: str,
+    echo: bool = False,
+    root: Path | None = None,
+    *,
+    pool_recycle: int = POOL_RECYCLE_SECONDS,
+    pre_ping: bool = False,
+) -> Engine:
+    """The engine; for PostgreSQL a pool whose connections are recycled after
+    ``pool_recycle`` seconds rather than pinged at every checkout (``pre_ping``: one more round
+    trip per request). Should the server restart, the first query on a dead connection fails
+    and SQLAlchemy invalidates the whole pool, so only that one request sees an error."""
     parsed = make_url(url)
     kwargs: dict[str, Any] = {"echo": echo, "future": True}
     if parsed.get_backend_name() == "sqlite":
@@ -32,7 +46,11 @@ def make_engine(url: str, echo: bool = False, root: Path | None = None) -> Engin
         engine = create_engine(parsed, **kwargs)
         _configure_sqlite(engine)
         return engine
-    kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
+    kwargs.update(pool_pre_ping=pre_ping, pool_recycle=pool_recycle, pool_size=10, max_overflow=20)
+    if parsed.get_driver_name() == "psycopg":
+        # JIT compilation costs more than it saves on this app's short queries (and 0.4 s on
+        # the district summary's aggregate); see README.
+        kwargs["connect_args"] = {"options": "-c jit=off"}
     return create_engine(parsed, **kwargs)
 
 
@@ -58,9 +76,19 @@ def _configure_sqlite(engine: Engine) -> None:
 class Database:
     """The app's one engine and session factory (bound into Flask with ``init_app``)."""
 
-    def __init__(self, url: str, echo: bool = False, root: Path | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        echo: bool = False,
+        root: Path | None = None,
+        *,
+        pool_recycle: int = POOL_RECYCLE_SECONDS,
+        pre_ping: bool = False,
+    ) -> None:
         self.url = url
-        self.engine = make_engine(url, echo=echo, root=root)
+        self.engine = make_engine(
+            url, echo=echo, root=root, pool_recycle=pool_recycle, pre_ping=pre_ping
+        )
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
         readonly_engine = self.engine.execution_options(sqlite_begin="DEFERRED")
         self.read_factory = sessionmaker(readonly_engine, expire_on_commit=False)

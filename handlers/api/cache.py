@@ -22,6 +22,7 @@ from flask_caching import Cache
 log = logging.getLogger("jiannuo.api.cache")
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 EXTENSION = "jiannuo.api.public_cache"
 KEY_PREFIX = "jiannuo:public:"
 SIMPLE_THRESHOLD = 2000  # entries per process (a board is a few KiB, a card ~10 KiB)
@@ -55,6 +56,29 @@ def init_app(app: Flask) -> None:
 def _cache() -> Cache | None:
     cache: Cache | None = current_app.extensions.get(EXTENSION)
     return cache
+
+
+def shared(key: str, compute: Callable[[], T], seconds: int = 0) -> T:
+    """A public value computed once for all callers and kept like the public responses (e.g. a
+    township's flags, which every board of its 100 branches shows), for ``seconds`` (0: as long
+    as the responses); computed each time when the cache is off or unavailable."""
+    cache = _cache()
+    if cache is None:
+        return compute()
+    full = "value:" + key
+    try:
+        found = cache.get(full)
+    except Exception:
+        log.warning("公开数据缓存不可用（读取）", exc_info=True)
+        return compute()
+    if found is not None:
+        return cast(T, found)
+    value = compute()
+    try:
+        cache.set(full, value, timeout=seconds or None)
+    except Exception:
+        log.warning("公开数据缓存不可用（写入）", exc_info=True)
+    return value
 
 
 def cache_key() -> str:

@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from flask import Response
+
 from handlers.context import read_session, settings
 from infra.clock import local_date
 from models import OrgKind
@@ -14,7 +16,7 @@ from services.errors import NotFound
 from services.fulfilment.photos import url_for_key
 from services.reads import public
 
-from . import cache, serialize
+from . import cache, dump, serialize
 from .base import Blueprint, PageArgs, check_id, page_body, page_of, paginate
 from .schemas import BoardSchema, CardSchema, OrgSchema, OrgsQuery, OverviewSchema, WallSchema
 
@@ -85,12 +87,13 @@ def orgs(args: dict[str, Any]) -> dict[str, Any]:
 @bp.route("/orgs/<int:org_id>/wall", methods=["GET"])
 @cache.public
 @bp.response(200, WallSchema)
-def wall(org_id: int) -> dict[str, Any]:
+def wall(org_id: int) -> Response:
     """承诺墙：支部承诺与每名党员公开的承诺（与网页承诺墙同一数据）。"""
     session = read_session()
-    view = public.branch_view(session, public.org_by_id(session, check_id(org_id)), local_date())
+    org = public.org_by_id(session, check_id(org_id))
+    view = public.branch_view(session, org, local_date(), with_past_years=False)
     org_name = view.org.name
-    return {
+    body = {
         "org": serialize.org(session, view.org),
         "branch_commitments": [commitment_body(i, org_name, None) for i in view.branch_row.items],
         "members": [
@@ -111,20 +114,32 @@ def wall(org_id: int) -> dict[str, Any]:
             for r in view.partner_rows
         ],
     }
+    return dump.response(WallSchema, body)
 
 
 @bp.route("/orgs/<int:org_id>/board", methods=["GET"])
 @cache.public
 @bp.response(200, BoardSchema)
-def board(org_id: int) -> dict[str, Any]:
+def board(org_id: int) -> Response:
     """进度榜：每名党员承诺的平均进度、最差状态、已完成项数与下次到期日；
     flag 是本支部本月的红旗/黄旗（与乡镇总览同一规则，旗帜只评支部、不评党员）。"""
     session = read_session()
     today = local_date()
-    view = public.branch_view(session, public.org_by_id(session, check_id(org_id)), today)
-    flag = public.branch_flag(session, view.org, today, **_flag_settings())
-    return {
-        "org": serialize.org(session, view.org),
+    org = public.org_by_id(session, check_id(org_id))
+    view = public.branch_view(session, org, today, with_past_years=False)
+    township = public.township_above(session, view.org)
+    flags = (
+        cache.shared(
+            f"flags:{township.id}:{today.isoformat()}",
+            lambda: public.branch_flags(session, township, today, **_flag_settings()),
+            settings().api.flags_cache_seconds,
+        )
+        if township is not None
+        else {}
+    )
+    flag = flags.get(view.org.id, "")
+    body = {
+        "org": serialize.org(session, view.org, township),
         "flag": flag or None,
         "rows": [
             {
@@ -153,19 +168,20 @@ def board(org_id: int) -> dict[str, Any]:
             for r in view.partner_rows
         ],
     }
+    return dump.response(BoardSchema, body)
 
 
 @bp.route("/orgs/<int:org_id>/overview", methods=["GET"])
 @cache.public
 @bp.response(200, OverviewSchema)
-def overview(org_id: int) -> dict[str, Any]:
+def overview(org_id: int) -> Response:
     """乡镇总览：各党支部按承诺进度、群众满意率排名，含本月红旗/黄旗（与网页总览同一数据）。"""
     session = read_session()
     township = public.org_by_id(session, check_id(org_id))
     if township.kind != OrgKind.TOWNSHIP.value:
         raise NotFound("找不到这个乡镇（街道）党组织")
     stats = public.branch_stats(session, township, local_date(), **_flag_settings())
-    return {
+    body = {
         "org": serialize.org(session, township),
         "branches": [
             {
@@ -182,17 +198,18 @@ def overview(org_id: int) -> dict[str, Any]:
             for s in stats
         ],
     }
+    return dump.response(OverviewSchema, body)
 
 
 @bp.route("/members/<string:public_code>/card", methods=["GET"])
 @cache.public
 @bp.response(200, CardSchema)
-def card(public_code: str) -> dict[str, Any]:
+def card(public_code: str) -> Response:
     """党员公开名片（扫码可见）：承诺、进度与最近的践诺记录（含照片），与网页名片同一数据。"""
     session = read_session()
     member = public.member_by_code(session, public_code)
     c = public.member_card(session, member, local_date(), settings().reports.member_card_logs)
-    return {
+    body = {
         "name": member.name,
         "public_code": member.public_code,
         "org_name": c.branch.name,
@@ -203,3 +220,4 @@ def card(public_code: str) -> dict[str, Any]:
         "commitments": [commitment_body(i, c.branch.name, member.name) for i in c.items],
         "logs": log_bodies(c.logs),
     }
+    return dump.response(CardSchema, body)

@@ -324,14 +324,21 @@ def me(session: Session, account: Account, actor: Actor, demo: bool) -> dict[str
     }
 
 
-def org(session: Session, o: Organisation) -> dict[str, Any]:
+def org(session: Session, o: Organisation, parent: Organisation | None = None) -> dict[str, Any]:
+    """One organisation; ``parent``: its parent when the caller has it loaded (no query)."""
+    if parent is not None and parent.id == o.parent_id:
+        return orgs(session, [o], {parent.id: parent.name})[0]
     return orgs(session, [o])[0]
 
 
-def orgs(session: Session, items: Sequence[Organisation]) -> list[dict[str, Any]]:
-    """Organisations with their parent's name, in one query for all parents."""
-    parent_ids = {o.parent_id for o in items if o.parent_id}
-    parents = (
+def orgs(
+    session: Session, items: Sequence[Organisation], known: dict[int, str] | None = None
+) -> list[dict[str, Any]]:
+    """Organisations with their parent's name, in one query for all parents (none for the
+    parents in ``known``, id → name)."""
+    known = known or {}
+    parent_ids = {o.parent_id for o in items if o.parent_id and o.parent_id not in known}
+    parents = known | (
         dict(
             session.execute(
                 select(Organisation.id, Organisation.name).where(Organisation.id.in_(parent_ids))

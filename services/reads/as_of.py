@@ -57,7 +57,11 @@ class StatusesAt:
 
     def status(self, commitment_id: int, created_at: datetime, current: str) -> str | None:
         """The status at ``moment``, ``None`` when the commitment did not exist yet."""
-        if created_at >= self.moment:
+        return self.status_if(commitment_id, created_at < self.moment, current)
+
+    def status_if(self, commitment_id: int, existed: bool, current: str) -> str | None:
+        """``status`` when the caller already knows whether it existed at ``moment``."""
+        if not existed:
             return None
         if commitment_id in self.before:
             before = self.before[commitment_id]

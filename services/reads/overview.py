@@ -9,13 +9,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from models import Commitment, FulfilmentLog, Member, Organisation, OrgKind
-from services import evaluation, progress, visibility
+from services import evaluation, progress, progress_sql, visibility
 from services.commitments import cycle
-from services.progress import Progress
+from services.progress_sql import core
 
 from .items import DONE_STATES
 from .lookup import township_above
@@ -62,19 +62,31 @@ def branch_stats(
             .group_by(Member.org_id)
         ).all()
     )
-    commitments = list(
-        session.scalars(
-            select(Commitment).where(
-                Commitment.org_id.in_(ids),
-                *visibility.public_commitment(),
-                cycle.current(session),  # a closed year is off the township's board too
-            )
-        )
+    public = (
+        Commitment.org_id.in_(ids),
+        *visibility.public_commitment(),
+        cycle.current(session),  # a closed year is off the township's board too
     )
-    prog = progress.progress_of(session, commitments, on)
-    by_branch: dict[int, list[Progress]] = defaultdict(list)
-    for c in commitments:
-        by_branch[c.org_id].append(prog[c.id])
+    org_of: dict[int, int] = {}
+    targets: dict[int, progress.Target] = {}
+    parse_day = progress.DayParser()
+    for cid, org_id, kind, qty, start, end, freq in core(session).execute(
+        select(
+            Commitment.id,
+            Commitment.org_id,
+            Commitment.target_kind,
+            Commitment.target_quantity,
+            type_coerce(Commitment.start_date, String),
+            type_coerce(Commitment.end_date, String),
+            Commitment.frequency,
+        ).where(*public)
+    ):
+        org_of[cid] = org_id
+        targets[cid] = progress.Target(kind, qty, parse_day(start), parse_day(end), freq)
+    # percent and state by one aggregate query (``services.progress_sql``)
+    by_branch: dict[int, list[tuple[int, progress.State]]] = defaultdict(list)
+    for cid, standing in progress_sql.standings_at(session, targets, on, *public).items():
+        by_branch[org_of[cid]].append(standing)
     month_start = on.replace(day=1)
     month_logs: dict[int, int] = dict(
         session.execute(  # type: ignore[arg-type]
@@ -98,8 +110,8 @@ def branch_stats(
                 org=b,
                 members=int(members.get(b.id, 0)),
                 commitments=len(ps),
-                completed=sum(1 for p in ps if p.state in DONE_STATES),
-                completion=sum(p.percent for p in ps) // len(ps) if ps else 0,
+                completed=sum(1 for _percent, state in ps if state in DONE_STATES),
+                completion=sum(percent for percent, _state in ps) // len(ps) if ps else 0,
                 month_logs=int(month_logs.get(b.id, 0)),
                 satisfaction=sat.get(b.id, evaluation.EMPTY),
             )
@@ -122,6 +134,15 @@ def branch_stats(
     return stats
 
 
+def branch_flags(
+    session: Session, township: Organisation, on: date, *, red_count: int, yellow_below: int
+) -> dict[int, str]:
+    """Every branch's flag this month under ``township`` (``red``, ``yellow`` or ``""``), as on
+    its overview: one ranking for all of them (a channel may keep it for a short while)."""
+    stats = branch_stats(session, township, on, red_count=red_count, yellow_below=yellow_below)
+    return {s.org.id: s.flag for s in stats}
+
+
 def branch_flag(
     session: Session, branch: Organisation, on: date, *, red_count: int, yellow_below: int
 ) -> str:
@@ -129,7 +150,5 @@ def branch_flag(
     township = township_above(session, branch)
     if township is None:
         return ""
-    for s in branch_stats(session, township, on, red_count=red_count, yellow_below=yellow_below):
-        if s.org.id == branch.id:
-            return s.flag
-    return ""
+    flags = branch_flags(session, township, on, red_count=red_count, yellow_below=yellow_below)
+    return flags.get(branch.id, "")

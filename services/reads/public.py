@@ -22,7 +22,7 @@ from .lookup import (
     township_above,
     township_of,
 )
-from .overview import BranchStat, branch_flag, branch_stats
+from .overview import BranchStat, branch_flag, branch_flags, branch_stats
 from .request_page import RequestView, TimelineView, request_view
 from .wall import BranchView, Row, branch_view, public_commitments
 from .year_records import past_years
@@ -41,6 +41,7 @@ __all__ = [
     "Row",
     "TimelineView",
     "branch_flag",
+    "branch_flags",
     "branch_of",
     "branch_stats",
     "branch_view",

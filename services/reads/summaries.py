@@ -16,10 +16,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import date, timedelta
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import String, and_, case, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from models import (
@@ -33,7 +32,9 @@ from models import (
     OwnerKind,
     Request,
 )
-from services import progress
+from services import progress, progress_sql
+from services.progress import daily_sums_as_of
+from services.progress_sql import core
 from services.reads import as_of
 from services.reads import rates as four_rates
 from services.reads.items import DONE_STATES
@@ -132,36 +133,14 @@ class Figures:
     townships: dict[int, TownshipSummary]
 
 
-def daily_sums_as_of(
-    session: Session, end: date, moment: datetime, earlier: datetime
-) -> tuple[dict[int, list[tuple[date, int]]], dict[int, list[tuple[date, int]]]]:
-    """Logged quantity per (commitment, day) up to ``end`` as recorded before ``moment``, and
-    the same as recorded before ``earlier`` (the previous period's end), in one grouped query."""
-    now: dict[int, list[tuple[date, int]]] = defaultdict(list)
-    before: dict[int, list[tuple[date, int]]] = defaultdict(list)
-    parse_day = progress.DayParser()
-    early_qty = case((FulfilmentLog.created_at < earlier, FulfilmentLog.quantity), else_=0)
-    for cid, day, qty, early in session.execute(
-        select(
-            FulfilmentLog.commitment_id,
-            progress.raw_day_column(),
-            func.sum(FulfilmentLog.quantity),
-            func.sum(early_qty),
-        )
-        .where(FulfilmentLog.happened_on <= end, FulfilmentLog.created_at < moment)
-        .group_by(FulfilmentLog.commitment_id, FulfilmentLog.happened_on)
-    ):
-        d = parse_day(day)
-        now[cid].append((d, int(qty)))
-        if early:
-            before[cid].append((d, int(early)))
-    return now, before
-
-
 def needs_logging(p: progress.Progress) -> bool:
     """A commitment still asks for logs unless it is completed or every period so far is met:
     a member whose commitments are all done is not idle."""
-    return p.state not in DONE_STATES and p.percent < 100
+    return _needs_logging(p.state, p.percent)
+
+
+def _needs_logging(state: progress.State, percent: int) -> bool:
+    return state not in DONE_STATES and percent < 100
 
 
 def compute(session: Session, period: Period, org_ids: Iterable[int] | None = None) -> Figures:
@@ -222,100 +201,110 @@ def compute(session: Session, period: Period, org_ids: Iterable[int] | None = No
     )
 
     # every commitment that existed at the end of the period, with its status then; progress
-    # of the published ones at the end of this period and of the previous one
+    # of the published ones at the end of this period and of the previous one, from the
+    # per-commitment, per-period tallies that one aggregate query computes
     status_now = as_of.StatusesAt(session, hi)
     status_before = as_of.StatusesAt(session, lo)
-    rows = session.execute(
-        select(
-            Commitment.id,
-            Commitment.org_id,
-            Commitment.member_id,
-            Commitment.owner_kind,
-            Commitment.status,
-            Commitment.created_at,
-            Commitment.target_kind,
-            Commitment.target_quantity,
-            Commitment.start_date,
-            Commitment.end_date,
-            Commitment.frequency,
-        ).where(Commitment.created_at < hi)
-    ).all()
-    sums, sums_before = daily_sums_as_of(session, end, hi, lo)
+    raw_day = progress.DayParser()
+    rows = (
+        core(session)
+        .execute(
+            select(
+                Commitment.id,
+                Commitment.org_id,
+                Commitment.member_id,
+                Commitment.owner_kind,
+                Commitment.status,
+                case((Commitment.created_at < hi, 1), else_=0),  # existed at the end
+                case((Commitment.created_at < lo, 1), else_=0),  # and at the previous end
+                Commitment.target_kind,
+                Commitment.target_quantity,
+                type_coerce(Commitment.start_date, String),
+                type_coerce(Commitment.end_date, String),
+                Commitment.frequency,
+            )
+        )
+        .all()
+    )
+    tallies = progress_sql.period_tallies(
+        session, start=period.start, end=end, moment=hi, before_end=prev_end, before_moment=lo
+    )
+    empty = progress_sql.EMPTY
+    NOW, BEFORE = progress_sql.NOW, progress_sql.BEFORE
+    standing = progress_sql.standing
+    published = CommitmentStatus.PUBLISHED.value
     committed: dict[int, set[int]] = defaultdict(set)  # branch → members who committed
     lagging: set[int] = set()
     open_since: set[int] = set()  # members with unfinished work open since ``silent_since``
-    for c in rows:
-        if c.org_id not in branches:
+    member_kind = OwnerKind.MEMBER.value
+    for cid, org_id, member_id, owner, current, now_in, before_in, kind, qty, *dates in rows:
+        b = branches.get(org_id)
+        if b is None:
             continue
-        b = branches[c.org_id]
-        status = status_now.status(c.id, c.created_at, c.status)
+        tally = tallies.get(cid, empty)
+        # logs in the period (recorded by its end), per branch
+        b.logs += tally[progress_sql.PERIOD_LOGS]
+        b.log_quantity += tally[progress_sql.PERIOD_QUANTITY]
+        status = status_now.status_if(cid, now_in, current)
         if status is None:
             continue
         b.by_status[status] = b.by_status.get(status, 0) + 1
-        mid = c.member_id if c.owner_kind == OwnerKind.MEMBER.value else None
+        mid = member_id if owner == member_kind else None
         if mid in counted and status in COMMITTED_STATUSES:
             committed[member_org[mid]].add(mid)
-        if status != CommitmentStatus.PUBLISHED.value or c.start_date > end:
+        start_date = raw_day(dates[0])
+        if status != published or start_date > end:
             continue
-        target = progress.Target(
-            c.target_kind, c.target_quantity, c.start_date, c.end_date, c.frequency
-        )
-        now_p = progress.compute(target, sums.get(c.id, []), end)
-        b.percent_sum += now_p.percent
+        target = progress.Target(kind, qty, start_date, raw_day(dates[1]), dates[2])
+        percent, state = standing(target, tally, end, NOW)
+        b.percent_sum += percent
         b.percent_n += 1
-        if now_p.state in DONE_STATES:
+        if state in DONE_STATES:
             b.completed += 1
-        if (
-            c.start_date <= prev_end
-            and status_before.status(c.id, c.created_at, c.status)
-            == CommitmentStatus.PUBLISHED.value
-        ):
-            b.previous_sum += progress.compute(target, sums_before.get(c.id, []), prev_end).percent
+        if start_date <= prev_end and status_before.status_if(cid, before_in, current) == published:
+            b.previous_sum += standing(target, tally, prev_end, BEFORE)[0]
             b.previous_n += 1
         if mid in counted:
-            if now_p.state in LAGGING_STATES:
+            if state in LAGGING_STATES:
                 lagging.add(mid)
-            if c.start_date <= silent_since and needs_logging(now_p):
+            if start_date <= silent_since and _needs_logging(state, percent):
                 open_since.add(mid)
     for branch_id, who in committed.items():
         if branch_id in branches:
             branches[branch_id].members_committed = len(who)
 
-    # logs in the period (recorded by its end), per branch and per member
-    recorded = FulfilmentLog.created_at < hi
-    in_period = and_(
-        FulfilmentLog.happened_on >= period.start, FulfilmentLog.happened_on <= end, recorded
-    )
-    for org_id, n, qty in session.execute(
-        select(Commitment.org_id, func.count(FulfilmentLog.id), func.sum(FulfilmentLog.quantity))
-        .join(Commitment, Commitment.id == FulfilmentLog.commitment_id)
-        .where(in_period)
-        .group_by(Commitment.org_id)
-    ):
-        if org_id in branches:
-            branches[org_id].logs = int(n)
-            branches[org_id].log_quantity = int(qty or 0)
+    # per member: logs in the period and the last day logged (recorded by the end), one
+    # grouped query (by commitment and member, which streams in the progress index's order)
     per_member: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for member_id, n in session.execute(
-        select(FulfilmentLog.member_id, func.count(FulfilmentLog.id))
-        .where(in_period, FulfilmentLog.member_id.is_not(None))
-        .group_by(FulfilmentLog.member_id)
+    member_logs: dict[int, int] = defaultdict(int)
+    last_log: dict[int, date] = {}
+    parse_day = progress.DayParser()
+    for member_id, n, last in session.execute(
+        select(
+            FulfilmentLog.member_id,
+            func.count(case((FulfilmentLog.happened_on >= period.start, FulfilmentLog.id))),
+            func.max(progress.raw_day_column()),
+        )
+        .where(
+            FulfilmentLog.member_id.is_not(None),
+            FulfilmentLog.happened_on <= end,
+            FulfilmentLog.created_at < hi,
+        )
+        .group_by(FulfilmentLog.commitment_id, FulfilmentLog.member_id)
     ):
+        member_logs[member_id] += n
+        day = parse_day(last)
+        if member_id not in last_log or last_log[member_id] < day:
+            last_log[member_id] = day
+    for member_id, n in member_logs.items():
         org_id = member_org.get(member_id)
-        if org_id in branches:
+        if n and org_id in branches:
             per_member[org_id].append((int(n), member_name[member_id]))
     for org_id, top_rows in per_member.items():
         top_rows.sort(key=lambda r: (-r[0], r[1]))
         branches[org_id].top = [(name, n) for n, name in top_rows[:TOP_MEMBERS]]
 
     # idle: unfinished work open for two months or more and nothing logged in that time
-    last_log: dict[Any, Any] = dict(
-        session.execute(  # type: ignore[arg-type]
-            select(FulfilmentLog.member_id, func.max(FulfilmentLog.happened_on))
-            .where(FulfilmentLog.member_id.is_not(None), FulfilmentLog.happened_on <= end, recorded)
-            .group_by(FulfilmentLog.member_id)
-        ).all()
-    )
     for member_id in sorted(open_since):
         last = last_log.get(member_id)
         if last is None or last < silent_since:

@@ -12,13 +12,13 @@ from datetime import date
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from models import Commitment, Organisation, OwnerKind
+from models import Commitment, Member, Organisation, OwnerKind
 from services import visibility
 from services.commitments import cycle, quantify
 
 from . import year_records
 from .items import Item, exempt_category, item_of
-from .lookup import active_members, branch_of
+from .lookup import branch_of
 
 
 def public_commitments(
@@ -120,19 +120,36 @@ def branch_view(
     query: str = "",
     with_empty: bool = True,
     year: int | None = None,
+    with_past_years: bool = True,
 ) -> BranchView:
     """Everything the wall and the board show for one branch, branch pledges first: the
-    current cycle, or one closed ``year`` as frozen at its close (往年)."""
+    current cycle, or one closed ``year`` as frozen at its close (往年). ``with_past_years``:
+    also the closed years to link to (a channel that shows no such links skips the query)."""
     branch = branch_of(session, org)
     commitments = public_commitments(session, Commitment.org_id == branch.id, year=year)
     prog = year_records.progress_of(session, commitments, on, year)
-    groups = {
-        o.id: o.name
-        for o in session.scalars(select(Organisation).where(Organisation.parent_id == branch.id))
-    }
+    groups: dict[int, str] = dict(
+        session.execute(  # type: ignore[arg-type]
+            select(Organisation.id, Organisation.name).where(Organisation.parent_id == branch.id)
+        ).all()
+    )
     branch_row = Row("branch", branch.name, "支部承诺", None, None, "")
     rows: dict[int, Row] = {}
-    for m in active_members(session, branch):
+    for m in session.execute(  # the columns a row shows, not Member objects
+        select(
+            Member.id,
+            Member.name,
+            Member.duties,
+            Member.speciality,
+            Member.public_code,
+            Member.photo_key,
+            Member.group_id,
+            Member.exempt,
+            Member.exempt_reason,
+        )
+        .where(Member.org_id == branch.id, Member.active.is_(True))
+        .order_by(Member.group_id, Member.name, Member.id)  # as ``lookup.active_members``
+    ):
         sub = " · ".join(x for x in (m.duties, m.speciality) if x)
         rows[m.id] = Row(
             f"m{m.id}",
@@ -167,7 +184,7 @@ def branch_view(
         query,
         partner_rows,
         year,
-        year_records.past_years(session),
+        year_records.past_years(session) if with_past_years else [],
     )
 
 
@@ -175,6 +192,14 @@ def _partner_rows(
     session: Session, village: Organisation, on: date, q: str, year: int | None = None
 ) -> list[Row]:
     """结对共建: the public pledges of organ branches to ``village``, one row per organ."""
+    # Most villages have none. Asked alone, the partner index answers at once; with the
+    # visibility conditions, SQLite's planner (its statistics count the NULLs) prefers the
+    # status index and reads every published commitment.
+    paired = session.scalar(
+        select(Commitment.id).where(Commitment.partner_org_id == village.id).limit(1)
+    )
+    if paired is None:
+        return []
     pledges = public_commitments(session, Commitment.partner_org_id == village.id, year=year)
     if not pledges:
         return []

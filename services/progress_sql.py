@@ -1,0 +1,340 @@
+"""Progress figures grouped on the database side: the same percent and state as
+``services.progress.compute``, from a few numbers per commitment that one aggregate query
+computes (grouping the logs by commitment and calendar period), instead of from every
+(commitment, day) row.
+
+A calendar period is named by an integer key (``period_key``), the same in SQL
+(``period_key_sql``) and in Python: days since 1900-01-01 (a Monday) for days, weeks and
+fortnights (the fortnights of ``progress.FORTNIGHT_EPOCH``: 2001-01-01 is 36,890 = 14 × 2,635
+days later), months since year 0 for half-months and the month-based frequencies.
+
+What a tally holds, for one commitment as recorded by some moment and up to some day ``on``,
+counting only the logs ``compute`` counts (from the start date; for a periodic target only the
+periods of its validity, the last one up to its calendar end):
+
+- ``done``: the quantity of those logs; ``done_in_time``: of those up to the end date;
+- ``met``: periods whose logged quantity reaches the target; ``met_at``: the period of ``on``
+  is one of them.
+
+Every log's quantity is at least 1 (``fulfilment.logs`` refuses less), so "some logs" is
+"done > 0", and "the running total reached the target by the end date" is "the total up to the
+end date reaches it".
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Sequence
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal_column,
+    not_,
+    or_,
+    select,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
+
+from models import Commitment, FulfilmentLog
+from services import progress
+from services.progress import State, Target
+
+EPOCH = date(1900, 1, 1)  # a Monday; FORTNIGHT_EPOCH is a whole number of fortnights later
+MONTH_FREQUENCIES = dict(progress.MONTHS)
+FREQUENCIES = ("daily", "weekly", "biweekly", "halfmonth", *MONTH_FREQUENCIES)
+
+
+def core(session: Session) -> Any:
+    """The session's connection for Core queries that skip the ORM's row handling, after the
+    session's pending changes are flushed (``session.execute`` would autoflush them)."""
+    if session.autoflush:
+        session.flush()
+    return session.connection()
+
+
+# PostgreSQL's default work_mem (4 MB) makes the district's grouping spill to disk in batches.
+AGGREGATE_WORK_MEM = "64MB"
+
+
+def period_key(day: date, frequency: str) -> int:
+    """An integer naming the calendar period of ``day`` (equal keys ⇔ same ``period_start``)."""
+    if frequency in ("daily", "weekly", "biweekly"):
+        days = (day - EPOCH).days
+        return days if frequency == "daily" else days // (7 if frequency == "weekly" else 14)
+    ym = day.year * 12 + day.month - 1
+    if frequency == "halfmonth":
+        return ym * 2 + (1 if day.day > 15 else 0)
+    months = MONTH_FREQUENCIES.get(frequency)
+    if months is None:
+        raise ValueError(f"unknown frequency {frequency!r}")
+    return ym // months
+
+
+class _days(FunctionElement[int]):
+    """Days since 1900-01-01 of a date column."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "jiannuo_days"
+
+
+@compiles(_days, "sqlite")
+def _days_sqlite(element: _days, compiler: Any, **kw: Any) -> str:
+    return f"CAST(julianday({compiler.process(element.clauses, **kw)}) - 2415020.5 AS INTEGER)"
+
+
+@compiles(_days)
+def _days_default(element: _days, compiler: Any, **kw: Any) -> str:  # PostgreSQL
+    return f"({compiler.process(element.clauses, **kw)} - DATE '1900-01-01')"
+
+
+class _months(FunctionElement[int]):
+    """Months since year 0 (year × 12 + month − 1) of a date column."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "jiannuo_months"
+
+
+@compiles(_months, "sqlite")
+def _months_sqlite(element: _months, compiler: Any, **kw: Any) -> str:
+    d = compiler.process(element.clauses, **kw)  # stored as YYYY-MM-DD text
+    return f"(CAST(substr({d}, 1, 4) AS INTEGER) * 12 + CAST(substr({d}, 6, 2) AS INTEGER) - 1)"
+
+
+@compiles(_months)
+def _months_default(element: _months, compiler: Any, **kw: Any) -> str:
+    d = compiler.process(element.clauses, **kw)
+    return f"(CAST(EXTRACT(YEAR FROM {d}) AS INTEGER) * 12 + CAST(EXTRACT(MONTH FROM {d}) AS INTEGER) - 1)"
+
+
+class _late_half(FunctionElement[int]):
+    """1 from the 16th of the month on, else 0."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "jiannuo_late_half"
+
+
+@compiles(_late_half, "sqlite")
+def _late_half_sqlite(element: _late_half, compiler: Any, **kw: Any) -> str:
+    return f"(CAST(substr({compiler.process(element.clauses, **kw)}, 9, 2) AS INTEGER) > 15)"
+
+
+@compiles(_late_half)
+def _late_half_default(element: _late_half, compiler: Any, **kw: Any) -> str:
+    d = compiler.process(element.clauses, **kw)
+    return f"(CASE WHEN EXTRACT(DAY FROM {d}) > 15 THEN 1 ELSE 0 END)"
+
+
+def _lit(value: object) -> Any:
+    # Literals, not bound parameters: the key is grouped by, and PostgreSQL only matches a
+    # GROUP BY expression to the selected one when their texts are identical.
+    if isinstance(value, str):
+        return literal_column("'" + value.replace("'", "''") + "'", String)
+    return literal_column(str(int(value)), Integer)  # type: ignore[call-overload]
+
+
+def period_key_sql(day: Any, frequency: Any) -> ColumnElement[int]:
+    """``period_key`` of a date column for a frequency column, in SQL."""
+    days = _days(day)
+    ym = _months(day)
+    whens: list[tuple[Any, Any]] = [
+        (frequency == _lit("daily"), days),
+        (frequency == _lit("weekly"), days // _lit(7)),
+        (frequency == _lit("biweekly"), days // _lit(14)),
+        (frequency == _lit("halfmonth"), ym * _lit(2) + _late_half(day)),
+        (frequency == _lit("monthly"), ym),
+    ]
+    whens += [(frequency == _lit(f), ym // _lit(n)) for f, n in MONTH_FREQUENCIES.items() if n != 1]
+    return case(*whens, else_=None)
+
+
+def _key_of(day: date, frequency: Any) -> ColumnElement[int]:
+    """The key of one fixed day for a frequency column (precomputed, as literals)."""
+    return case(
+        *((frequency == _lit(f), _lit(period_key(day, f))) for f in FREQUENCIES),
+        else_=_lit(-1),
+    )
+
+
+# A tally is four numbers at an offset of a row: done, done_in_time, met, met_at (0/1).
+# ``period_tallies`` rows: the commitment id, its tally at the end (``NOW``), at the previous
+# end (``BEFORE``), then its logs and quantity dated in the period. Plain rows, not objects: a
+# district has 60,000 of them. Every log's quantity is at least 1, so "some logs" is "done > 0".
+NOW, BEFORE, PERIOD_LOGS, PERIOD_QUANTITY = 1, 5, 9, 10
+EMPTY: tuple[int, ...] = (0,) * 11
+
+
+def period_tallies(
+    session: Session,
+    *,
+    start: date,
+    end: date,
+    moment: datetime | None,
+    before_end: date,
+    before_moment: datetime | None,
+    where: Sequence[ColumnElement[bool]] = (),
+) -> dict[int, Sequence[int]]:
+    """Per commitment with logs (of the commitments matching ``where``): its tally at ``end``
+    as recorded before ``moment``, at ``before_end`` as recorded before ``before_moment``, and
+    its logs dated in [``start``, ``end``] recorded before ``moment`` — in one aggregate query.
+    A moment of ``None``: every log recorded so far."""
+    log, c = FulfilmentLog, Commitment
+    day = log.happened_on
+    periodic = and_(c.target_kind == _lit("periodic"), c.frequency.is_not(None))
+    # the logs ``compute`` counts: from the start date; for a periodic target only in the
+    # periods of its validity (a log after the end date still counts in the last period)
+    counted = and_(
+        day >= c.start_date,
+        or_(
+            not_(periodic),
+            day <= c.end_date,
+            period_key_sql(day, c.frequency) == period_key_sql(c.end_date, c.frequency),
+        ),
+    )
+
+    def flag(cond: Any) -> Any:
+        return case((cond, _lit(1)), else_=_lit(0))
+
+    # One row per log with its period key and 0/1 flags, evaluated once per row (OFFSET 0
+    # keeps the planner from copying the expressions into every aggregate below).
+    rows_ = (
+        select(
+            log.commitment_id.label("cid"),
+            case((periodic, period_key_sql(day, c.frequency)), else_=_lit(0)).label("k"),
+            c.target_quantity.label("q"),
+            c.frequency.label("f"),
+            log.quantity.label("x"),
+            flag(counted).label("cf"),
+            flag(day <= c.end_date).label("it"),
+            flag(
+                day <= before_end
+                if before_moment is None
+                else and_(day <= before_end, log.created_at < before_moment)
+            ).label("ea"),
+            flag(day >= start).label("pe"),
+        )
+        .join(c, c.id == log.commitment_id)
+        .where(day <= end, *([] if moment is None else [log.created_at < moment]), *where)
+        .offset(0)
+        .subquery()
+    )
+    r = rows_.c
+    inner = (
+        select(
+            r.cid,
+            r.k,
+            r.q,
+            r.f,
+            func.sum(r.x * r.cf).label("s_now"),
+            func.sum(r.x * r.cf * r.it).label("si_now"),
+            func.sum(r.x * r.cf * r.ea).label("s_bef"),
+            func.sum(r.x * r.cf * r.ea * r.it).label("si_bef"),
+            func.sum(r.pe).label("n_per"),
+            func.sum(r.x * r.pe).label("q_per"),
+        )
+        .group_by(r.cid, r.k, r.q, r.f)
+        .subquery()
+    )
+    g = inner.c
+    reached = case((g.q > _lit(1), g.q), else_=_lit(1))  # some logs, and the target
+
+    def met(s: Any, at: date | None) -> Any:
+        cond = s >= reached
+        if at is None:
+            return func.sum(flag(cond))
+        return func.max(flag(and_(cond, g.k == _key_of(at, g.f))))
+
+    def whole(x: Any) -> Any:  # PostgreSQL sums bigints as numeric
+        return cast(x, Integer)
+
+    conn = core(session)
+    if conn.dialect.name == "postgresql":  # for this transaction only
+        conn.exec_driver_sql(f"SET LOCAL work_mem = '{AGGREGATE_WORK_MEM}'")
+    rows = conn.execute(
+        select(
+            g.cid,
+            whole(func.sum(g.s_now)),
+            whole(func.sum(g.si_now)),
+            whole(met(g.s_now, None)),
+            whole(met(g.s_now, end)),
+            whole(func.sum(g.s_bef)),
+            whole(func.sum(g.si_bef)),
+            whole(met(g.s_bef, None)),
+            whole(met(g.s_bef, before_end)),
+            whole(func.sum(g.n_per)),
+            whole(func.sum(g.q_per)),
+        ).group_by(g.cid)
+    ).all()
+    return {r[0]: r for r in rows}
+
+
+@lru_cache(maxsize=4096)
+def _shape(start: date, end: date, frequency: str, on: date) -> tuple[int, int]:
+    """(periods ended before ``on``, periods in all) of a periodic target."""
+    ends = [p_end for _start, p_end in progress.periods(start, end, frequency)]
+    return bisect_left(ends, on), len(ends)
+
+
+def standing(target: Target, tally: Sequence[int], on: date, at: int = 0) -> tuple[int, State]:
+    """(percent, state) of ``target`` at the end of day ``on``: ``progress.compute``'s, from
+    its tally at ``on`` (the four numbers of ``tally`` from offset ``at``)."""
+    if on < target.start:
+        return 0, State.NOT_STARTED
+    done, done_in_time, met_all, met_at = tally[at : at + 4]
+    q = target.quantity
+    if target.kind == "periodic" and target.frequency:
+        past, periods_all = _shape(target.start, target.end, target.frequency, on)
+        current = on <= target.end  # the period of ``on`` has not ended yet
+        if q <= 0:
+            met_past, current_met = past, current
+        elif current:
+            current_met = bool(met_at)
+            met_past = met_all - current_met
+        else:
+            met_past, current_met = met_all, False
+        counted = past + current_met
+        met = met_past + current_met
+        missed_any = met_past < past
+        percent = met * 100 // counted if counted else 0
+        if on >= target.end and counted == periods_all:
+            return (100, State.COMPLETED) if not missed_any else (percent, State.OVERDUE)
+        return percent, State.BEHIND if missed_any else State.ON_TRACK
+    if done > 0 and done >= q:
+        on_time = done_in_time > 0 and done_in_time >= q
+        return 100, State.COMPLETED if on_time else State.COMPLETED_LATE
+    percent = min(100, done * 100 // q) if q else 100
+    if on > target.end:
+        return percent, State.OVERDUE
+    if target.kind == "count":
+        span = (target.end - target.start).days + 1
+        elapsed = (on - target.start).days + 1
+        expected = q * max(0, elapsed - span // 52) / span
+        if done < expected and done < q:
+            return percent, State.BEHIND
+    return percent, State.ON_TRACK
+
+
+def standings_at(
+    session: Session, targets: dict[int, Target], on: date, *where: ColumnElement[bool]
+) -> dict[int, tuple[int, State]]:
+    """(percent, state) at ``on`` of each of ``targets`` (the commitments ``where`` selects),
+    from one aggregate query over their logs."""
+    if not targets:
+        return {}
+    tallies = period_tallies(
+        session, start=on, end=on, moment=None, before_end=on, before_moment=None, where=where
+    )
+    return {cid: standing(t, tallies.get(cid, EMPTY), on, NOW) for cid, t in targets.items()}

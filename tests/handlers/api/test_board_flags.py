@@ -1,0 +1,111 @@
+"""A township's flags are ranked once and shared by the boards of its branches (issue 20: a
+board used to rank every branch of its township), and they are the overview's flags."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import event, select
+
+from app import create_app
+from infra.clock import local_date
+from models import Organisation
+from models.db import Database
+from services.reads import public
+from tests.conftest import REDIS_URL, make_config
+
+
+@pytest.fixture
+def statements(app: Flask) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def on_execute(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    engine = app.extensions["db"].engine
+    event.listen(engine, "before_cursor_execute", on_execute)
+    yield seen
+    event.remove(engine, "before_cursor_execute", on_execute)
+
+
+@pytest.mark.demo_township
+def test_boards_share_their_townships_flags(
+    app: Flask, client: FlaskClient, db_url: str, statements: list[str]
+) -> None:
+    db = Database(db_url)
+    with db.session() as s:
+        branches = list(
+            s.scalars(
+                select(Organisation).where(Organisation.kind == "branch").order_by(Organisation.id)
+            )
+        )
+        cfg = app.config["SETTINGS"].reports
+        want = {
+            b.id: public.branch_flag(
+                s,
+                b,
+                local_date(),
+                red_count=cfg.red_flag_count,
+                yellow_below=cfg.yellow_flag_below_percent,
+            )
+            for b in branches
+        }
+    db.dispose()
+    assert len(branches) >= 2
+    ranked = []
+    for b in branches:
+        statements.clear()
+        body = client.get(f"/api/v1/orgs/{b.id}/board").get_json()
+        assert body["flag"] == (want[b.id] or None)
+        ranked.append(sum("GROUP BY anon_1.cid" in sql for sql in statements))
+    assert ranked[0] == 1  # the first board ranks the township's branches …
+    assert ranked[1:] == [0] * (len(branches) - 1)  # … the others reuse its flags
+    assert any(want.values())  # the demo township has flags to show
+
+
+@pytest.mark.redis
+@pytest.mark.demo_township
+def test_flags_are_shared_between_workers_through_redis(db_url: str, tmp_path: Path) -> None:
+    if not REDIS_URL:
+        pytest.skip("TEST_REDIS_URL not set")
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    for key in client.scan_iter("jiannuo:public:*"):
+        client.delete(key)
+    one = create_app(make_config(db_url, tmp_path, redis={"url": REDIS_URL}))
+    two = create_app(make_config(db_url, tmp_path, redis={"url": REDIS_URL}))
+    try:
+        db = Database(db_url)
+        with db.session() as s:
+            first, second = list(
+                s.scalars(
+                    select(Organisation.id)
+                    .where(Organisation.kind == "branch")
+                    .order_by(Organisation.id)
+                    .limit(2)
+                )
+            )
+        db.dispose()
+        assert one.test_client().get(f"/api/v1/orgs/{first}/board").status_code == 200
+        assert any(client.scan_iter("jiannuo:public:value:flags:*"))
+        seen: list[str] = []
+        engine = two.extensions["db"].engine
+
+        def on_execute(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+            seen.append(statement)
+
+        event.listen(engine, "before_cursor_execute", on_execute)
+        assert two.test_client().get(f"/api/v1/orgs/{second}/board").status_code == 200
+        event.remove(engine, "before_cursor_execute", on_execute)
+        assert seen and not any("GROUP BY anon_1.cid" in sql for sql in seen)
+    finally:
+        for key in client.scan_iter("jiannuo:public:*"):
+            client.delete(key)
+        client.close()
+        one.extensions["db"].dispose()
+        two.extensions["db"].dispose()
