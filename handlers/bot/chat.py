@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import re
 
-from handlers.bot.commands import (
+from handlers.bot.context import (
+    MORE_FOOTER,
+    REPLY_LIMIT,
     BotContext,
     _not_member_reply,
     bot,
-    fallback,
-    help_text,
     my_commitments_list,
     normalise_text,
     parse_quantity,
-    save_log,
-    submit_request,
 )
+from handlers.bot.help import help_text
+from handlers.bot.logs import fallback, save_log
+from handlers.bot.requests import submit_request
 from infra.clock import local_date, local_text
 from models import Commitment, Note
 from services import chat, commitments, fulfilment, progress, requests
@@ -35,8 +36,6 @@ ASK = {
     "complaint": "要把这条作为投诉提交吗？",
 }
 YES_NO = "回复 1 提交，回复 2 不用了。"
-REPLY_LIMIT = 2048  # bytes: WeChat's limit for a text reply
-MORE_FOOTER = "\n（回复 更多 看下一页）"
 
 
 def understand(text: str) -> str:
@@ -306,14 +305,3 @@ def cmd_more(ctx: BotContext, _args: str) -> str:
         return first + MORE_FOOTER
     chat.clear(ctx.session, ctx.account.id)
     return first
-
-
-# Typed menu labels and typos work as the command words they stand for (registered as
-# keywords: a message that matches one costs no more than a command).
-for _word, _keyword in chat.LABELS.items():
-    bot.alias(_word, _keyword, whole=True)
-for _word, _keyword in chat.TYPOS.items():
-    bot.alias(_word, _keyword)
-
-# Voice and location messages live in their own module.
-from handlers.bot import media as _media  # noqa: E402, F401

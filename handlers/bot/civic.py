@@ -6,7 +6,7 @@ Handlers only parse, call ``services.civic`` (which holds every check) and word 
 
 from __future__ import annotations
 
-from handlers.bot.commands import BotContext, bot
+from handlers.bot.context import BotContext, bot
 from handlers.bot.inbox import _split
 from infra.clock import local_text
 from services.civic import agenda, book

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from handlers.bot.commands import MAX_LIST, BotContext, _not_member_reply, bot
+from handlers.bot.context import MAX_LIST, BotContext, _not_member_reply, bot
 from handlers.bot.registry import SEPARATORS
 from models import Rating, Request, Resolution
 from services import evaluation, requests

@@ -33,7 +33,6 @@ from services.commitments import quantify
 from services.errors import DomainError
 from wechat.callback import Inbound
 
-from .chat import REPLY_LIMIT
 from .commands import (
     _LOG_ARGS_RE,
     bot,
@@ -43,6 +42,7 @@ from .commands import (
     parse_quantity,
     written,
 )
+from .context import REPLY_LIMIT
 
 by_message = fulfilment.by_message
 

@@ -12,7 +12,8 @@ request draft waiting for the words ("请说一下这里有什么问题").
 from __future__ import annotations
 
 from handlers.bot.chat import answer_text
-from handlers.bot.commands import BotContext, bot, normalise_text, submit_request
+from handlers.bot.context import BotContext, bot, normalise_text
+from handlers.bot.requests import submit_request
 from services import chat, requests
 from services.errors import DomainError
 from services.requests.places import parse_coordinates

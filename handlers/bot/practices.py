@@ -7,28 +7,13 @@ the answer."""
 
 from __future__ import annotations
 
-from handlers.bot.commands import (
-    HOUSEHOLD_HELP,
-    MEMBER_HELP,
-    BotContext,
-    _keep_note,
-    _not_member_reply,
-    bot,
-)
+from handlers.bot.context import BotContext, _keep_note, _not_member_reply, bot
 from infra.clock import local_date
 from models import Organisation, PartyDay
 from services.errors import Conflict, NotFound
 from services.practices import coverage, party_day, templates, visits
 
 MAX_TEMPLATES = 8
-MEMBER_HELP.extend(
-    [
-        "· 走访 户编号或户主 内容 —— 记录联户走访，例如：走访 DC001 问了低保申请；走访记录 查看本月",
-        "· 承诺模板 —— 按支部类型和特长推荐的量化承诺",
-        "· 签到 —— 主题党日当天签到；请假 原因 —— 向本月主题党日请假",
-    ]
-)
-HOUSEHOLD_HELP.append("· 走访记录 —— 查看联户党员到我家的走访")
 
 
 def visit_hint(example_code: str = "DC001") -> str:

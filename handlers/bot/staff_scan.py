@@ -10,7 +10,7 @@ from services.errors import DomainError
 from services.org import staff_qr
 
 if TYPE_CHECKING:
-    from handlers.bot.commands import BotContext
+    from handlers.bot.context import BotContext
 
 
 def is_login_scene(scene: str) -> bool:
