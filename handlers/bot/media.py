@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from handlers.bot.chat import answer_text
 from handlers.bot.context import BotContext, bot, normalise_text
-from handlers.bot.requests import submit_request
+from handlers.bot.requests import attach_pending_place, submit_request
 from services import chat, requests
 from services.errors import DomainError
 from services.requests.places import parse_coordinates
@@ -36,12 +36,7 @@ def on_voice(ctx: BotContext) -> str:
         return f"您说的是：{said}\n{reply}"
     req, _ = submit_request(ctx, "problem", VOICE_REQUEST_TEXT)
     _keep(ctx, "", request_id=req.id)
-    state = chat.pending(ctx.session, ctx.account.id, ctx.now)
-    if state is not None and state.kind == "place":  # the place was sent first
-        chat.clear(ctx.session, ctx.account.id)
-        place = state.data
-        requests.attach_location(ctx.session, ctx.actor, req, place["lat"], place["lng"],
-                                 str(place.get("label") or ""))  # fmt: skip
+    attach_pending_place(ctx, req)  # the place was sent first
     who = requests.answerer_label(ctx.session, req)
     return (
         f"收到您的语音（没能识别出文字），已作为诉求保存，编号 {req.number}，"

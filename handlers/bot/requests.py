@@ -8,7 +8,7 @@ from sqlalchemy import select
 from handlers.bot.context import MAX_LIST, BotContext, bot
 from infra.clock import local_text
 from models import Request
-from services import requests, timeline
+from services import chat, requests, timeline
 
 REQUEST_KINDS = {"反映": "problem", "心愿": "wish", "建议": "suggestion", "投诉": "complaint"}
 
@@ -16,7 +16,25 @@ REQUEST_KINDS = {"反映": "problem", "心愿": "wish", "建议": "suggestion", 
 def _submit(ctx: BotContext, kind_word: str, args: str) -> str:
     if len(args) < 2:
         return f"请在“{kind_word}”后面写明内容，例如：{kind_word} 村东路灯坏了"
-    return submit_request(ctx, REQUEST_KINDS[kind_word], ctx.written(args))[1]
+    req, reply = submit_request(ctx, REQUEST_KINDS[kind_word], ctx.written(args))
+    label = attach_pending_place(ctx, req)
+    if label is None:
+        return reply
+    return reply.replace("可以接着发送照片或位置。", f"已附上您刚才发送的位置：{label}。")
+
+
+def attach_pending_place(ctx: BotContext, req: Request) -> str | None:
+    """A location the sender sent in the last 10 minutes, before any request (it waits as
+    the pending "place" question), goes on ``req``; its label is returned. Read on the
+    request commands' path only: a 践诺 never loads the pending question."""
+    state = chat.pending(ctx.session, ctx.account.id, ctx.now)
+    if state is None or state.kind != "place":
+        return None
+    chat.clear(ctx.session, ctx.account.id)
+    place = state.data
+    label = str(place.get("label") or "")
+    requests.attach_location(ctx.session, ctx.actor, req, place["lat"], place["lng"], label)
+    return label or "（未命名位置）"
 
 
 def submit_request(
