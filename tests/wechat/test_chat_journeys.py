@@ -350,7 +350,8 @@ def test_unknown_message_types_are_answered(oa_app: Flask, wx: Wx) -> None:
 
 def test_commands_never_read_the_conversation_state(oa_app: Flask, wx: Wx) -> None:
     """A message that matches a command (or a typed label) costs no conversation lookup;
-    only plain words and bare answers read ``chat_state``."""
+    only plain words, bare answers and the request commands (for a place sent first) read
+    ``chat_state``."""
     from sqlalchemy import event
 
     openid = "o-fast-path"
@@ -364,10 +365,14 @@ def test_commands_never_read_the_conversation_state(oa_app: Flask, wx: Wx) -> No
 
     event.listen(engine, "before_cursor_execute", seen)
     try:
-        for text in ("践诺 1 扫地 2次", "我的诉求", "践诺进度", "反映 路灯坏了"):
+        for text in ("践诺 1 扫地 2次", "我的诉求", "践诺进度"):
             statements.clear()
             assert wx.say(openid, text)
             assert not [q for q in statements if "chat_state" in q], text
+        # a request command looks once for a place sent just before it, and writes nothing
+        statements.clear()
+        assert "编号" in wx.say(openid, "反映 路灯坏了")
+        assert len([q for q in statements if "chat_state" in q]) == 1
         statements.clear()
         wx.say(openid, "1")
         assert [q for q in statements if "chat_state" in q]
