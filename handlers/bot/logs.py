@@ -178,4 +178,4 @@ def fallback(ctx: BotContext, text: str) -> str:
             "这条内容已保存，但没能对应到具体承诺。记录践诺请发送“践诺 序号 内容”，"
             "例如：践诺 1 浇水 3次；发送“我的承诺”查看序号。"
         )
-    return "没看懂这条消息。" + help_text(ctx)
+    return "没看懂这条消息。\n" + help_text(ctx)

@@ -20,7 +20,8 @@ def _submit(ctx: BotContext, kind_word: str, args: str) -> str:
     label = attach_pending_place(ctx, req)
     if label is None:
         return reply
-    return reply.replace("可以接着发送照片或位置。", f"已附上您刚才发送的位置：{label}。")
+    reply = reply.replace("；可以接着发送照片或位置。", "；可以接着发送照片。")
+    return f"{reply}\n已附上您刚才发送的位置：{label}。"
 
 
 def attach_pending_place(ctx: BotContext, req: Request) -> str | None:
