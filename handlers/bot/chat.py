@@ -1,5 +1,6 @@
 """The chat as people really talk: plain words answered with a one-tap question, typed menu
-labels and typos, the answer "1" / "2", and a member's whole job (承诺, 撤销, 修改).
+labels and typos, the answer "1" / "2", 承诺 (a commitment drafted in the chat) and
+更多 (the next page of a long reply). 撤销 and 修改 are in ``logs``.
 
 Which words mean what is ``services.chat.intents`` (one word-list rule set); the pending
 question is ``services.chat.conversation`` (in the database: the answer may reach another
@@ -7,8 +8,6 @@ worker or a restarted one). A message that matches a command never reads either.
 """
 
 from __future__ import annotations
-
-import re
 
 from handlers.bot.context import (
     MORE_FOOTER,
@@ -23,9 +22,9 @@ from handlers.bot.context import (
 from handlers.bot.help import help_text
 from handlers.bot.logs import fallback, save_log
 from handlers.bot.requests import submit_request
-from infra.clock import local_date, local_text
+from infra.clock import local_date
 from models import Commitment, Note
-from services import chat, commitments, fulfilment, progress, requests
+from services import chat, commitments, requests
 from services.commitments import quantify
 from services.errors import MultiValidationError, ValidationError
 
@@ -170,7 +169,7 @@ def _log_picked(ctx: BotContext, index: int, data: dict[str, object]) -> str:
     return save_log(ctx, c, qty, text)
 
 
-# ------------------------------------------------------------------ 承诺 / 撤销 / 修改
+# ------------------------------------------------------------------ 承诺
 
 
 def _missing(problems: dict[str, str]) -> str:
@@ -210,52 +209,6 @@ def _commit_confirmed(ctx: BotContext, title: str) -> str:
     commitments.submit(ctx.session, ctx.actor, c, ctx.settings.commitments.review_levels)
     status = commitments.STATUS_LABELS.get(c.status, c.status)
     return f"承诺“{c.title}”已提交（{status}）。审核通过公开后，发送“我的承诺”就能看到并记录践诺。"
-
-
-def _progress(ctx: BotContext, c: Commitment) -> str:
-    p = progress.progress_of(ctx.session, [c], local_date(ctx.now))[c.id]
-    return f"{p.percent}%（{p.label}，{p.done}/{p.target}）"
-
-
-@bot.text("撤销", "撤销记录", "撤销践诺")
-def cmd_undo(ctx: BotContext, _args: str) -> str:
-    if ctx.member is None:
-        return _not_member_reply()
-    hours = ctx.settings.commitments.log_edit_window_hours
-    c, qty, note = fulfilment.undo_last(ctx.session, ctx.actor, hours)
-    return (
-        f"已撤销您最近的一条践诺记录：{c.title}，数量 {qty}{c.unit}（{note[:30]}）。\n"
-        f"当前进度：{_progress(ctx, c)}\n重新记录请发送“践诺 序号 内容”。"
-    )
-
-
-_FIX_RE = re.compile(r"^(\d{1,3})?\s*(?:号|条)?[\s,，]*(\d{1,5})\s*\D*$")
-
-
-@bot.text("修改")
-def cmd_fix(ctx: BotContext, args: str) -> str:
-    member = ctx.member
-    if member is None:
-        return _not_member_reply()
-    m = _FIX_RE.match(args)
-    if m is None:
-        return "请按“修改 序号 数量”发送，例如：修改 1 3（把第 1 条承诺最近一条记录的数量改为 3）。"
-    commitment_id = None
-    if m.group(1):
-        items = my_commitments_list(ctx.session, member)
-        index = int(m.group(1))
-        if not 1 <= index <= len(items):
-            return f"序号应为 1 到 {len(items)}，发送“我的承诺”查看序号。"
-        commitment_id = items[index - 1].id
-    hours = ctx.settings.commitments.log_edit_window_hours
-    entry, before = fulfilment.fix_quantity(
-        ctx.session, ctx.actor, int(m.group(2)), hours, commitment_id
-    )
-    c = ctx.session.get_one(Commitment, entry.commitment_id)
-    return (
-        f"已修改 {local_text(entry.created_at, '%m-%d %H:%M')} 的践诺记录（{c.title}）："
-        f"数量 {before}{c.unit} → {entry.quantity}{c.unit}。\n当前进度：{_progress(ctx, c)}"
-    )
 
 
 # ------------------------------------------------------------------ replies that fit a phone

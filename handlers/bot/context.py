@@ -2,8 +2,8 @@
 the sender's numbered list of commitments and the reading of what was written.
 
 The commands themselves live by job: ``binding`` (绑定, 解绑, subscribe, scan), ``commitments``
-(我的承诺, 进度), ``logs`` (践诺, 照片), ``requests`` (反映 … 重开), ``help`` (帮助), ``chat``
-(plain words, 承诺, 撤销, 修改, 更多), ``media`` (voice, location), ``inbox``, ``civic`` and
+(我的承诺, 进度), ``logs`` (践诺, 照片, 撤销, 修改), ``requests`` (反映 … 重开), ``help`` (帮助),
+``chat`` (plain words, 承诺, 更多), ``media`` (voice, location), ``inbox``, ``civic`` and
 ``practices``; ``handlers.bot.commands`` loads them all.
 """
 

@@ -1,6 +1,6 @@
 """践诺 in the chat: the log command, the "same again?" question, the reply to a saved log,
-a photo sent after it (or after a request), and words that read like a log but name no
-commitment. 撤销 and 修改 are in ``chat``; the fast path of a plain 践诺 is ``lean``."""
+a photo sent after it (or after a request), 撤销 and 修改 (my last log), and words that read
+like a log but name no commitment. The fast path of a plain 践诺 is ``lean``."""
 
 from __future__ import annotations
 
@@ -162,6 +162,57 @@ def on_image(ctx: BotContext) -> str:
         return f"照片已附在践诺记录“{c.title}”（{local_text(entry.created_at)}）上。"
     assert req is not None
     return f"照片已附在您反映的诉求（编号 {req.number}）上。"
+
+
+# ------------------------------------------------------------------ 撤销 / 修改
+
+
+def _progress_now(ctx: BotContext, c: Commitment) -> str:
+    return _progress_line(c, progress.progress_of(ctx.session, [c], local_date(ctx.now))[c.id])
+
+
+@bot.text("撤销", "撤销记录", "撤销践诺")
+def cmd_undo(ctx: BotContext, _args: str) -> str:
+    if ctx.member is None:
+        return _not_member_reply()
+    hours = ctx.settings.commitments.log_edit_window_hours
+    c, qty, note = fulfilment.undo_last(ctx.session, ctx.actor, hours)
+    return (
+        f"已撤销您最近的一条践诺记录：{c.title}，数量 {qty}{c.unit}（{note[:30]}）。\n"
+        f"当前进度：{_progress_now(ctx, c)}\n重新记录请发送“践诺 序号 内容”。"
+    )
+
+
+_FIX_RE = re.compile(r"^(\d{1,3})?\s*(?:号|条)?[\s,，]*(\d{1,5})\s*\D*$")
+
+
+@bot.text("修改")
+def cmd_fix(ctx: BotContext, args: str) -> str:
+    member = ctx.member
+    if member is None:
+        return _not_member_reply()
+    m = _FIX_RE.match(args)
+    if m is None:
+        return "请按“修改 序号 数量”发送，例如：修改 1 3（把第 1 条承诺最近一条记录的数量改为 3）。"
+    commitment_id = None
+    if m.group(1):
+        items = my_commitments_list(ctx.session, member)
+        index = int(m.group(1))
+        if not 1 <= index <= len(items):
+            return f"序号应为 1 到 {len(items)}，发送“我的承诺”查看序号。"
+        commitment_id = items[index - 1].id
+    hours = ctx.settings.commitments.log_edit_window_hours
+    entry, before = fulfilment.fix_quantity(
+        ctx.session, ctx.actor, int(m.group(2)), hours, commitment_id
+    )
+    c = ctx.session.get_one(Commitment, entry.commitment_id)
+    return (
+        f"已修改 {local_text(entry.created_at, '%m-%d %H:%M')} 的践诺记录（{c.title}）："
+        f"数量 {before}{c.unit} → {entry.quantity}{c.unit}。\n当前进度：{_progress_now(ctx, c)}"
+    )
+
+
+# ------------------------------------------------------------------ fallback
 
 
 def looks_like_log(text: str) -> bool:
