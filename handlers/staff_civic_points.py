@@ -45,6 +45,8 @@ def _page(*, error: str = "", status: int = 200) -> Response:
         days_text=exchange.days_text,
         rules=settings().civic.rules,
         honours=book.honour_list(db, village) if village else [],
+        awards=book.recent_awards(db, village, period.code) if village else [],
+        rule_items={r.code: r.item for r in settings().civic.rules},
         period=period,
         report=exchange.monthly_report(db, period.code, village) if village else [],
         done=done_text(),

@@ -206,6 +206,8 @@ def test_counters_goods_awards_and_the_exchange_report_from_the_console(
         s.commit()
     page = client.get("/staff/civic/points").get_data(as_text=True)
     assert "王** · 50 分" in page and "王小二" not in page  # the honour list is masked
+    awards = page.split("记分记录")[1].split("积分光荣榜")[0]
+    assert awards.count("<td>王**</td><td>抢险救灾</td><td>+10</td><td>暴雨夜组织邻里抢收稻谷") == 5
     assert "洗衣粉一袋</td><td>1</td><td>20</td><td>4" in page
     sheet = client.get("/staff/civic/points/report.xlsx", query_string={"org": v["branch"]})
     assert sheet.status_code == 200
