@@ -8,7 +8,7 @@ live in ``services.practices`` (coverage, party_day, survey, templates)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from flask import Response, render_template, request
 
@@ -20,6 +20,7 @@ from models import ORG_TYPES, Member, Organisation
 from scheduler import practice_pushes
 from services.errors import DomainError, NotFound, ValidationError
 from services.practices import coverage, party_day, survey, templates
+from services.reads import periods
 
 ATTENDANCE_LABELS = {"present": "到会", "leave": "请假", "absent": "缺席"}
 VIA_LABELS = {"scan": "扫码签到", "mp": "小程序签到", "self": "本人请假", "secretary": "书记登记"}
@@ -34,17 +35,22 @@ def _page(*, error: str = "", status: int = 200) -> Response:
     vs = villages()
     branch = chosen_village(vs, request.values.get("org", ""))
     today = local_date()
-    start = today.replace(day=1)
-    end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    try:
+        period = periods.month(request.args.get("month", "").strip() or party_day.month_of(today))
+    except DomainError as exc:
+        period, error, status = periods.month(party_day.month_of(today)), exc.message, exc.status
+    start, end = period.start, period.end
     cover = coverage.monthly(db, start, end, [v.id for v in vs]) if vs else {}
-    day = party_day.for_month(db, branch.id, party_day.month_of(today)) if branch else None
+    day = party_day.for_month(db, branch.id, period.code) if branch else None
     quarter = _quarter(today)
     opened = survey.for_quarter(db, branch.id, quarter) if branch else None
     html = render_template(
         "staff/practices.html",
         villages=vs,
         branch=branch,
-        month_label=f"{today.year}年{today.month}月",
+        month_label=period.label,
+        period=period,
+        this_month=period.code == party_day.month_of(today),
         coverage=cover,
         mine=cover.get(branch.id) if branch else None,
         day=day,

@@ -39,7 +39,7 @@ def _branch(app: Flask) -> dict:
             s.add(HouseholdVisit(member_id=members[1].id, household_id=h.id, org_id=branch.id,
                                  visited_on=today, note="了解用水情况"))  # fmt: skip
         s.add(HouseholdVisit(member_id=members[2].id, household_id=houses[2].id,
-                             org_id=branch.id, visited_on=today - timedelta(days=40),
+                             org_id=branch.id, visited_on=today.replace(day=1) - timedelta(days=5),
                              note="上月走访"))  # fmt: skip
         residents = [f.account(s, household=h, name=f"住户{i}") for i, h in enumerate(houses)]
         s.add(GroupRobot(org_id=branch.id, name="东村党员群", webhook_env="ROBOT_EAST"))
@@ -83,6 +83,12 @@ def test_coverage_party_day_and_survey_from_the_console(app: Flask, client: Flas
     assert "<td>党员01</td><td>2</td><td>2</td><td>100%</td>" in page
     assert "<td>党员02</td><td>1</td><td>0</td><td>0%</td>" in page
     assert "本月还没有走访的党员：党员02" in page
+    last = (start - timedelta(days=1)).strftime("%Y-%m")
+    earlier = client.get("/staff/practices", query_string={"month": last}).get_data(as_text=True)
+    assert "<td>党员02</td><td>1</td><td>1</td><td>100%</td>" in earlier
+    assert "没有安排主题党日" in earlier and "安排主题党日</button>" not in earlier
+    bad = client.get("/staff/practices", query_string={"month": "2026-13"})
+    assert bad.status_code == 400 and "月份格式" in bad.get_data(as_text=True)
 
     resp = client.post("/staff/practices/party-days", data={
         "csrf_token": token, "org": b["branch"], "held_on": local_date().isoformat(),
