@@ -140,7 +140,8 @@ def member_org(session: Session, member: Member) -> Organisation | None:
 
 def object_org(session: Session, kind: str, object_id: int) -> Organisation | None:
     """The organisation a console object belongs to, for the scope check; ``None`` when the
-    object does not exist. Kinds: org, member, commitment, log, request, robot, voice."""
+    object does not exist. Kinds: org, member, commitment, log, request, robot, voice, and the
+    rows of ``ROW_KINDS`` (agenda, meeting, counter, good, party_day, survey)."""
     if kind == "org":
         return session.get(Organisation, object_id)
     if kind == "member":
