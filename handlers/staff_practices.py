@@ -20,7 +20,7 @@ from models import ORG_TYPES, Member, Organisation
 from scheduler import practice_pushes
 from services.errors import DomainError, NotFound, ValidationError
 from services.practices import coverage, party_day, survey, templates
-from services.reads import periods
+from services.reads import periods, request_list
 
 ATTENDANCE_LABELS = {"present": "到会", "leave": "请假", "absent": "缺席"}
 VIA_LABELS = {"scan": "扫码签到", "mp": "小程序签到", "self": "本人请假", "secretary": "书记登记"}
@@ -180,6 +180,7 @@ def practices_templates() -> Response:
         org_type=org_type,
         speciality=speciality,
         member=member,
+        members=[m for ms in request_list.members_of(db, villages()).values() for m in ms],
         matches=templates.matches,
         done="",
         error=error,

@@ -146,6 +146,7 @@ def test_the_catalogue_puts_the_branch_type_and_speciality_first(
     first_other = next(i for i, t in enumerate(types) if t != "卫生院")
     assert first_other > 5 and "卫生院" not in types[first_other:]
     assert "65岁以上老人" in page.get_data(as_text=True)
+    assert f'<option value="{b["members"][3]}">党员03</option>' in page.get_data(as_text=True)
     with _db(app) as s:
         from models import Member
 
