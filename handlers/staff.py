@@ -63,6 +63,12 @@ OBJECT_ARGS = {
     "robot_id": "robot",
     "org_id": "org",
     "clip_id": "voice",
+    "agenda_id": "agenda",
+    "meeting_id": "meeting",
+    "counter_id": "counter",
+    "good_id": "good",
+    "party_day_id": "party_day",
+    "survey_id": "survey",
 }
 FIELD_KINDS = {
     "org": "org",
@@ -356,6 +362,9 @@ PAGE_MODULES = (
     "handlers.staff_orgs",
     "handlers.staff_audit",
     "handlers.staff_voice",
+    "handlers.staff_civic",
+    "handlers.staff_civic_points",
+    "handlers.staff_practices",
 )
 
 

@@ -40,6 +40,17 @@ ACTION_LABELS = {
     "staff.orgs_import_upload": "导入组织架构",
     "staff.roles_grant": "授予职务",
     "staff.roles_revoke": "撤销职务",
+    "staff.civic_agenda_schedule": "召集议事会",
+    "staff.civic_agenda_notes": "记录议事情况",
+    "staff.civic_agenda_hands": "记录举手表决",
+    "staff.civic_agenda_decide": "议决议事事项",
+    "staff.civic_points_counter": "设立兑换点",
+    "staff.civic_points_good": "上架兑换物品",
+    "staff.civic_points_restock": "补充兑换库存",
+    "staff.civic_points_award": "记入文明积分",
+    "staff.practices_party_day": "安排主题党日",
+    "staff.practices_mark": "登记主题党日到会",
+    "staff.practices_survey": "发起群众测评",
 }
 
 

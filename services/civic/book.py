@@ -308,6 +308,25 @@ def award(
     return entry
 
 
+def recent_awards(
+    session: Session, org: Organisation, month: str, limit: int = 50
+) -> list[tuple[CivicEntry, str]]:
+    """The village's awards of ``month`` (newest first) with the book holder's masked name,
+    for the officers' list."""
+    rows = session.execute(
+        select(CivicEntry, CivicBook.holder_name)
+        .join(CivicBook, CivicBook.id == CivicEntry.book_id)
+        .where(
+            CivicBook.org_id == org.id,
+            CivicEntry.kind == CivicEntryKind.AWARD.value,
+            CivicEntry.month == month,
+        )
+        .order_by(CivicEntry.id.desc())
+        .limit(limit)
+    ).all()
+    return [(entry, privacy.mask_name(name)) for entry, name in rows]
+
+
 # -- the honour list ----------------------------------------------------------------------
 
 

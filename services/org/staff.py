@@ -27,15 +27,21 @@ from sqlalchemy.orm import Session
 from infra.clock import now_utc
 from models import (
     Account,
+    AgendaItem,
+    AgendaMeeting,
+    CivicCounter,
+    CivicGood,
     Commitment,
     FulfilmentLog,
     GroupRobot,
     Member,
     Organisation,
+    PartyDay,
     Request,
     Role,
     StaffLogin,
     StaffSession,
+    Survey,
     VoiceClip,
 )
 from services import privacy
@@ -134,7 +140,8 @@ def member_org(session: Session, member: Member) -> Organisation | None:
 
 def object_org(session: Session, kind: str, object_id: int) -> Organisation | None:
     """The organisation a console object belongs to, for the scope check; ``None`` when the
-    object does not exist. Kinds: org, member, commitment, log, request, robot, voice."""
+    object does not exist. Kinds: org, member, commitment, log, request, robot, voice, and the
+    rows of ``ROW_KINDS`` (agenda, meeting, counter, good, party_day, survey)."""
     if kind == "org":
         return session.get(Organisation, object_id)
     if kind == "member":
@@ -162,7 +169,27 @@ def object_org(session: Session, kind: str, object_id: int) -> Organisation | No
     if kind == "robot":
         robot = session.get(GroupRobot, object_id)
         return session.get(Organisation, robot.org_id) if robot else None
+    if kind in ROW_KINDS:
+        row = session.get(ROW_KINDS[kind], object_id)
+        if isinstance(row, CivicGood):
+            row = session.get(CivicCounter, row.counter_id)
+        org_id: int | None = getattr(row, "org_id", None)
+        return session.get(Organisation, org_id) if org_id is not None else None
     raise ValueError(kind)
+
+
+# The console's objects of the practices (议事 items and meetings, 兑换点 and goods, party
+# days and surveys) by kind: each row has an org_id (a good through its counter).
+ROW_KINDS: dict[
+    str, type[AgendaItem | AgendaMeeting | CivicCounter | CivicGood | PartyDay | Survey]
+] = {
+    "agenda": AgendaItem,
+    "meeting": AgendaMeeting,
+    "counter": CivicCounter,
+    "good": CivicGood,
+    "party_day": PartyDay,
+    "survey": Survey,
+}
 
 
 NOT_FOUND = {
@@ -173,6 +200,12 @@ NOT_FOUND = {
     "request": "找不到这条诉求",
     "robot": "找不到这个群机器人",
     "voice": "找不到这条语音留言",
+    "agenda": "找不到这条议事事项",
+    "meeting": "找不到这次议事会",
+    "counter": "找不到这个兑换点",
+    "good": "找不到这件兑换物品",
+    "party_day": "找不到这次主题党日",
+    "survey": "找不到这次群众测评",
 }
 
 

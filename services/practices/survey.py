@@ -108,6 +108,13 @@ def open_survey(session: Session, actor: Actor, branch: Organisation, quarter: s
     return survey
 
 
+def for_quarter(session: Session, branch_id: int, quarter: str) -> Survey | None:
+    """The branch's survey of ``quarter`` (2026Q4), if opened."""
+    return session.scalar(
+        select(Survey).where(Survey.org_id == branch_id, Survey.quarter == quarter)
+    )
+
+
 def get(session: Session, survey_id: int) -> Survey:
     s = session.get(Survey, survey_id)
     if s is None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -13,16 +14,22 @@ from sqlalchemy import func, select
 from handlers.staff import AUDITED_GETS
 from models import (
     Account,
+    AgendaItem,
+    AgendaMeeting,
     Base,
+    CivicCounter,
+    CivicGood,
     Commitment,
     FulfilmentLog,
     GroupRobot,
     Member,
     Organisation,
     OutboundMessage,
+    PartyDay,
     Request,
     RoleGrant,
     StaffAudit,
+    Survey,
     VoiceClip,
 )
 
@@ -113,6 +120,23 @@ def _other_branch_objects(app, mine: Organisation) -> dict[str, int]:
         s.add(message)
         clip = VoiceClip(wechat_media_id="m-scope", request_id=req.id, status="ready")
         s.add(clip)
+        now = datetime.now(UTC)
+        meeting = AgendaMeeting(org_id=other.id, held_at=now, place="他村议事亭")
+        s.add(meeting)
+        s.flush()
+        item = AgendaItem(
+            number="YS-SCOPE", org_id=other.id, text="他村的议事", status="scheduled",
+            meeting_id=meeting.id,
+        )  # fmt: skip
+        counter = CivicCounter(org_id=other.id, name="他村便民服务中心")
+        s.add_all([item, counter])
+        s.flush()
+        good = CivicGood(counter_id=counter.id, name="洗衣粉", price=10, stock=3)
+        day = PartyDay(
+            org_id=other.id, month=now.strftime("%Y-%m"), held_on=now.date(), topic="他村党日"
+        )
+        poll = Survey(org_id=other.id, quarter="2026Q4")
+        s.add_all([good, day, poll])
         s.commit()
         return {
             "org_id": other.id,
@@ -125,6 +149,12 @@ def _other_branch_objects(app, mine: Organisation) -> dict[str, int]:
             "message_id": message.id,
             "kind": "members",
             "clip_id": clip.id,
+            "agenda_id": item.id,
+            "meeting_id": meeting.id,
+            "counter_id": counter.id,
+            "good_id": good.id,
+            "party_day_id": day.id,
+            "survey_id": poll.id,
         }
 
 
@@ -189,7 +219,8 @@ def test_a_secretary_sees_only_their_branch(app):
     assert all(name in html for name in own)
     assert not [name for name in others if f">{name}<" in html]
     for page in ("/staff/", "/staff/commitments", "/staff/verify", "/staff/requests",
-                 "/staff/groups", "/staff/summaries", "/staff/reports"):  # fmt: skip
+                 "/staff/groups", "/staff/summaries", "/staff/reports", "/staff/civic/agenda",
+                 "/staff/civic/points", "/staff/practices", "/staff/practices/templates"):  # fmt: skip
         assert web.get(page).status_code == 200, page
     for page in ("/staff/orgs", "/staff/roster", "/staff/outbox", "/staff/audit"):
         resp = web.get(page)
@@ -222,6 +253,8 @@ def test_a_group_leader_sees_only_their_group(app):
     assert in_group and all(f">{n}<" in html for n in in_group)
     assert not [n for n in same_branch - in_group if f">{n}<" in html]
     assert web.get(f"/staff/members/{outsider}").status_code == 403
-    for page in ("/staff/verify", "/staff/requests", "/staff/groups", "/staff/reports"):
+    for page in ("/staff/verify", "/staff/requests", "/staff/groups", "/staff/reports",
+                 "/staff/civic/agenda", "/staff/civic/points", "/staff/practices"):  # fmt: skip
         assert web.get(page).status_code == 403, page
     assert web.get("/staff/commitments").status_code == 200
+    assert web.get("/staff/practices/templates").status_code == 200
