@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,18 +34,13 @@ from models import (
     RoleGrant,
 )
 from services.evaluation import points
+from tests.browser.screen_support import ARGS, ARTIFACTS, CHROMIUM
 from tests.fakes.robot import FakeRobot
 from tests.fakes.wechat_api import FakeWechat
 from tests.wechat.conftest import Wx, oa_config
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or (
-    "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
-)
-ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 ROBOT_ENV, ROBOT_KEY = "TEST_CONSOLE_ROBOT_TOWNSHIP", "console-browser-test-key-0001"
 
 

@@ -3,10 +3,8 @@ Chinese rendered. Screenshots go to tests/artifacts/."""
 
 from __future__ import annotations
 
-import shutil
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -16,23 +14,10 @@ from app import create_app
 from demo import township as demo
 from infra import migrate
 from models import Commitment, Member, Organisation
+from tests.browser.screen_support import ARGS, ARTIFACTS, CHROMIUM
 from tests.conftest import make_config
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = shutil.which("chromium") or (
-    "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
-)
-ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="module")
