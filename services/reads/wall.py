@@ -6,8 +6,10 @@ shows, under 结对共建, the public pledges paired organ branches made to it (
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
@@ -33,6 +35,43 @@ def public_commitments(
             .where(*visibility.public_commitment(), when, *conditions)
             .order_by(Commitment.owner_kind, Commitment.id)
         )
+    )
+
+
+# What a board needs of a commitment (``item_of`` and ``progress.Target.of``): read as
+# columns, not ORM objects — a branch has dozens of commitments and the board shows none of
+# their other fields.
+BOARD_COLUMNS = (
+    Commitment.id,
+    Commitment.owner_kind,
+    Commitment.member_id,
+    Commitment.title,
+    Commitment.description,
+    Commitment.beneficiary,
+    Commitment.category,
+    Commitment.target_kind,
+    Commitment.target_quantity,
+    Commitment.unit,
+    Commitment.frequency,
+    Commitment.start_date,
+    Commitment.end_date,
+    Commitment.last_rejection_reason,
+)
+
+
+def _board_commitments(session: Session, branch_id: int) -> list[Any]:
+    """The current cycle's public commitments of a branch as rows of ``BOARD_COLUMNS``
+    (attribute access as on a ``Commitment``), in ``public_commitments``' order."""
+    return list(
+        session.execute(
+            select(*BOARD_COLUMNS)
+            .where(
+                *visibility.public_commitment(),
+                cycle.current_sql(),  # the last closed year inside: no lookup first
+                Commitment.org_id == branch_id,
+            )
+            .order_by(Commitment.owner_kind, Commitment.id)
+        ).all()
     )
 
 
@@ -121,12 +160,19 @@ def branch_view(
     with_empty: bool = True,
     year: int | None = None,
     with_past_years: bool = True,
+    columns_only: bool = False,
 ) -> BranchView:
     """Everything the wall and the board show for one branch, branch pledges first: the
     current cycle, or one closed ``year`` as frozen at its close (往年). ``with_past_years``:
-    also the closed years to link to (a channel that shows no such links skips the query)."""
+    also the closed years to link to (a channel that shows no such links skips the query).
+    ``columns_only`` (the board, current cycle only): the items' ``commitment`` is a row of
+    ``BOARD_COLUMNS``, not a ``Commitment``."""
     branch = branch_of(session, org)
-    commitments = public_commitments(session, Commitment.org_id == branch.id, year=year)
+    commitments: Sequence[Any]
+    if columns_only and year is None:
+        commitments = _board_commitments(session, branch.id)
+    else:
+        commitments = public_commitments(session, Commitment.org_id == branch.id, year=year)
     prog = year_records.progress_of(session, commitments, on, year)
     groups: dict[int, str] = dict(
         session.execute(  # type: ignore[arg-type]
