@@ -9,9 +9,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from models import Commitment, Member, Organisation, OwnerKind
@@ -59,20 +60,58 @@ BOARD_COLUMNS = (
 )
 
 
+@cache
+def _board_query() -> Select[Any]:
+    """Built once (a statement built per request costs more CPU than SQLite takes to run it)."""
+    return (
+        select(*BOARD_COLUMNS)
+        .where(
+            *visibility.public_commitment(),
+            cycle.current_sql(),  # the last closed year inside: no lookup first
+            Commitment.org_id == bindparam("branch_id"),
+        )
+        .order_by(Commitment.owner_kind, Commitment.id)
+    )
+
+
+@cache
+def _groups_query() -> Select[Any]:
+    return select(Organisation.id, Organisation.name).where(
+        Organisation.parent_id == bindparam("branch_id")
+    )
+
+
+@cache
+def _members_query() -> Select[Any]:
+    """The columns a row shows, not ``Member`` objects."""
+    return (
+        select(
+            Member.id,
+            Member.name,
+            Member.duties,
+            Member.speciality,
+            Member.public_code,
+            Member.photo_key,
+            Member.group_id,
+            Member.exempt,
+            Member.exempt_reason,
+        )
+        .where(Member.org_id == bindparam("branch_id"), Member.active.is_(True))
+        .order_by(Member.group_id, Member.name, Member.id)  # as ``lookup.active_members``
+    )
+
+
+@cache
+def _paired_query() -> Select[Any]:
+    return (
+        select(Commitment.id).where(Commitment.partner_org_id == bindparam("village_id")).limit(1)
+    )
+
+
 def _board_commitments(session: Session, branch_id: int) -> list[Any]:
     """The current cycle's public commitments of a branch as rows of ``BOARD_COLUMNS``
     (attribute access as on a ``Commitment``), in ``public_commitments``' order."""
-    return list(
-        session.execute(
-            select(*BOARD_COLUMNS)
-            .where(
-                *visibility.public_commitment(),
-                cycle.current_sql(),  # the last closed year inside: no lookup first
-                Commitment.org_id == branch_id,
-            )
-            .order_by(Commitment.owner_kind, Commitment.id)
-        ).all()
-    )
+    return list(session.execute(_board_query(), {"branch_id": branch_id}).all())
 
 
 @dataclass
@@ -175,27 +214,11 @@ def branch_view(
         commitments = public_commitments(session, Commitment.org_id == branch.id, year=year)
     prog = year_records.progress_of(session, commitments, on, year)
     groups: dict[int, str] = dict(
-        session.execute(  # type: ignore[arg-type]
-            select(Organisation.id, Organisation.name).where(Organisation.parent_id == branch.id)
-        ).all()
+        session.execute(_groups_query(), {"branch_id": branch.id}).all()  # type: ignore[arg-type]
     )
     branch_row = Row("branch", branch.name, "支部承诺", None, None, "")
     rows: dict[int, Row] = {}
-    for m in session.execute(  # the columns a row shows, not Member objects
-        select(
-            Member.id,
-            Member.name,
-            Member.duties,
-            Member.speciality,
-            Member.public_code,
-            Member.photo_key,
-            Member.group_id,
-            Member.exempt,
-            Member.exempt_reason,
-        )
-        .where(Member.org_id == branch.id, Member.active.is_(True))
-        .order_by(Member.group_id, Member.name, Member.id)  # as ``lookup.active_members``
-    ):
+    for m in session.execute(_members_query(), {"branch_id": branch.id}):
         sub = " · ".join(x for x in (m.duties, m.speciality) if x)
         rows[m.id] = Row(
             f"m{m.id}",
@@ -241,9 +264,7 @@ def _partner_rows(
     # Most villages have none. Asked alone, the partner index answers at once; with the
     # visibility conditions, SQLite's planner (its statistics count the NULLs) prefers the
     # status index and reads every published commitment.
-    paired = session.scalar(
-        select(Commitment.id).where(Commitment.partner_org_id == village.id).limit(1)
-    )
+    paired = session.scalar(_paired_query(), {"village_id": village.id})
     if paired is None:
         return []
     pledges = public_commitments(session, Commitment.partner_org_id == village.id, year=year)
