@@ -13,7 +13,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from models import Commitment, Member, Organisation, OwnerKind
 from services import visibility
@@ -75,15 +75,10 @@ def _board_query() -> Select[Any]:
 
 
 @cache
-def _groups_query() -> Select[Any]:
-    return select(Organisation.id, Organisation.name).where(
-        Organisation.parent_id == bindparam("branch_id")
-    )
-
-
-@cache
 def _members_query() -> Select[Any]:
-    """The columns a row shows, not ``Member`` objects."""
+    """The columns a row shows, not ``Member`` objects, with the name of the member's party
+    group (a child of the branch) in the same statement."""
+    group = aliased(Organisation)
     return (
         select(
             Member.id,
@@ -92,9 +87,12 @@ def _members_query() -> Select[Any]:
             Member.speciality,
             Member.public_code,
             Member.photo_key,
-            Member.group_id,
+            group.name.label("group_name"),
             Member.exempt,
             Member.exempt_reason,
+        )
+        .outerjoin(
+            group, (group.id == Member.group_id) & (group.parent_id == bindparam("branch_id"))
         )
         .where(Member.org_id == bindparam("branch_id"), Member.active.is_(True))
         .order_by(Member.group_id, Member.name, Member.id)  # as ``lookup.active_members``
@@ -213,9 +211,6 @@ def branch_view(
     else:
         commitments = public_commitments(session, Commitment.org_id == branch.id, year=year)
     prog = year_records.progress_of(session, commitments, on, year)
-    groups: dict[int, str] = dict(
-        session.execute(_groups_query(), {"branch_id": branch.id}).all()  # type: ignore[arg-type]
-    )
     branch_row = Row("branch", branch.name, "支部承诺", None, None, "")
     rows: dict[int, Row] = {}
     for m in session.execute(_members_query(), {"branch_id": branch.id}):
@@ -226,7 +221,7 @@ def branch_view(
             sub,
             m.public_code,
             m.photo_key,
-            groups.get(m.group_id or 0, "支部党员"),
+            m.group_name or "支部党员",
             m.duties,
             exempt=m.exempt,
             exempt_reason=exempt_category(m.exempt_reason) if m.exempt else "",
