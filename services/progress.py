@@ -247,7 +247,11 @@ def daily_sums(
     query = _daily_sums_query(verified_only)
     if session.autoflush:  # what ``session.execute`` would do; Core skips the ORM's rows
         session.flush()
-    rows = session.connection().execute(query, {"ids": list(commitment_ids)}).all()  # one fetchall
+    result = session.connection().execute(query, {"ids": list(commitment_ids)})
+    # The driver's tuples as they are: none of the three columns has a result processor
+    # (the day is read raw, see ``raw_day_column``), and a board reads hundreds of rows.
+    rows = result.cursor.fetchall() if result.cursor is not None else []
+    result.close()
     days: dict[object, date] = {}  # ``DayParser`` inlined: a board reads hundreds of rows
     for cid, raw, qty in rows:
         day = days.get(raw)

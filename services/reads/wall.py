@@ -235,8 +235,7 @@ def branch_view(
             target = rows.get(c.member_id or 0)  # type: ignore[assignment]
             if target is None:
                 continue
-        haystack = quantify.normalise(item.title + item.description + item.category + target.name)
-        if q and q not in haystack.lower():
+        if q and q not in _haystack(item, target.name):
             continue
         target.items.append(item)
     member_rows = [r for r in rows.values() if (r.items or (with_empty and not q))]
@@ -250,6 +249,11 @@ def branch_view(
         year,
         year_records.past_years(session) if with_past_years else [],
     )
+
+
+def _haystack(item: Item, owner: str) -> str:
+    """What a wall search looks in (only computed when there is a search)."""
+    return quantify.normalise(item.title + item.description + item.category + owner).lower()
 
 
 def _partner_rows(
@@ -276,8 +280,7 @@ def _partner_rows(
     for c in pledges:
         organ = organs[c.org_id]
         item = item_of(c, prog[c.id])
-        haystack = quantify.normalise(item.title + item.description + item.category + organ.name)
-        if q and q not in haystack.lower():
+        if q and q not in _haystack(item, organ.name):
             continue
         row = rows.setdefault(organ.id, Row(f"p{organ.id}", organ.name, "结对共建", None, None, ""))
         row.items.append(item)
