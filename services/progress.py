@@ -16,7 +16,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import String, case, func, select, type_coerce
+from sqlalchemy import String, bindparam, case, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from models import Commitment, FulfilmentLog
@@ -223,6 +223,19 @@ def _periodic(target: Target, dated: Sequence[tuple[date, int]], on: date) -> Pr
     return Progress(percent, state, met, counted, len(all_periods), next_due, None)
 
 
+@lru_cache(maxsize=2)
+def _daily_sums_query(verified_only: bool) -> Any:
+    """Built once: a board asks it on every request, and building it cost more than running it."""
+    query = (
+        select(FulfilmentLog.commitment_id, raw_day_column(), func.sum(FulfilmentLog.quantity))
+        .where(FulfilmentLog.commitment_id.in_(bindparam("ids", expanding=True)))
+        .group_by(FulfilmentLog.commitment_id, FulfilmentLog.happened_on)
+    )
+    if verified_only:
+        query = query.where(FulfilmentLog.verified_at.is_not(None))
+    return query
+
+
 def daily_sums(
     session: Session, commitment_ids: Sequence[int], verified_only: bool = False
 ) -> dict[int, list[tuple[date, int]]]:
@@ -231,16 +244,14 @@ def daily_sums(
     out: dict[int, list[tuple[date, int]]] = defaultdict(list)
     if not commitment_ids:
         return out
-    query = (
-        select(FulfilmentLog.commitment_id, raw_day_column(), func.sum(FulfilmentLog.quantity))
-        .where(FulfilmentLog.commitment_id.in_(list(commitment_ids)))
-        .group_by(FulfilmentLog.commitment_id, FulfilmentLog.happened_on)
-    )
-    if verified_only:
-        query = query.where(FulfilmentLog.verified_at.is_not(None))
+    query = _daily_sums_query(verified_only)
     if session.autoflush:  # what ``session.execute`` would do; Core skips the ORM's rows
         session.flush()
-    rows = session.connection().execute(query).all()  # fetchall: one call, not one per row
+    result = session.connection().execute(query, {"ids": list(commitment_ids)})
+    # The driver's tuples as they are: none of the three columns has a result processor
+    # (the day is read raw, see ``raw_day_column``), and a board reads hundreds of rows.
+    rows = result.cursor.fetchall() if result.cursor is not None else []
+    result.close()
     days: dict[object, date] = {}  # ``DayParser`` inlined: a board reads hundreds of rows
     for cid, raw, qty in rows:
         day = days.get(raw)

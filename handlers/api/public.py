@@ -126,7 +126,7 @@ def board(org_id: int) -> Response:
     session = read_session()
     today = local_date()
     org = public.org_by_id(session, check_id(org_id))
-    view = public.branch_view(session, org, today, with_past_years=False)
+    view = public.branch_view(session, org, today, with_past_years=False, columns_only=True)
     township = public.township_above(session, view.org)
     flags = (
         cache.shared(

@@ -4,8 +4,9 @@ on their QR card, a group's branch and the township. Unknown names are ``NotFoun
 from __future__ import annotations
 
 import re
+from functools import cache
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from models import Member, Organisation, OrgKind
@@ -59,9 +60,18 @@ def township_of(session: Session, code: str | None = None) -> Organisation | Non
 def township_above(session: Session, org: Organisation) -> Organisation | None:
     """The township ``org`` belongs to (itself when it is one), read from its materialised path."""
     ids = [int(x) for x in org.path.strip("/").split("/") if x.isdigit()] or [org.id]
-    return session.scalar(
+    return session.scalar(_township_query(), {"ids": ids})
+
+
+@cache
+def _township_query() -> Select[tuple[Organisation]]:
+    """Built once: every board and wall asks it."""
+    return (
         select(Organisation)
-        .where(Organisation.id.in_(ids), Organisation.kind == OrgKind.TOWNSHIP.value)
+        .where(
+            Organisation.id.in_(bindparam("ids", expanding=True)),
+            Organisation.kind == OrgKind.TOWNSHIP.value,
+        )
         .order_by(Organisation.id)
     )
 

@@ -6,11 +6,14 @@ shows, under 结对共建, the public pledges paired organ branches made to it (
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
+from typing import Any
 
-from sqlalchemy import ColumnElement, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, bindparam, select
+from sqlalchemy.orm import Session, aliased
 
 from models import Commitment, Member, Organisation, OwnerKind
 from services import visibility
@@ -34,6 +37,79 @@ def public_commitments(
             .order_by(Commitment.owner_kind, Commitment.id)
         )
     )
+
+
+# What a board needs of a commitment (``item_of`` and ``progress.Target.of``): read as
+# columns, not ORM objects — a branch has dozens of commitments and the board shows none of
+# their other fields.
+BOARD_COLUMNS = (
+    Commitment.id,
+    Commitment.owner_kind,
+    Commitment.member_id,
+    Commitment.title,
+    Commitment.description,
+    Commitment.beneficiary,
+    Commitment.category,
+    Commitment.target_kind,
+    Commitment.target_quantity,
+    Commitment.unit,
+    Commitment.frequency,
+    Commitment.start_date,
+    Commitment.end_date,
+    Commitment.last_rejection_reason,
+)
+
+
+@cache
+def _board_query() -> Select[Any]:
+    """Built once (a statement built per request costs more CPU than SQLite takes to run it)."""
+    return (
+        select(*BOARD_COLUMNS)
+        .where(
+            *visibility.public_commitment(),
+            cycle.current_sql(),  # the last closed year inside: no lookup first
+            Commitment.org_id == bindparam("branch_id"),
+        )
+        .order_by(Commitment.owner_kind, Commitment.id)
+    )
+
+
+@cache
+def _members_query() -> Select[Any]:
+    """The columns a row shows, not ``Member`` objects, with the name of the member's party
+    group (a child of the branch) in the same statement."""
+    group = aliased(Organisation)
+    return (
+        select(
+            Member.id,
+            Member.name,
+            Member.duties,
+            Member.speciality,
+            Member.public_code,
+            Member.photo_key,
+            group.name.label("group_name"),
+            Member.exempt,
+            Member.exempt_reason,
+        )
+        .outerjoin(
+            group, (group.id == Member.group_id) & (group.parent_id == bindparam("branch_id"))
+        )
+        .where(Member.org_id == bindparam("branch_id"), Member.active.is_(True))
+        .order_by(Member.group_id, Member.name, Member.id)  # as ``lookup.active_members``
+    )
+
+
+@cache
+def _paired_query() -> Select[Any]:
+    return (
+        select(Commitment.id).where(Commitment.partner_org_id == bindparam("village_id")).limit(1)
+    )
+
+
+def _board_commitments(session: Session, branch_id: int) -> list[Any]:
+    """The current cycle's public commitments of a branch as rows of ``BOARD_COLUMNS``
+    (attribute access as on a ``Commitment``), in ``public_commitments``' order."""
+    return list(session.execute(_board_query(), {"branch_id": branch_id}).all())
 
 
 @dataclass
@@ -121,35 +197,23 @@ def branch_view(
     with_empty: bool = True,
     year: int | None = None,
     with_past_years: bool = True,
+    columns_only: bool = False,
 ) -> BranchView:
     """Everything the wall and the board show for one branch, branch pledges first: the
     current cycle, or one closed ``year`` as frozen at its close (往年). ``with_past_years``:
-    also the closed years to link to (a channel that shows no such links skips the query)."""
+    also the closed years to link to (a channel that shows no such links skips the query).
+    ``columns_only`` (the board, current cycle only): the items' ``commitment`` is a row of
+    ``BOARD_COLUMNS``, not a ``Commitment``."""
     branch = branch_of(session, org)
-    commitments = public_commitments(session, Commitment.org_id == branch.id, year=year)
+    commitments: Sequence[Any]
+    if columns_only and year is None:
+        commitments = _board_commitments(session, branch.id)
+    else:
+        commitments = public_commitments(session, Commitment.org_id == branch.id, year=year)
     prog = year_records.progress_of(session, commitments, on, year)
-    groups: dict[int, str] = dict(
-        session.execute(  # type: ignore[arg-type]
-            select(Organisation.id, Organisation.name).where(Organisation.parent_id == branch.id)
-        ).all()
-    )
     branch_row = Row("branch", branch.name, "支部承诺", None, None, "")
     rows: dict[int, Row] = {}
-    for m in session.execute(  # the columns a row shows, not Member objects
-        select(
-            Member.id,
-            Member.name,
-            Member.duties,
-            Member.speciality,
-            Member.public_code,
-            Member.photo_key,
-            Member.group_id,
-            Member.exempt,
-            Member.exempt_reason,
-        )
-        .where(Member.org_id == branch.id, Member.active.is_(True))
-        .order_by(Member.group_id, Member.name, Member.id)  # as ``lookup.active_members``
-    ):
+    for m in session.execute(_members_query(), {"branch_id": branch.id}):
         sub = " · ".join(x for x in (m.duties, m.speciality) if x)
         rows[m.id] = Row(
             f"m{m.id}",
@@ -157,7 +221,7 @@ def branch_view(
             sub,
             m.public_code,
             m.photo_key,
-            groups.get(m.group_id or 0, "支部党员"),
+            m.group_name or "支部党员",
             m.duties,
             exempt=m.exempt,
             exempt_reason=exempt_category(m.exempt_reason) if m.exempt else "",
@@ -171,8 +235,7 @@ def branch_view(
             target = rows.get(c.member_id or 0)  # type: ignore[assignment]
             if target is None:
                 continue
-        haystack = quantify.normalise(item.title + item.description + item.category + target.name)
-        if q and q not in haystack.lower():
+        if q and q not in _haystack(item, target.name):
             continue
         target.items.append(item)
     member_rows = [r for r in rows.values() if (r.items or (with_empty and not q))]
@@ -188,6 +251,11 @@ def branch_view(
     )
 
 
+def _haystack(item: Item, owner: str) -> str:
+    """What a wall search looks in (only computed when there is a search)."""
+    return quantify.normalise(item.title + item.description + item.category + owner).lower()
+
+
 def _partner_rows(
     session: Session, village: Organisation, on: date, q: str, year: int | None = None
 ) -> list[Row]:
@@ -195,9 +263,7 @@ def _partner_rows(
     # Most villages have none. Asked alone, the partner index answers at once; with the
     # visibility conditions, SQLite's planner (its statistics count the NULLs) prefers the
     # status index and reads every published commitment.
-    paired = session.scalar(
-        select(Commitment.id).where(Commitment.partner_org_id == village.id).limit(1)
-    )
+    paired = session.scalar(_paired_query(), {"village_id": village.id})
     if paired is None:
         return []
     pledges = public_commitments(session, Commitment.partner_org_id == village.id, year=year)
@@ -214,8 +280,7 @@ def _partner_rows(
     for c in pledges:
         organ = organs[c.org_id]
         item = item_of(c, prog[c.id])
-        haystack = quantify.normalise(item.title + item.description + item.category + organ.name)
-        if q and q not in haystack.lower():
+        if q and q not in _haystack(item, organ.name):
             continue
         row = rows.setdefault(organ.id, Row(f"p{organ.id}", organ.name, "结对共建", None, None, ""))
         row.items.append(item)
