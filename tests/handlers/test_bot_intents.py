@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from handlers.bot import commands  # noqa: F401  (loads every module that registers a command)
 from handlers.bot.chat import understand
 from services import chat
 
