@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 
 from flask import Response, render_template, request
-from sqlalchemy import select
 
 from delivery import dispatcher as dispatch
 from handlers.context import settings
@@ -48,12 +47,7 @@ def _key_state(env_name: str) -> str:
 
 def _groups_page(error: str = "", status: int = 200) -> Response:
     db, scope = _db(), _scope()
-    rows = db.execute(
-        select(GroupRobot, Organisation)
-        .join(Organisation, Organisation.id == GroupRobot.org_id)
-        .order_by(GroupRobot.id)
-    ).all()
-    rows = [(r, o) for r, o in rows if scope.covers(o)]
+    rows = robot_service.listed(db, scope.covers)
     last = robot_service.last_messages(db, [r.id for r, _ in rows])
     robots = [
         {

@@ -18,6 +18,7 @@ from infra.clock import local_date
 from models import GroupRobot, Organisation, OrgKind, OutboundMessage
 from scheduler import pushes
 from services.errors import DomainError
+from services.org import robots as robot_service
 from services.reads import summaries
 
 KINDS = ("summary:", "quarterly:", "checkoff:", "partyday:")
@@ -47,13 +48,7 @@ def _period_code() -> str:
 
 def _in_scope_robots() -> list[tuple[GroupRobot, Organisation]]:
     db, scope = _db(), _scope()
-    rows = db.execute(
-        select(GroupRobot, Organisation)
-        .join(Organisation, Organisation.id == GroupRobot.org_id)
-        .where(GroupRobot.enabled.is_(True))
-        .order_by(GroupRobot.id)
-    ).all()
-    return [(r, o) for r, o in rows if scope.covers(o)]
+    return robot_service.listed(db, scope.covers, enabled_only=True)
 
 
 def previews(period_code: str) -> list[Preview]:

@@ -4,6 +4,7 @@ an environment variable; only the variable's name is stored), and what was last 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -12,6 +13,22 @@ from models import GroupRobot, Organisation, OrgKind, OutboundMessage
 from services.actors import Actor
 from services.errors import Conflict, PermissionDenied, ValidationError
 from services.text import as_written
+
+
+def listed(
+    session: Session,
+    within: Callable[[Organisation], bool],
+    *,
+    enabled_only: bool = False,
+) -> list[tuple[GroupRobot, Organisation]]:
+    """The robots of the organisations ``within`` accepts (a console scope's ``covers``), with
+    their organisation, in registration order."""
+    stmt = select(GroupRobot, Organisation).join(Organisation, Organisation.id == GroupRobot.org_id)
+    if enabled_only:
+        stmt = stmt.where(GroupRobot.enabled.is_(True))
+    rows = session.execute(stmt.order_by(GroupRobot.id)).tuples().all()
+    return [(robot, org) for robot, org in rows if within(org)]
+
 
 ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,99}$")
 
