@@ -22,14 +22,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
 import time
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import Connection, Table, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -54,10 +52,6 @@ WAIT_SECONDS = 4.0
 WAIT_STEP = 0.05
 _last_purge: datetime | None = None
 _INSERT_NONCE = insert(cast(Table, CallbackNonce.__table__))
-# SQLite: this process's threads queue for the lean write here, woken at once, instead of
-# in SQLite's busy handler, which sleeps 1, 2, 5, 10 … ms between tries (other processes
-# still meet there). Held only for the inserts and the commit.
-_WRITER = threading.Lock()
 
 
 # ------------------------------------------------------------------ replay window
@@ -84,7 +78,7 @@ def _nonce_key(timestamp: str, nonce: str) -> str:
     return "#" + hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def purge_nonces(session: Session, now: datetime) -> int:
+def purge_nonces(session: Session | Connection, now: datetime) -> int:
     """Delete the replay-window rows whose timestamps can no longer pass the check."""
     result = session.execute(delete(CallbackNonce).where(CallbackNonce.expires_at < now))
     return int(getattr(result, "rowcount", 0) or 0)
@@ -279,28 +273,21 @@ def _write_lean(
 ) -> str | None:
     """The lean path's one write transaction; ``None`` when a unique key refused it (the
     delivery or its nonce was taken by another): rolled back, nothing kept."""
-    with _WRITER if db.is_sqlite else nullcontext():
-        session = db.session_factory()
+    # a Core connection, not a Session: three inserts need none of the ORM's unit of work
+    # on SQLite the writers queue (``Database.write_queue``) rather than sleep in the busy
+    # handler; held only for the inserts and the commit
+    with db.write_queue(), db.engine.connect() as conn:
         try:
-            return _write_lean_locked(session, inbound, planned, now, claim)
-        finally:
-            session.close()
-
-
-def _write_lean_locked(
-    session: Session, inbound: Inbound, planned: lean.Plan, now: datetime, claim: NonceClaim | None
-) -> str | None:
-    try:
-        if claim is not None:
-            if _purge_due(now):
-                purge_nonces(session, now)
-            session.execute(_INSERT_NONCE, _nonce_row(claim, now))
-        lean.write(session, inbound, planned, now)
-        session.commit()
-        return planned.reply
-    except IntegrityError:
-        session.rollback()
-        return None
+            if claim is not None:
+                if _purge_due(now):
+                    purge_nonces(conn, now)
+                conn.execute(_INSERT_NONCE, _nonce_row(claim, now))
+            lean.write(conn, inbound, planned, now)
+            conn.commit()
+            return planned.reply
+        except IntegrityError:
+            conn.rollback()
+            return None
 
 
 def _handle_once(

@@ -21,8 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Table, insert
 
 from handlers.bot.registry import SEPARATORS
 from infra.clock import local_date
@@ -67,15 +66,15 @@ def plan(db: Database, settings: Any, inbound: Inbound, now: datetime) -> Plan |
     index = quantify.cn_number(m.group(1)) if m else None
     if m is None or index is None:
         return None
-    with db.read_factory() as session:
-        who = by_message.sheet(session, inbound.openid)
+    with db.read_engine.connect() as conn:  # Core: column reads need no ORM session
+        who = by_message.sheet(conn, inbound.openid)
         if who is None or who.member_id is None or not 1 <= index <= len(who.items):
             return None
         c = who.items[index - 1]
         content = m.group(2).strip(SEPARATORS)
         qty, _ = parse_quantity(content, c.unit)
         note = written(inbound, content) or c.title
-        facts = by_message.facts(session, c, who.member_id, note, qty, now)
+        facts = by_message.facts(conn, c, who.member_id, note, qty, now)
     if facts.again:  # "刚才已经记过一次": the general way asks
         return None
     try:
@@ -100,7 +99,7 @@ def plan(db: Database, settings: Any, inbound: Inbound, now: datetime) -> Plan |
     return Plan(draft, reply)
 
 
-def write(session: Session, inbound: Inbound, p: Plan, now: datetime) -> None:
+def write(conn: Connection, inbound: Inbound, p: Plan, now: datetime) -> None:
     """The inbound row with its reply, and the log; the caller commits (and on an
     ``IntegrityError`` rolls back: the delivery was taken by another worker)."""
     row = {
@@ -110,5 +109,5 @@ def write(session: Session, inbound: Inbound, p: Plan, now: datetime) -> None:
         "reply": p.reply,
         "created_at": now,
     }
-    session.execute(_INSERT_INBOUND, row)
-    by_message.insert_log(session, p.draft)
+    conn.execute(_INSERT_INBOUND, row)
+    by_message.insert_log(conn, p.draft)

@@ -24,6 +24,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     CursorResult,
     Select,
     Table,
@@ -100,7 +101,7 @@ def _sheet_query() -> Select[Any]:
     )
 
 
-def sheet(session: Session, oa_openid: str) -> Sheet | None:
+def sheet(session: Session | Connection, oa_openid: str) -> Sheet | None:
     """The account with this official-account openid, its member and the member's numbered
     list, in one query; ``None`` when there is no such account yet."""
     rows = session.execute(_sheet_query(), {"openid": oa_openid}).all()
@@ -138,7 +139,12 @@ def _facts_query() -> Select[Any]:
 
 
 def facts(
-    session: Session, c: Listed, member_id: int, note: str, quantity: int, now: datetime
+    session: Session | Connection,
+    c: Listed,
+    member_id: int,
+    note: str,
+    quantity: int,
+    now: datetime,
 ) -> Facts:
     """``progress.daily_sums`` of one commitment and ``corrections.recent_duplicate``, in
     one query (``note`` as it would be stored)."""
@@ -191,7 +197,7 @@ def draft(
 _INSERT_LOG = insert(cast(Table, FulfilmentLog.__table__))
 
 
-def insert_log(session: Session, d: Draft) -> int:
+def insert_log(session: Session | Connection, d: Draft) -> int:
     """The log row (one INSERT); its id."""
     row = {
         "commitment_id": d.commitment.id,
