@@ -28,15 +28,15 @@ import hmac
 import json
 import re
 import time
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Literal
 from xml.parsers.expat import ExpatError
+from xml.sax.saxutils import escape
 
 import xmltodict
 from wechatpy import parse_message
 from wechatpy.crypto import PrpCrypto
-from wechatpy.messages import BaseMessage
+from wechatpy.messages import BaseMessage, TextMessage
 
 # Demo mode (no official-account credentials): the callback accepts messages signed with
 # this token so that local trials, `flask bot say` and tests work without WeChat.
@@ -164,11 +164,16 @@ def guard_xml(body: bytes) -> None:
 
 
 def render_xml(fields: list[tuple[str, str]]) -> str:
-    """``<xml>`` with one child per field, its text escaped by ElementTree."""
-    root = ET.Element("xml")
-    for name, value in fields:
-        ET.SubElement(root, name).text = _NOT_XML_CHARS.sub("", value)
-    return ET.tostring(root, encoding="unicode")
+    """``<xml>`` with one child per field (the names are ours), its text escaped as
+    ElementTree escapes element text (``&``, ``<``, ``>``), characters XML cannot hold
+    removed. Built as a string: the callback renders two of these per reply."""
+    return (
+        "<xml>"
+        + "".join(
+            f"<{name}>{escape(_NOT_XML_CHARS.sub('', value))}</{name}>" for name, value in fields
+        )
+        + "</xml>"
+    )
 
 
 def _parse_xml(text: str) -> dict[str, str]:
@@ -268,7 +273,10 @@ class CallbackProtocol:
         if not outer.get("MsgType") or not outer.get("FromUserName"):
             raise CallbackRefused(400, "missing MsgType/FromUserName")
         try:
-            message = parse_message(text)
+            # a text message from the fields already parsed (the hot path); others as wechatpy
+            # parses them (events need its dispatch on Event / EventKey)
+            message = TextMessage(dict(outer)) if outer["MsgType"] == "text" else None
+            message = message or parse_message(text)
         except Exception:
             raise CallbackRefused(400, "unparseable message") from None
         return Inbound(message=message, raw=outer, encrypted=encrypted)
