@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import String, and_, case, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
@@ -273,29 +273,29 @@ def compute(session: Session, period: Period, org_ids: Iterable[int] | None = No
         if branch_id in branches:
             branches[branch_id].members_committed = len(who)
 
-    # per member: logs in the period and the last day logged (recorded by the end), one
-    # grouped query (by commitment and member, which streams in the progress index's order)
+    # per member: logs in the period, and whether they logged anything since ``silent_since``
+    # (recorded by the end), in one grouped query over the logs dated from the earlier of the
+    # two days (the day index: two months of logs, not the year's)
     per_member: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    member_logs: dict[int, int] = defaultdict(int)
-    last_log: dict[int, date] = {}
-    parse_day = progress.DayParser()
-    for member_id, n, last in session.execute(
+    member_logs: dict[int, int] = {}
+    logged_since: set[int] = set()
+    for member_id, n, recent in session.execute(
         select(
             FulfilmentLog.member_id,
             func.count(case((FulfilmentLog.happened_on >= period.start, FulfilmentLog.id))),
-            func.max(progress.raw_day_column()),
+            func.count(case((FulfilmentLog.happened_on >= silent_since, FulfilmentLog.id))),
         )
         .where(
             FulfilmentLog.member_id.is_not(None),
+            FulfilmentLog.happened_on >= min(period.start, silent_since),
             FulfilmentLog.happened_on <= end,
             FulfilmentLog.created_at < hi,
         )
-        .group_by(FulfilmentLog.commitment_id, FulfilmentLog.member_id)
+        .group_by(FulfilmentLog.member_id)
     ):
-        member_logs[member_id] += n
-        day = parse_day(last)
-        if member_id not in last_log or last_log[member_id] < day:
-            last_log[member_id] = day
+        member_logs[member_id] = n
+        if recent:
+            logged_since.add(member_id)
     for member_id, n in member_logs.items():
         org_id = member_org.get(member_id)
         if n and org_id in branches:
@@ -305,10 +305,8 @@ def compute(session: Session, period: Period, org_ids: Iterable[int] | None = No
         branches[org_id].top = [(name, n) for n, name in top_rows[:TOP_MEMBERS]]
 
     # idle: unfinished work open for two months or more and nothing logged in that time
-    for member_id in sorted(open_since):
-        last = last_log.get(member_id)
-        if last is None or last < silent_since:
-            branches[member_org[member_id]].silent.append(member_name[member_id])
+    for member_id in sorted(open_since - logged_since):
+        branches[member_org[member_id]].silent.append(member_name[member_id])
     for member_id in sorted(lagging - bound):
         branches[member_org[member_id]].unbound_lagging.append(member_name[member_id])
 
