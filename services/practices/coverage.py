@@ -8,16 +8,16 @@ had a visit from any member in the period."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from models import Household, HouseholdVisit, Member, MemberHousehold
 from services.practices import party_day
+from services.progress_sql import core
 
 
 @dataclass
@@ -54,58 +54,72 @@ def coverage(
     session: Session, start: date, end: date, org_ids: Iterable[int] | None = None
 ) -> dict[int, BranchCoverage]:
     """Per branch (that has linked households): coverage of the branch and of each linked
-    member from ``start`` to ``end``, in three queries whatever the number of branches."""
-    wanted = set(org_ids) if org_ids is not None else None
+    member from ``start`` to ``end``, in three grouped queries whatever the number of branches
+    (a member's and a branch's counts are made by the database, not from every link)."""
+    wanted = sorted(set(org_ids)) if org_ids is not None else None
     scope = [Member.active.is_(True)]
     if wanted is not None:
-        scope.append(Member.org_id.in_(sorted(wanted)))
-    links = session.execute(
-        select(Member.id, Member.name, Member.org_id, MemberHousehold.household_id)
-        .join(MemberHousehold, MemberHousehold.member_id == Member.id)
+        scope.append(Member.org_id.in_(wanted))
+    in_range = [HouseholdVisit.visited_on >= start, HouseholdVisit.visited_on <= end]
+    # (member, household) pairs visited in the range, once each
+    pairs = (
+        select(HouseholdVisit.member_id, HouseholdVisit.household_id)
+        .where(*in_range)
+        .distinct()
+        .subquery()
+    )
+    linked = (
+        select(MemberHousehold.member_id, MemberHousehold.household_id, Member.org_id)
+        .join(Member, Member.id == MemberHousehold.member_id)
         .join(Household, Household.id == MemberHousehold.household_id)
         .where(*scope)
-        .order_by(Member.id)
-    ).all()
-    in_range = [HouseholdVisit.visited_on >= start, HouseholdVisit.visited_on <= end]
-    if wanted is not None:  # visits to the wanted branches' linked households (by anyone)
-        in_range.append(
-            HouseholdVisit.household_id.in_(
-                select(MemberHousehold.household_id)
-                .join(Member, Member.id == MemberHousehold.member_id)
-                .where(*scope)
-            )
-        )
-    visits = session.execute(
-        select(HouseholdVisit.member_id, HouseholdVisit.household_id, HouseholdVisit.org_id).where(
-            *in_range
-        )
-    ).all()
-    visited_by: dict[int, set[int]] = defaultdict(set)
-    visited_any: set[int] = set()
-    visit_count: dict[int, int] = defaultdict(int)
-    for mid, hid, oid in visits:
-        visited_by[mid].add(hid)
-        visited_any.add(hid)
-        visit_count[oid] += 1
+        .subquery()
+    )
     out: dict[int, BranchCoverage] = {}
-    per_member: dict[int, MemberCoverage] = {}
-    branch_households: dict[int, set[int]] = defaultdict(set)
-    for mid, name, oid, hid in links:
-        if wanted is not None and oid not in wanted:
-            continue
+    conn = core(session)  # plain rows: a district has 33,000 members
+    for mid, name, oid, n_linked, n_visited in conn.execute(
+        select(
+            Member.id,
+            Member.name,
+            Member.org_id,
+            func.count(linked.c.household_id),
+            func.count(pairs.c.household_id),
+        )
+        .join(linked, linked.c.member_id == Member.id)
+        .outerjoin(
+            pairs,
+            and_(
+                pairs.c.member_id == linked.c.member_id,
+                pairs.c.household_id == linked.c.household_id,
+            ),
+        )
+        .group_by(Member.id, Member.name, Member.org_id)
+        .order_by(Member.id)
+    ):
         b = out.setdefault(oid, BranchCoverage(oid))
-        m = per_member.get(mid)
-        if m is None:
-            m = per_member[mid] = MemberCoverage(mid, name, 0, 0)
-            b.members.append(m)
-        m.linked += 1
-        if hid in visited_by.get(mid, ()):
-            m.visited += 1
-        branch_households[oid].add(hid)
-    for oid, b in out.items():
-        b.linked = len(branch_households[oid])
-        b.visited = len(branch_households[oid] & visited_any)
-        b.visits = visit_count.get(oid, 0)
+        b.members.append(MemberCoverage(mid, name, n_linked, n_visited))
+    # a branch's households linked to at least one active member, and of those the ones any
+    # member visited in the range
+    households = select(linked.c.org_id, linked.c.household_id).distinct().subquery()
+    visited_any = select(HouseholdVisit.household_id).where(*in_range).distinct().subquery()
+    for oid, n_linked, n_visited in conn.execute(
+        select(
+            households.c.org_id,
+            func.count(households.c.household_id),
+            func.count(visited_any.c.household_id),
+        )
+        .outerjoin(visited_any, visited_any.c.household_id == households.c.household_id)
+        .group_by(households.c.org_id)
+    ):
+        if oid in out:
+            out[oid].linked, out[oid].visited = n_linked, n_visited
+    # visit records in the range, per branch
+    counted = select(HouseholdVisit.org_id, func.count()).where(*in_range)
+    if wanted is not None:  # visits to the wanted branches' linked households (by anyone)
+        counted = counted.where(HouseholdVisit.household_id.in_(select(linked.c.household_id)))
+    for oid, n in conn.execute(counted.group_by(HouseholdVisit.org_id)):
+        if oid in out:
+            out[oid].visits = n
     return out
 
 
