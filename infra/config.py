@@ -324,6 +324,13 @@ class SchedulerSection(Section):
     daily_reminders_time: str = "08:30"
     reminder_days_ahead: int = 3  # remind when a period or deadline ends within this many days
     reminder_template_id: str = ""  # official-account template id for personal reminders
+    # The field keys of that template: item (事项, a thing field), due (到期日, a time field) and
+    # hint (提示); copy them from the template's detail page in the 公众平台.
+    reminder_fields: dict[Literal["item", "due", "hint"], str] = {
+        "item": "thing1",
+        "due": "time2",
+        "hint": "thing3",
+    }
     daily_escalation_time: str = "08:00"
     daily_points_time: str = "02:00"  # idempotent points sync (先锋指数) from verified events
     dispatcher_interval_seconds: int = 10

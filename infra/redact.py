@@ -69,9 +69,26 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+# Loggers that write request URLs (with their query strings) themselves.
+URL_LOGGERS = ("urllib3.connectionpool",)
+
+
 def install(logger: logging.Logger | None = None) -> None:
-    """Put the filter on each handler of ``logger`` (the root logger), once per handler."""
+    """Put the filter on each handler of ``logger`` (the root logger), once per handler, and
+    on the URL loggers themselves (``guard_url_loggers``)."""
     target = logger or logging.getLogger()
     for handler in target.handlers:
         if not any(isinstance(f, RedactSecrets) for f in handler.filters):
             handler.addFilter(RedactSecrets())
+    guard_url_loggers()
+
+
+def guard_url_loggers() -> None:
+    """The filter on the loggers that write request URLs, so that a URL is masked when its
+    record is made, whatever handlers exist then (a dispatcher run outside the app factory, a
+    handler added later, a test's log capture). The modules that put secrets in URLs call it
+    when they are imported."""
+    for name in URL_LOGGERS:
+        lg = logging.getLogger(name)
+        if not any(isinstance(f, RedactSecrets) for f in lg.filters):
+            lg.addFilter(RedactSecrets())

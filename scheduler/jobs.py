@@ -147,6 +147,7 @@ def run_job(
                 settings.scheduler.reminder_days_ahead,
                 settings.scheduler.reminder_template_id,
                 base,
+                settings.scheduler.reminder_fields,
             )
     elif name == "daily_points":
         day = date.fromisoformat(period)

@@ -7,6 +7,7 @@ words them and queues them in the outbox (``services.outbox``) for the dispatche
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 from sqlalchemy.orm import Session
@@ -161,15 +162,24 @@ def render_party_day(b: BranchSummary, period: Period, pending: list[str], base_
     return "\n".join(lines)
 
 
-def reminder_payload(due: audience.Due, template_id: str, base_url: str) -> dict[str, object]:
-    """The personal reminder as an official-account template message (fields per the template)."""
+REMINDER_FIELDS = {"item": "thing1", "due": "time2", "hint": "thing3"}
+
+
+def reminder_payload(
+    due: audience.Due,
+    template_id: str,
+    base_url: str,
+    fields: Mapping[str, str] = REMINDER_FIELDS,
+) -> dict[str, object]:
+    """The personal reminder as an official-account template message, under the field keys of
+    the chosen template (``scheduler.reminder_fields``)."""
     return {
         "template_id": template_id,
         "url": f"{base_url.rstrip('/')}/",
         "data": {
-            "thing1": {"value": due.title[:20]},
-            "time2": {"value": due.next_due.isoformat()},
-            "thing3": {"value": "请及时记录践诺，回复“我的承诺”查看"},
+            fields["item"]: {"value": due.title[:20]},
+            fields["due"]: {"value": due.next_due.isoformat()},
+            fields["hint"]: {"value": "请及时记录践诺，回复“我的承诺”查看"},
         },
     }
 
@@ -278,7 +288,12 @@ def party_day_reminder(session: Session, period_code: str, today: date, base_url
 
 
 def daily_reminders(
-    session: Session, today: date, days_ahead: int, template_id: str, base_url: str
+    session: Session,
+    today: date,
+    days_ahead: int,
+    template_id: str,
+    base_url: str,
+    fields: Mapping[str, str] = REMINDER_FIELDS,
 ) -> str:
     """Template messages to members whose period or deadline ends within ``days_ahead`` days
     and is not yet met. Members without a WeChat binding get nothing here: the branch's
@@ -290,7 +305,7 @@ def daily_reminders(
         [
             outbox.Outgoing(
                 OutboundChannel.TEMPLATE.value,
-                reminder_payload(d, template_id, base_url),
+                reminder_payload(d, template_id, base_url, fields),
                 f"reminder:{d.commitment_id}:{d.next_due.isoformat()}",
                 recipient=d.openid or "",
             )

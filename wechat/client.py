@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from infra import redact
 from models import WechatToken
 from wechat.errors import (
     TOKEN_ERRORS,
@@ -36,6 +37,8 @@ from wechat.errors import (
     WechatTransientError,
     from_errcode,
 )
+
+redact.guard_url_loggers()  # our request URLs carry secrets (key=, access_token=, secret=)
 
 log = logging.getLogger("jiannuo.wechat")
 

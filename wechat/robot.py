@@ -18,16 +18,19 @@ from typing import Any
 
 import requests
 
+from infra import redact
 from models import GroupRobot, OutboundMessage
 from wechat.errors import WechatPermanentError, WechatTransientError
+
+redact.guard_url_loggers()  # our request URLs carry secrets (key=, access_token=, secret=)
 
 MARKDOWN_LIMIT = 4096
 SEND_PATH = "/cgi-bin/webhook/send"
 # -1 system busy; 45009 rate limit ("api freq out of limit"); 45033 too many concurrent calls.
 TRANSIENT_ERRCODES = frozenset({-1, 45009, 45033})
 RATE_LIMITED = 45009
-# The webhook key is in the query string: infra.redact's filter (installed by the app
-# factory) masks it in urllib3's DEBUG lines.
+# The webhook key is in the query string: infra.redact's filter (on urllib3's URL logger,
+# put there above) masks it in urllib3's DEBUG lines.
 
 
 def split_markdown(text: str, limit: int = MARKDOWN_LIMIT) -> list[str]:
