@@ -69,9 +69,15 @@ SEED = township.SEED + 100
 BRANCH_TYPES = {"branch-1": "农村", "branch-2": "农村", "branch-3": "社区"}
 BRANCH_FORM = "党支部"
 
-# 联户走访: per branch, the first members of the roster and how they visit their households
-# (all: every linked household each month; few: one or two; none: no visit at all).
-VISIT_PATTERNS = ("all", "few", "all", "few", "none", "all", "few")
+
+# 联户走访: how each member of a branch's roster visits their linked households, by roster
+# position (all: every household each month; few: one or two; none: no visit at all).
+def visit_pattern(position: int) -> str:
+    if position == 4:
+        return "none"
+    return "few" if position % 3 == 1 else "all"
+
+
 VISIT_NOTES = (
     "问了低保申请进展，讲了城乡居民医保缴费政策",
     "检查了院子和厨房卫生，提醒注意冬季用火用电安全",
@@ -138,8 +144,10 @@ class AgendaScript:
     text: str
     place: str
     voters: tuple[tuple[int, str], ...]  # (resident index, choice)
+    notes: str
     decision: str = ""
     commitment_title: str = ""  # {next_year} is filled in
+    beneficiary: str = ""
     days_ago: int = 20
 
 
@@ -151,8 +159,10 @@ AGENDA: tuple[AgendaScript, ...] = (
         "村东头到小学的路没有路灯，孩子冬天放学天就黑了，建议加装路灯",
         "东村四邻议事亭",
         ((0, "for"), (1, "for"), (2, "for"), (3, "for"), (11, "against"), (14, "abstain")),
+        "大家都赞成装灯，议定先量好路段、问清费用，再按每户一票表决",
         decision="同意在村东头到小学的路段加装太阳能路灯4盏，由支部牵头、村委会出资",
         commitment_title="{next_year}年3月底前在村东头到小学路段加装太阳能路灯4盏",
+        beneficiary="东村村民",
         days_ago=24,
     ),
     AgendaScript(
@@ -162,6 +172,7 @@ AGENDA: tuple[AgendaScript, ...] = (
         "小区南门的电动车充电桩太少，晚上排队充电，建议再增设一批",
         "南湖社区居民议事厅",
         ((6, "for"), (7, "for"), (8, "against"), (12, "for"), (15, "for")),
+        "物业说明了电容量，居民提出先在南门空地试点，等供电公司答复后再议决",
         days_ago=9,
     ),
 )
@@ -286,7 +297,8 @@ class _Extras:
         months = [_month_start(self.today, 1), _month_start(self.today)]
         for spec in township.BRANCHES:
             members = self.roster(self.branch(spec.code))
-            for member, pattern in zip(members, VISIT_PATTERNS, strict=False):
+            for position, member in enumerate(members):
+                pattern = visit_pattern(position)
                 homes = visits.linked_households(s, member)
                 for start in months:
                     end = min(_month_end(start), self.today)
@@ -380,7 +392,11 @@ class _Extras:
                 )
             ):
                 continue
-            ratings = {m.id: rating for m in subjects}
+            # Mostly the resident's overall view, one member in five a notch lower.
+            ratings = {
+                m.id: "基本满意" if rating == "满意" and (m.id + resident) % 5 == 0 else rating
+                for m in subjects
+            }
             response = survey.answer(
                 s, actor_for_account(s, account), opened, ratings, comment, self.survey_rubric
             )
@@ -476,7 +492,7 @@ class _Extras:
                 s, actor_for_account(s, raiser), raiser, script.text, channel="mp",
                 source_msg_id=source,
             )  # fmt: skip
-            item.created_at = now_utc() - timedelta(days=script.days_ago)
+            item.created_at = _local(self.today - timedelta(days=script.days_ago), 20, 15)
         elif item.status != AgendaStatus.RAISED.value and not (
             item.status == AgendaStatus.SCHEDULED.value and script.decision
         ):
@@ -492,8 +508,8 @@ class _Extras:
                 [item.number],
                 held_at=held_at,
                 place=script.place,
-                attendees="支部委员、村民代表和提出人",
-                notes="大家都赞成办，议定先摸清路段和费用，再按每户一票表决",
+                attendees="支部委员、群众代表和提出人",
+                notes=script.notes,
             )
         if item.status == AgendaStatus.SCHEDULED.value:
             for n, (voter, choice) in enumerate(script.voters):
@@ -509,7 +525,11 @@ class _Extras:
                     item,
                     script.decision,
                     "commitment",
-                    commitment={"title": title, "category": "基层治理", "beneficiary": "东村村民"},
+                    commitment={
+                        "title": title,
+                        "category": "基层治理",
+                        "beneficiary": script.beneficiary,
+                    },
                     review_levels=self.levels,
                     first_answer_hours=self.first_answer_hours,
                     today=self.today,
