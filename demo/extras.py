@@ -471,7 +471,10 @@ class _Extras:
             )
         ):
             return
-        when = _past(_local(self.today, 10))
+        latest = s.scalar(
+            select(func.max(CivicEntry.created_at)).where(CivicEntry.book_id == cb.id)
+        )
+        when = _past((latest or now_utc()) + timedelta(hours=2))  # after the awards it spends
         token = exchange.issue_token(s, self.civic, account, now=when)
         exchange.redeem(s, self.secretary(org), token.token, good.id, now=when)
 
