@@ -60,6 +60,7 @@ from models import (
 from services import commitments
 from services.actors import Actor, actor_for_account, actor_for_member
 from services.civic import agenda, book, exchange, outcome
+from services.errors import Conflict
 from services.org import orgs
 from services.practices import party_day, survey, visits
 
@@ -382,7 +383,9 @@ class _Extras:
         opened = survey.for_quarter(s, org.id, quarter)
         if opened is None:
             opened = survey.open_survey(s, self.secretary(org), org, quarter)
-            opened.opened_at = _past(_local(_month_start(self.today, 1), 9))
+            # Opened at the start of the quarter's last month so far (or of the quarter).
+            first = date(self.today.year, (self.today.month - 1) // 3 * 3 + 1, 1)
+            opened.opened_at = _past(_local(max(first, _month_start(self.today, 1)), 9))
         subjects = survey.subjects(s, opened)
         for resident, rating, comment in SURVEY_ANSWERS:
             account = self.residents[resident]
@@ -401,7 +404,7 @@ class _Extras:
                 s, actor_for_account(s, account), opened, ratings, comment, self.survey_rubric
             )
             response.created_at = _past(
-                _local(_month_start(self.today, 1) + timedelta(days=resident % 7 + 2), 20)
+                opened.opened_at + timedelta(days=resident % 7 + 2, hours=11)
             )
 
     # 雷锋文明存折 ------------------------------------------------------------------------
@@ -413,7 +416,10 @@ class _Extras:
 
     def civic_book(self) -> None:
         s = self.session
+        configured = {r.code for r in self.civic.rules}
         for n, (resident, rule, reason, months_ago) in enumerate(AWARDS):
+            if rule not in configured:
+                continue  # a deployment's own rules: only the demo's that exist
             household = self._home(resident)
             cb = book.book_for_award(s, self.civic, household, self.residents[resident].id)
             if s.scalar(
@@ -428,9 +434,14 @@ class _Extras:
             end = min(_month_end(start), self.today)
             day = start + timedelta(days=n * 3 % ((end - start).days + 1))
             org = s.get_one(Organisation, household.org_id)
-            book.award(
-                s, self.secretary(org), self.civic, cb, rule, reason, now=_past(_local(day, 15))
-            )
+            try:
+                book.award(
+                    s, self.secretary(org), self.civic, cb, rule, reason, now=_past(_local(day, 15))
+                )
+            except Conflict as exc:
+                if exc.code != "monthly_cap":
+                    raise
+                # A deployment's lower cap: the demo stays within it and skips this award.
         for cb in s.scalars(select(CivicBook)):
             first = s.scalar(
                 select(func.min(CivicEntry.created_at)).where(CivicEntry.book_id == cb.id)
