@@ -23,6 +23,7 @@ from models import (
 from services.org import auth
 
 CJK = "\u4e00-\u9fff"
+PHONE = r"1[3-9]\d{9}"  # an unmasked mobile number
 
 
 def _counts_and_digest(app) -> tuple[dict[str, int], str]:
@@ -130,9 +131,11 @@ def test_extras_twice_then_the_pages_show_them(app, client, runner):
     for full in holders | residents:
         assert full not in html, full
     assert "洗衣粉一袋" in html and "剩 29 件" in html  # one exchanged at the counter
+    assert not re.search(PHONE, html)
 
     # The agenda items: the households' votes, one decided into a branch commitment.
     item = _text(client.get(f"/civic/agenda/{decided}").get_data(as_text=True))
+    assert not re.search(PHONE, item)
     assert "6 户表决：同意 4，反对 1，弃权 1" in item
     assert "转为支部承诺" in item and "加装太阳能路灯4盏" in item and "已完成 0/4 盏" in item
     assert "王秀兰" not in item and "王**" in item
