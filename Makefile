@@ -21,6 +21,7 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load --if-empty
+	$(BIN)/flask demo extras --if-empty
 	$(BIN)/flask urls
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 

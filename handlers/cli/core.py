@@ -1,4 +1,4 @@
-"""Core commands: `flask db …`, `flask demo load`, `flask urls`."""
+"""Core commands: `flask db …`, `flask demo load`, `flask demo extras`, `flask urls`."""
 
 from __future__ import annotations
 
@@ -62,6 +62,33 @@ def demo_load(if_empty: bool) -> None:
             points_rules=s.points.rules,
         )
     click.echo("演示乡镇已就绪：" + "，".join(f"{k} {v}" for k, v in summary.items()))
+
+
+@demo_cli.command("extras")
+@click.option("--if-empty", is_flag=True, help="演示的走访、党日、文明存折和议事已有时什么也不做")
+def demo_extras(if_empty: bool) -> None:
+    """在演示乡镇上补充联户走访、主题党日、群众测评、文明存折、议事和支部类型（可重复执行）。"""
+    from demo import extras
+
+    db = database()
+    with db.session() as session:
+        if not extras.demo_township_present(session):
+            if if_empty:
+                click.echo("数据库里没有演示乡镇，跳过演示补充数据")
+                return
+            raise click.ClickException("还没有演示乡镇：请先运行 flask demo load")
+        if if_empty and extras.present(session):
+            click.echo("演示的走访、党日、文明存折和议事已有，跳过")
+            return
+        s = settings()
+        summary = extras.load_extras(
+            session,
+            civic=s.civic,
+            survey_rubric=s.practices.survey_rubric,
+            levels=tuple(s.commitments.review_levels),
+            first_answer_hours=s.requests.first_answer_hours,
+        )
+    click.echo("演示补充数据已就绪：" + "，".join(f"{k} {v}" for k, v in summary.items()))
 
 
 @click.command("urls")
