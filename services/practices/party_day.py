@@ -179,10 +179,16 @@ class Rate:
 
 
 def rates(
-    session: Session, start: date, end: date, org_ids: Iterable[int] | None = None
+    session: Session,
+    start: date,
+    end: date,
+    org_ids: Iterable[int] | None = None,
+    today: date | None = None,
 ) -> dict[int, Rate]:
-    """到会率 of each branch's party day held from ``start`` to ``end`` (the latest, if several)."""
-    q = select(PartyDay).where(PartyDay.held_on >= start, PartyDay.held_on <= end)
+    """到会率 of each branch's party day held from ``start`` to ``end`` (the latest, if several).
+    A party day planned for later than ``today`` has not been held: it has no rate yet (not 0%)."""
+    last = min(end, today or local_date())
+    q = select(PartyDay).where(PartyDay.held_on >= start, PartyDay.held_on <= last)
     if org_ids is not None:
         q = q.where(PartyDay.org_id.in_(list(org_ids)))
     days = {d.org_id: d for d in session.scalars(q.order_by(PartyDay.held_on))}

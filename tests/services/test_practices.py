@@ -163,3 +163,14 @@ def test_period_codes() -> None:
     for bad in ("2026-00", "26-01", "2026Q5"):
         with pytest.raises(ValidationError):
             codes.month(bad) if "-" in bad else codes.quarter(bad)
+
+
+def test_a_party_day_planned_for_later_has_no_rate_yet(session, world) -> None:  # type: ignore[no-untyped-def]
+    """This month's figures show no 到会率 for a party day still to come (not 0%)."""
+    branch, boss = world["branch"], f.as_actor(session, world["sec"])
+    today = local_date()
+    party_day.create(session, boss, branch, today + timedelta(days=7), "学习党章")
+    assert party_day.rates(session, today, today + timedelta(days=30)) == {}
+    # once its day has come, it has a rate (nobody signed in yet: 0 present)
+    later = today + timedelta(days=7)
+    assert party_day.rates(session, today, later, today=later)[branch.id].present == 0
