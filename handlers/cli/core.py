@@ -100,6 +100,9 @@ def urls() -> None:
         ("首页 / 乡镇总览", f"{base}/"),
         ("支部承诺墙（示例）", f"{base}/o/branch-1/wall"),
         ("践诺进度榜（示例）", f"{base}/o/branch-1/board"),
+        ("党群服务中心大屏（示例）", f"{base}/o/township/screen"),
+        ("文明存折光荣榜（示例）", f"{base}/civic/o/branch-1"),
+        ("议事（示例）", f"{base}/civic/agenda/YS0001"),
         ("小程序 API 文档", f"{base}/api/v1/openapi.json"),
         ("公众号回调地址", f"{base}{s.wechat.callback_path}"),
         (
