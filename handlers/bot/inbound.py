@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from infra.clock import now_utc
 from models import Account, CallbackNonce, InboundMessage
 from models.db import Database
+from models.driver import DriverStatement
 from services.errors import DomainError
 from wechat.callback import MAX_CLOCK_SKEW_SECONDS, CallbackRefused, Inbound
 
@@ -51,7 +52,9 @@ PURGE_EVERY = timedelta(seconds=60)
 WAIT_SECONDS = 4.0
 WAIT_STEP = 0.05
 _last_purge: datetime | None = None
-_INSERT_NONCE = insert(cast(Table, CallbackNonce.__table__))
+_INSERT_NONCE = DriverStatement(
+    insert(cast(Table, CallbackNonce.__table__)), ("nonce_key", "fingerprint", "expires_at")
+)
 
 
 # ------------------------------------------------------------------ replay window
@@ -273,15 +276,16 @@ def _write_lean(
 ) -> str | None:
     """The lean path's one write transaction; ``None`` when a unique key refused it (the
     delivery or its nonce was taken by another): rolled back, nothing kept."""
-    # a Core connection, not a Session: three inserts need none of the ORM's unit of work
-    # on SQLite the writers queue (``Database.write_queue``) rather than sleep in the busy
-    # handler; held only for the inserts and the commit
+    # a connection, not a Session: three inserts (on the driver's cursor, ``DriverStatement``)
+    # need none of the ORM's unit of work. On SQLite the writers queue (``Database.write_queue``)
+    # rather than sleep in the busy handler; held only for the inserts and the commit.
     with db.write_queue(), db.engine.connect() as conn:
+        conn.begin()  # SQLite: BEGIN IMMEDIATE (the engine's begin event)
         try:
             if claim is not None:
                 if _purge_due(now):
                     purge_nonces(conn, now)
-                conn.execute(_INSERT_NONCE, _nonce_row(claim, now))
+                _INSERT_NONCE.run(conn, _nonce_row(claim, now))
             lean.write(conn, inbound, planned, now)
             conn.commit()
             return planned.reply

@@ -27,6 +27,7 @@ from handlers.bot.registry import SEPARATORS
 from infra.clock import local_date
 from models import InboundMessage
 from models.db import Database
+from models.driver import DriverStatement
 from services import fulfilment
 from services.commitments import quantify
 from services.errors import DomainError
@@ -46,7 +47,10 @@ from .context import REPLY_LIMIT
 by_message = fulfilment.by_message
 
 
-_INSERT_INBOUND = insert(cast(Table, InboundMessage.__table__))
+_INSERT_INBOUND = DriverStatement(
+    insert(cast(Table, InboundMessage.__table__)),
+    ("dedupe_key", "openid", "msg_type", "reply", "created_at"),
+)
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,8 @@ def plan(db: Database, settings: Any, inbound: Inbound, now: datetime) -> Plan |
     index = quantify.cn_number(m.group(1)) if m else None
     if m is None or index is None:
         return None
-    with db.read_engine.connect() as conn:  # Core: column reads need no ORM session
+    with db.read_engine.connect() as conn:  # column reads need no ORM session
+        conn.begin()  # one snapshot for both reads (SQLite: BEGIN DEFERRED, no write lock)
         who = by_message.sheet(conn, inbound.openid)
         if who is None or who.member_id is None or not 1 <= index <= len(who.items):
             return None
@@ -109,5 +114,5 @@ def write(conn: Connection, inbound: Inbound, p: Plan, now: datetime) -> None:
         "reply": p.reply,
         "created_at": now,
     }
-    conn.execute(_INSERT_INBOUND, row)
+    _INSERT_INBOUND.run(conn, row)
     by_message.insert_log(conn, p.draft)

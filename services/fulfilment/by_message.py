@@ -25,7 +25,6 @@ from typing import Any, cast
 from sqlalchemy import (
     ColumnElement,
     Connection,
-    CursorResult,
     Select,
     Table,
     and_,
@@ -38,6 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from models import Account, Commitment, CommitmentStatus, FulfilmentLog, Member, OwnerKind
+from models.driver import DriverStatement
 from services import content, progress
 from services.commitments import cycle
 from services.fulfilment.corrections import DUPLICATE_WINDOW, same_log_again
@@ -101,15 +101,21 @@ def _sheet_query() -> Select[Any]:
     )
 
 
+@cache
+def _sheet() -> DriverStatement:
+    return DriverStatement(_sheet_query())
+
+
 def sheet(session: Session | Connection, oa_openid: str) -> Sheet | None:
     """The account with this official-account openid, its member and the member's numbered
     list, in one query; ``None`` when there is no such account yet."""
-    rows = session.execute(_sheet_query(), {"openid": oa_openid}).all()
+    rows = _sheet().run(session, {"openid": oa_openid})
     if not rows:
         return None
     first = rows[0]
+    day = progress.DayParser()  # the driver's dates: SQLite's text, PostgreSQL's date
     items = tuple(
-        Listed(r[3], r[4], r[5], r[6], progress.Target(r[7], r[8], r[9], r[10], r[11]))
+        Listed(r[3], r[4], r[5], r[6], progress.Target(r[7], r[8], day(r[9]), day(r[10]), r[11]))
         for r in rows
         if r[3] is not None
     )
@@ -138,6 +144,11 @@ def _facts_query() -> Select[Any]:
     )
 
 
+@cache
+def _facts() -> DriverStatement:
+    return DriverStatement(_facts_query())
+
+
 def facts(
     session: Session | Connection,
     c: Listed,
@@ -149,7 +160,7 @@ def facts(
     """``progress.daily_sums`` of one commitment and ``corrections.recent_duplicate``, in
     one query (``note`` as it would be stored)."""
     params = {"cid": c.id, "mid": member_id, "note": note, "qty": quantity}
-    rows = session.execute(_facts_query(), params | {"since": now - DUPLICATE_WINDOW}).all()
+    rows = _facts().run(session, params | {"since": now - DUPLICATE_WINDOW})
     parse = progress.DayParser()
     return Facts([(parse(r[0]), int(r[1])) for r in rows], any(r[2] for r in rows))
 
@@ -194,7 +205,13 @@ def draft(
     )
 
 
-_INSERT_LOG = insert(cast(Table, FulfilmentLog.__table__))
+_LOG_TABLE = cast(Table, FulfilmentLog.__table__)
+_LOG_COLUMNS = (
+    "commitment_id", "member_id", "account_id", "quantity", "note", "happened_on", "channel",
+    "source_msg_id", "content_status", "created_at", "updated_at", "verified_at",
+    "verified_by_account_id",
+)  # fmt: skip
+_INSERT_LOG = DriverStatement(insert(_LOG_TABLE).returning(_LOG_TABLE.c.id), _LOG_COLUMNS)
 
 
 def insert_log(session: Session | Connection, d: Draft) -> int:
@@ -214,10 +231,8 @@ def insert_log(session: Session | Connection, d: Draft) -> int:
         "verified_at": None,
         "verified_by_account_id": None,
     }
-    result = cast(CursorResult[Any], session.execute(_INSERT_LOG, row))
-    key = result.inserted_primary_key
-    assert key is not None
-    return int(key[0])
+    ((log_id,),) = _INSERT_LOG.run(session, row)
+    return int(log_id)
 
 
 def progress_after(c: Listed, before: Facts, d: Draft) -> progress.Progress:
