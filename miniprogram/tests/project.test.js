@@ -17,7 +17,7 @@ describe('project layout', () => {
   })
 
   test('every page in app.json has its four files and is a Component page', () => {
-    expect(app.pages).toHaveLength(22)
+    expect(app.pages).toHaveLength(23)
     for (const page of app.pages) {
       for (const ext of ['js', 'json', 'wxml', 'wxss']) {
         expect(fs.existsSync(path.join(ROOT, `${page}.${ext}`))).toBe(true)

@@ -1,7 +1,8 @@
 // 我的诉求 / 待办 (one tab, by role). Residents: the requests I submitted. Party members: 待办
 // (requests I hold, and for a secretary the branch's; overdue ones flagged, their count on
 // the tab badge), 需求清单 (the branch's open requests to claim; a secretary 派单 from it) and
-// 我反映的. Actions call the request endpoints: claim, reply, resolve, transfer.
+// 我反映的. Actions call the request endpoints: claim, reply, resolve, transfer. A secretary or
+// township admin with held texts waiting (内容审核) sees a row leading to pages/content-review.
 const api = require('../../utils/api')
 const tabbar = require('../../utils/tabbar')
 const subscribe = require('../../utils/subscribe')
@@ -21,6 +22,7 @@ Component({
     loaded: false,
     overdue: 0,
     subscribePrompt: false,
+    heldCount: 0,
     undo: null,
     // the open action panel: {id, kind: 'reply' | 'resolve' | 'transfer', number}
     action: null,
@@ -38,7 +40,27 @@ Component({
     onShow() {
       tabbar.sync(this, 'pages/requests/index')
       this.readRole()
+      this.loadHeldCount()
       return this.reload()
+    },
+
+    // 待审核内容 N 条: only managers can decide held text; the first page's total is the count.
+    loadHeldCount() {
+      if (!this.data.isManager) {
+        if (this.data.heldCount) this.setData({ heldCount: 0 })
+        return Promise.resolve(0)
+      }
+      return api.getPage('/reviews/content', { perPage: 1, silent: true }).then(
+        (res) => {
+          this.setData({ heldCount: res.total })
+          return res.total
+        },
+        () => 0 // the row is a hint: without it the page still works
+      )
+    },
+
+    onHeld() {
+      wx.navigateTo({ url: '/pages/content-review/index' })
     },
 
     onPullDownRefresh() {
@@ -129,6 +151,7 @@ Component({
       // The first call may have logged in: the role is known only now.
       if (!this.account && api.cachedAccount()) {
         this.readRole()
+        this.loadHeldCount()
         if (this.data.isMember) return this.reload()
       }
     },
