@@ -3,6 +3,7 @@
 // 准予公开 (public from then on) or 不予公开 (a reason is required; it stays hidden), through
 // POST /reviews/content/<kind>/<id>; decided items leave the list.
 const api = require('../../utils/api')
+const paged = require('../../utils/paged')
 const { formatTime } = require('../../utils/labels')
 
 const KIND_LABEL = { log: '践诺记录', commitment: '承诺' }
@@ -55,25 +56,11 @@ Component({
 
     async reload() {
       if (!this.pager) this.pager = api.createPager('/reviews/content')
-      this.setData({ loading: true, rejectingKey: '', reason: '', reasonError: '' })
-      try {
-        await this.pager.reset()
-        this.renderList()
-      } catch (e) {
-        // shown by the API wrapper
-      } finally {
-        this.setData({ loading: false, loaded: true })
-      }
+      await paged.reload(this, { rejectingKey: '', reason: '', reasonError: '' })
     },
 
-    async loadMore() {
-      if (!this.pager || !this.pager.hasMore) return
-      try {
-        await this.pager.next()
-        this.renderList()
-      } catch (e) {
-        // shown by the API wrapper
-      }
+    loadMore() {
+      return paged.loadMore(this)
     },
 
     onBack() {

@@ -1,5 +1,6 @@
 // 我的承诺: my commitments with status and progress; create, edit, submit, withdraw.
 const api = require('../../utils/api')
+const paged = require('../../utils/paged')
 const { decorateCommitment } = require('../../utils/labels')
 
 const WITHDRAWABLE = ['pending_group', 'pending_branch', 'pending_township', 'published']
@@ -48,25 +49,11 @@ Component({
 
     async reload() {
       if (!this.pager) this.pager = api.createPager('/commitments/mine')
-      this.setData({ loading: true })
-      try {
-        await this.pager.reset()
-        this.renderList()
-      } catch (e) {
-        // shown by the API wrapper
-      } finally {
-        this.setData({ loading: false, loaded: true })
-      }
+      await paged.reload(this)
     },
 
-    async loadMore() {
-      if (!this.pager || !this.pager.hasMore) return
-      try {
-        await this.pager.next()
-        this.renderList()
-      } catch (e) {
-        // shown by the API wrapper
-      }
+    loadMore() {
+      return paged.loadMore(this)
     },
 
     onCreate() {

@@ -4,6 +4,7 @@
 // 我反映的. Actions call the request endpoints: claim, reply, resolve, transfer. A secretary or
 // township admin with held texts waiting (内容审核) sees a row leading to pages/content-review.
 const api = require('../../utils/api')
+const paged = require('../../utils/paged')
 const tabbar = require('../../utils/tabbar')
 const subscribe = require('../../utils/subscribe')
 const { decorateRequest, RESOLUTION } = require('../../utils/labels')
@@ -139,15 +140,7 @@ Component({
         this.pager = api.createPager(path)
         this.pagerPath = path
       }
-      this.setData({ loading: true, action: null })
-      try {
-        await this.pager.reset()
-        this.renderList()
-      } catch (e) {
-        // shown by the API wrapper
-      } finally {
-        this.setData({ loading: false, loaded: true })
-      }
+      await paged.reload(this, { action: null })
       // The first call may have logged in: the role is known only now.
       if (!this.account && api.cachedAccount()) {
         this.readRole()
@@ -156,14 +149,8 @@ Component({
       }
     },
 
-    async loadMore() {
-      if (!this.pager || !this.pager.hasMore) return
-      try {
-        await this.pager.next()
-        this.renderList()
-      } catch (e) {
-        // shown by the API wrapper
-      }
+    loadMore() {
+      return paged.loadMore(this)
     },
 
     onSegment(e) {

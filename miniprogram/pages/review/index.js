@@ -3,6 +3,7 @@
 // - 待核实践诺: fulfilment logs of my branch waiting for 核实 (secretary / township admin);
 //   only verified logs count towards the 先锋指数.
 const api = require('../../utils/api')
+const paged = require('../../utils/paged')
 const { decorateCommitment } = require('../../utils/labels')
 
 function decorateLog(l) {
@@ -69,25 +70,11 @@ Component({
 
     async reload() {
       if (!this.pager) this.pager = api.createPager('/reviews/queue')
-      this.setData({ loading: true })
-      try {
-        await this.pager.reset()
-        this.renderList()
-      } catch (e) {
-        // shown by the API wrapper
-      } finally {
-        this.setData({ loading: false, loaded: true })
-      }
+      await paged.reload(this)
     },
 
-    async loadMore() {
-      if (!this.pager || !this.pager.hasMore) return
-      try {
-        await this.pager.next()
-        this.renderList()
-      } catch (e) {
-        // shown by the API wrapper
-      }
+    loadMore() {
+      return paged.loadMore(this)
     },
 
     removeItem(id) {
