@@ -54,7 +54,7 @@ def _decide(kind: content.Kind, obj_id: int) -> Response:
     label = KIND_LABELS[kind.value]
     db.commit()
     if approve:
-        done = f"已准予公开这条{label}，群众现在可以在党员名片和承诺墙上看到。"
+        done = f"已准予公开这条{label}，群众稍后就能在党员名片和承诺墙上看到。"
     else:
         done = f"已不予公开这条{label}，理由已记录；党员修改文字后会重新检查。"
     return back("staff.content_page", done)
