@@ -353,6 +353,7 @@ PAGE_MODULES = (
     "handlers.staff_login",
     "handlers.staff_commitments",
     "handlers.staff_verify",
+    "handlers.staff_content",
     "handlers.staff_members",
     "handlers.staff_requests",
     "handlers.staff_groups",

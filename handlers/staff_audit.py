@@ -18,6 +18,8 @@ ACTION_LABELS = {
     "staff.review": "审核承诺",
     "staff.verify_many": "核实践诺（多条）",
     "staff.verify_one": "核实践诺",
+    "staff.content_decide_log": "审核内容（践诺记录准予 / 不予公开）",
+    "staff.content_decide_commitment": "审核内容（承诺准予 / 不予公开）",
     "staff.member_update": "修改党员信息",
     "staff.member_active": "停用 / 恢复党员",
     "staff.member_bind_codes": "发放绑定码",

@@ -24,7 +24,7 @@ from handlers.staff import (
 )
 from models import Commitment, Member, Organisation
 from services import commitments as commitment_service
-from services import fulfilment
+from services import content, fulfilment
 from services.commitments import STATUS_LABELS
 from services.errors import DomainError
 from services.org import setup
@@ -71,6 +71,7 @@ def _dashboard(error: str = "", done: str = "", status: int = 200) -> Response:
         orgs=orgs,
         failed=failed,
         unverified=unverified or 0,
+        held=content.held_count(db, actor),
         requests=requests,
         error=error,
         done=done,

@@ -304,6 +304,11 @@ def held_items(session: Session, actor: Actor) -> list[HeldItem]:
     return sorted(items, key=lambda i: (i.created_at, i.kind, i.id))
 
 
+def held_count(session: Session, actor: Actor) -> int:
+    """How many held texts wait for the actor's decision (the console dashboard's count)."""
+    return len(held_items(session, actor))
+
+
 def decide(
     session: Session, actor: Actor, kind: Kind | str, obj_id: int, approve: bool, reason: str = ""
 ) -> Any:
