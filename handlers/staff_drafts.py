@@ -158,6 +158,12 @@ def _draft(commitment_id: int) -> Commitment:
     return c
 
 
+def _home(commitment_id: int) -> Organisation | None:
+    """The branch of the commitment a route names (already scope-checked), for its page."""
+    c = _db().get(Commitment, commitment_id)
+    return _branch(str(c.org_id) if c is not None else "")
+
+
 def _failed(exc: DomainError, branch: Organisation | None, editing: Commitment | None) -> Response:
     """Nothing kept; the page again with the typed values and each message by its field."""
     _db().rollback()
@@ -196,8 +202,9 @@ def drafts_edit(commitment_id: int) -> Response:
                 "只有草稿或被退回的承诺可以修改"
             )
     except DomainError as exc:
-        return _page(_branch(""), _blank(local_date()), error=exc.message, status=exc.status)
-    return _page(_db().get(Organisation, c.org_id), _of(c), editing=c)
+        home = _home(commitment_id)
+        return _page(home, _blank(local_date()), error=exc.message, status=exc.status)
+    return _page(_home(commitment_id), _of(c), editing=c)
 
 
 @bp.post("/drafts")
@@ -237,8 +244,7 @@ def drafts_update(commitment_id: int) -> Response:
         if submitting:
             commitment_service.submit(db, actor, c, settings().commitments.review_levels)
     except DomainError as exc:
-        branch = db.get(Organisation, c.org_id) if c is not None else _branch("")
-        return _failed(exc, branch, c)
+        return _failed(exc, _home(commitment_id), c)
     done, org_id = _done(c, submitting), c.org_id
     db.commit()
     return back("staff.drafts_page", done, org=org_id)
@@ -255,7 +261,8 @@ def drafts_submit(commitment_id: int) -> Response:
         commitment_service.submit(db, actor, c, settings().commitments.review_levels)
     except DomainError as exc:
         db.rollback()
-        return _page(_branch(""), _blank(local_date()), error=exc.message, status=exc.status)
+        home = _home(commitment_id)
+        return _page(home, _blank(local_date()), error=exc.message, status=exc.status)
     done, org_id = _done(c, True), c.org_id
     db.commit()
     return back("staff.drafts_page", done, org=org_id)

@@ -209,3 +209,28 @@ def test_a_township_admin_chooses_the_branch(app: Flask, client: FlaskClient) ->
         "quarterly",
         1,
     )
+
+
+def test_bad_fields_are_named_and_a_sent_draft_is_not_sent_twice(
+    app: Flask, client: FlaskClient
+) -> None:
+    w = _world(app)
+    token = _login(app, client, w["secretary"])
+    base = {"title": "每月组织党员打扫村文化广场一次", "org": w["east"], "csrf_token": token}
+    resp = client.post("/staff/drafts", data={**base, "target_quantity": "三", "action": "save"})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and 'id="err-target_quantity"' in html and "正整数" in html
+    assert _value(html, "title") == base["title"] and _value(html, "target_quantity") == "三"
+    resp = client.post("/staff/drafts", data={**base, "end_date": "2020-01-31", "action": "save"})
+    assert resp.status_code == 400 and 'id="err-end_date"' in resp.get_data(as_text=True)
+    assert _branch_commitments(app, w["east"]) == []
+
+    resp = client.post("/staff/drafts", data={**base, "action": "submit"})
+    assert resp.status_code == 303
+    (sent,) = _branch_commitments(app, w["east"])
+    assert sent.status == "pending_township"
+    again = client.post(f"/staff/drafts/{sent.id}/submit", data={"csrf_token": token})
+    assert again.status_code == 409 and "不能再次提交" in again.get_data(as_text=True)
+    edit = client.get(f"/staff/drafts/{sent.id}")
+    assert edit.status_code == 409 and "只有草稿" in edit.get_data(as_text=True)
+    assert _branch_commitments(app, w["east"])[0].status == "pending_township"
