@@ -352,6 +352,7 @@ def staff_link(account_id: int, minutes: int) -> None:
 PAGE_MODULES = (
     "handlers.staff_login",
     "handlers.staff_commitments",
+    "handlers.staff_drafts",
     "handlers.staff_verify",
     "handlers.staff_content",
     "handlers.staff_members",

@@ -7,6 +7,7 @@ NAV = {
     "township": (
         ("staff.dashboard", "概况与备案"),
         ("staff.commitments_page", "承诺审核"),
+        ("staff.drafts_page", "起草支部承诺"),
         ("staff.verify_page", "践诺核实"),
         ("staff.content_page", "内容审核"),
         ("staff.members_page", "党员"),
@@ -27,6 +28,7 @@ NAV = {
     "branch": (
         ("staff.dashboard", "概况"),
         ("staff.commitments_page", "承诺审核"),
+        ("staff.drafts_page", "起草支部承诺"),
         ("staff.verify_page", "践诺核实"),
         ("staff.content_page", "内容审核"),
         ("staff.members_page", "党员"),

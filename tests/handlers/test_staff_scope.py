@@ -220,7 +220,8 @@ def test_a_secretary_sees_only_their_branch(app):
     assert not [name for name in others if f">{name}<" in html]
     for page in ("/staff/", "/staff/commitments", "/staff/verify", "/staff/requests",
                  "/staff/groups", "/staff/summaries", "/staff/reports", "/staff/civic/agenda",
-                 "/staff/civic/points", "/staff/practices", "/staff/practices/templates"):  # fmt: skip
+                 "/staff/civic/points", "/staff/practices", "/staff/practices/templates",
+                 "/staff/drafts"):  # fmt: skip
         assert web.get(page).status_code == 200, page
     for page in ("/staff/orgs", "/staff/roster", "/staff/outbox", "/staff/audit"):
         resp = web.get(page)
@@ -254,7 +255,8 @@ def test_a_group_leader_sees_only_their_group(app):
     assert not [n for n in same_branch - in_group if f">{n}<" in html]
     assert web.get(f"/staff/members/{outsider}").status_code == 403
     for page in ("/staff/verify", "/staff/requests", "/staff/groups", "/staff/reports",
-                 "/staff/civic/agenda", "/staff/civic/points", "/staff/practices"):  # fmt: skip
+                 "/staff/civic/agenda", "/staff/civic/points", "/staff/practices",
+                 "/staff/drafts"):  # fmt: skip
         assert web.get(page).status_code == 403, page
     assert web.get("/staff/commitments").status_code == 200
     assert web.get("/staff/practices/templates").status_code == 200
