@@ -44,6 +44,7 @@ from handlers.errors import error_response
 from handlers.pages import base_url
 from handlers.staff_nav import NAV
 from infra.clock import local_text
+from services import content
 from services.actors import Actor
 from services.errors import DomainError
 from services.org import audit, staff
@@ -206,11 +207,19 @@ def console_globals() -> dict[str, object]:
     scope: staff.Scope | None = g.get("staff_scope")
     return {
         "staff_csrf": staff.csrf_token(_secret(), nonce) if nonce else "",
-        "staff_nav": NAV[scope.level] if scope else (),
+        "staff_nav": _nav(scope, g.get("staff_actor")),
         "staff_scope": scope,
         "staff_actor": g.get("staff_actor"),
         "local_text": local_text,
     }
+
+
+def _nav(scope: staff.Scope | None, actor: Actor | None) -> tuple[tuple[str, str], ...]:
+    """The menu of the console level; 内容审核 only for those who decide held texts."""
+    if scope is None:
+        return ()
+    decides = actor is not None and content.reviews_content(actor)
+    return tuple(n for n in NAV[scope.level] if n[0] != "staff.content_page" or decides)
 
 
 # -- lists: paging and the organisation filter ---------------------------------------------------

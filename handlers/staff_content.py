@@ -31,6 +31,7 @@ def _page(
         failed=failed if listed else None,
         reason=reason,
         done=done_text(),
+        decides=content.reviews_content(_actor()),
     )
     return Response(html, status=status)
 

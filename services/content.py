@@ -304,6 +304,11 @@ def held_items(session: Session, actor: Actor) -> list[HeldItem]:
     return sorted(items, key=lambda i: (i.created_at, i.kind, i.id))
 
 
+def reviews_content(actor: Actor) -> bool:
+    """Whether the actor decides held texts anywhere (a branch secretary, a township admin)."""
+    return any(g.role in DECIDER_ROLES for g in actor.grants)
+
+
 def held_count(session: Session, actor: Actor) -> int:
     """How many held texts wait for the actor's decision (the console dashboard's count)."""
     return len(held_items(session, actor))
@@ -330,7 +335,7 @@ def decide(
         raise Conflict("这条内容不在待审核状态")
     reason = (reason or "").strip()
     if not approve and len(reason) < 2:
-        raise ValidationError("reason", "不予公开时请写明理由")
+        raise ValidationError("reason", "不予公开时请写明理由（至少两个字）")
     before = obj.content_status
     obj.content_status = (ContentStatus.PASS if approve else ContentStatus.REJECTED).value
     what = "践诺记录" if kind is Kind.LOG else "承诺内容"

@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app import create_app
-from models import Commitment, FulfilmentLog, StaffAudit, TimelineEntry
+from models import Commitment, FulfilmentLog, Organisation, StaffAudit, TimelineEntry
 from services import content
 from tests import factories as f
 from tests.conftest import make_config
@@ -205,7 +205,9 @@ def test_refusing_needs_a_reason_then_the_log_stays_hidden(app: Flask) -> None:
     assert resp.status_code == 400
     html = resp.get_data(as_text=True)
     item = html[html.index(f'id="log-{entry.id}"') :]
-    assert '<p class="error" role="alert">不予公开时请写明理由</p>' in item  # next to the form
+    assert (
+        '<p class="error" role="alert">不予公开时请写明理由（至少两个字）</p>' in item
+    )  # next to the form
     assert _status(app, FulfilmentLog, entry.id) == "held"  # nothing changed
     resp = web.post(path, data={"csrf_token": token, "decision": "reject", "reason": "涉"})
     assert resp.status_code == 400
@@ -307,3 +309,26 @@ def test_a_held_commitment_is_approved_from_the_console(app: Flask) -> None:
             303,
         )
     ]
+
+
+def test_a_deputy_secretary_is_told_who_reviews_and_has_no_menu_entry(app: Flask) -> None:
+    """A 副书记 has the branch console but does not decide held texts: no 内容审核 in the menu,
+    and the page (opened by its address) says who does, instead of "nothing waiting"."""
+    w = _world(app)
+    _say(app, w.author_openid, f"践诺 1 {HELD_NOTE}")
+    with app.extensions["db"].session() as s:
+        t_branch = s.get_one(Commitment, w.commitment_id).org_id
+        deputy = f.member(s, s.get_one(Organisation, t_branch), "钱副书记")
+        f.grant(s, "deputy_secretary", s.get_one(Organisation, t_branch), member=deputy)
+        deputy_account = f.account(s, deputy).id
+        s.commit()
+    web = _login(app, deputy_account)
+    home = web.get("/staff/").get_data(as_text=True)
+    assert "承诺审核" in home  # the branch console
+    assert "内容审核" not in home and "待审核内容" not in home
+    page = web.get("/staff/content").get_data(as_text=True)
+    assert "内容审核由支部书记和街镇管理员负责" in page and EMPTY not in page
+    assert HELD_NOTE not in page
+    # the secretary still sees the entry and the item
+    secretary = _login(app, w.secretary).get("/staff/content").get_data(as_text=True)
+    assert HELD_NOTE in secretary
