@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from delivery import civic_notices
 from infra.clock import now_utc
 from models import InboundMessage
+from services.content import NOTICE_HELD
 from services.requests import NOTICE_REPLIED, NOTICE_RESOLVED
 from services.requests.notify import NOTICE_ASSIGNED, NOTICE_ESCALATED
 from wechat.errors import WechatPermanentError
@@ -53,6 +54,13 @@ def text_of(notice: dict[str, Any]) -> str:
             f"群众诉求（编号 {number}，{notice.get('org_name', '')}）超过{stage}时限，"
             f"已上报给您督办：{notice.get('text', '')}\n"
             f"请在小程序“我的诉求”中打开（{notice.get('mp_path', '')}）分派或催办。"
+        )
+    if kind == NOTICE_HELD:
+        what = "践诺记录" if notice.get("what") == "log" else "承诺"
+        return (
+            f"{notice.get('org_name', '')}{notice.get('author', '')}的{what}含需要审核的词，"
+            f"暂未公开：“{notice.get('text', '')}”\n"
+            "请在小程序“待办 → 待审核内容”或电脑后台“内容审核”里准予公开或不予公开。"
         )
     civic = civic_notices.text_of(notice)
     if civic is not None:

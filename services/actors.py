@@ -100,3 +100,24 @@ def actor_for_member(session: Session, member: Member) -> Actor:
         name=member.name,
         grants=load_grants(session, member.id, account_id),
     )
+
+
+def holders(session: Session, role: str, org_id: int) -> list[int]:
+    """Accounts (with an official-account openid) holding ``role`` in ``org_id``."""
+    grants = list(
+        session.scalars(select(RoleGrant).where(RoleGrant.role == role, RoleGrant.org_id == org_id))
+    )
+    member_ids = [g.member_id for g in grants if g.member_id]
+    account_ids = [g.account_id for g in grants if g.account_id]
+    if not grants:
+        return []
+    return list(
+        session.scalars(
+            select(Account.id)
+            .where(
+                or_(Account.id.in_(account_ids), Account.member_id.in_(member_ids)),
+                Account.oa_openid.is_not(None),
+            )
+            .order_by(Account.id)
+        )
+    )

@@ -45,7 +45,7 @@ from models import (
     StrEnum,
 )
 from services import outbox, timeline
-from services.actors import Actor
+from services.actors import Actor, holders
 from services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 
 
@@ -161,7 +161,58 @@ def gate(
         status = ContentStatus.PENDING
         _queue_check(session, kind, obj.id, text, openid)
     obj.content_status = status.value
+    if status is ContentStatus.HELD:
+        _tell_deciders(session, kind, obj, text)
     return status.value
+
+
+NOTICE_HELD = "content_held"
+
+
+def _tell_deciders(session: Session, kind: Kind, obj: Any, text: str) -> None:
+    """A held text waits for a person: tell the branch's secretaries (else the township's
+    admins) through the outbox, once per text (a changed text held again is told again)."""
+    c = obj if kind is Kind.COMMITMENT else session.get_one(Commitment, obj.commitment_id)
+    org = session.get_one(Organisation, c.org_id)
+    who = holders(session, Role.SECRETARY.value, org.id) if org.kind == "branch" else []
+    if not who:
+        township = next(
+            iter(
+                session.scalars(
+                    select(Organisation.id).where(
+                        Organisation.id.in_(_path_ids(org)), Organisation.kind == "township"
+                    )
+                )
+            ),
+            None,
+        )
+        who = holders(session, Role.TOWNSHIP_ADMIN.value, township) if township else []
+    author = session.get(Member, obj.member_id) if obj.member_id else None
+    digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]  # noqa: S324 (a key)
+    fields = {
+        "what": kind.value,
+        "author": author.name if author else "",
+        "org_name": org.name,
+        "text": text[:60],
+    }
+    for account_id in who:
+        if account_id == _author_account(obj):
+            continue  # nobody decides their own text
+        outbox.notice_account(
+            session,
+            account_id,
+            NOTICE_HELD,
+            fields,
+            f"content-held:{kind.value}:{obj.id}:{digest}:{account_id}",
+        )
+
+
+def _author_account(obj: Any) -> int | None:
+    return getattr(obj, "account_id", None) or getattr(obj, "created_by_account_id", None)
+
+
+def _path_ids(org: Organisation) -> list[int]:
+    return [int(x) for x in (org.path or "").strip("/").split("/") if x.isdigit()] or [org.id]
 
 
 def status_without_check(text: str, mp_openid: str) -> ContentStatus | None:
@@ -225,6 +276,8 @@ def apply_wechat_answer(
         )
     obj.content_status = status.value
     session.flush()
+    if status is ContentStatus.HELD:
+        _tell_deciders(session, Kind(kind), obj, text)
     return status.value
 
 

@@ -36,7 +36,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from models import Account, Commitment, CommitmentStatus, FulfilmentLog, Member, OwnerKind
+from models import (
+    Account,
+    Commitment,
+    CommitmentStatus,
+    ContentStatus,
+    FulfilmentLog,
+    Member,
+    OwnerKind,
+)
 from models.driver import DriverStatement
 from services import content, progress
 from services.commitments import cycle
@@ -192,14 +200,15 @@ def draft(
     now: datetime,
 ) -> Draft | None:
     """``logs.log``'s checks (raising its errors); ``None`` when the note must wait for
-    WeChat's content check (``logs.log`` queues it)."""
+    WeChat's content check or for a person's decision (``logs.log`` queues the one and tells
+    the deciders of the other)."""
     assert who.member_id is not None and c in who.items
     check_quantity(quantity)
     note = checked_note(note)
     check_span(c.target.start, c.target.end, today, today, backdate_days)
     status = content.status_without_check(note, who.mp_openid)
-    if status is None:
-        return None
+    if status is None or status is ContentStatus.HELD:
+        return None  # WeChat is to be asked, or a person must decide: ``logs.log`` does both
     return Draft(
         c, who.account_id, who.member_id, quantity, note, today, status.value, source_msg_id, now
     )

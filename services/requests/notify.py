@@ -9,11 +9,12 @@ and its mini-program page (``MP_PATH``), which members open from the official ac
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Account, Organisation, OrgKind, Request, Role, RoleGrant
+from models import Account, Organisation, OrgKind, Request, Role
 from services import outbox
+from services.actors import holders
 
 NOTICE_ASSIGNED = "request_assigned"
 NOTICE_ESCALATED = "request_escalated"
@@ -28,27 +29,6 @@ def township_of(session: Session, org: Organisation) -> Organisation | None:
     while node is not None and node.kind != OrgKind.TOWNSHIP.value:
         node = session.get(Organisation, node.parent_id) if node.parent_id else None
     return node
-
-
-def _holders(session: Session, role: str, org_id: int) -> list[int]:
-    """Accounts (with an official-account openid) holding ``role`` in ``org_id``."""
-    grants = list(
-        session.scalars(select(RoleGrant).where(RoleGrant.role == role, RoleGrant.org_id == org_id))
-    )
-    member_ids = [g.member_id for g in grants if g.member_id]
-    account_ids = [g.account_id for g in grants if g.account_id]
-    if not grants:
-        return []
-    return list(
-        session.scalars(
-            select(Account.id)
-            .where(
-                or_(Account.id.in_(account_ids), Account.member_id.in_(member_ids)),
-                Account.oa_openid.is_not(None),
-            )
-            .order_by(Account.id)
-        )
-    )
 
 
 def _member_account(session: Session, member_id: int | None) -> int | None:
@@ -68,11 +48,11 @@ def people_at(session: Session, req: Request, level: int) -> list[int]:
             return [holder]
         level = LEVEL_SECRETARY
     if level == LEVEL_SECRETARY and org.kind == OrgKind.BRANCH.value:
-        found = _holders(session, Role.SECRETARY.value, org.id)
+        found = holders(session, Role.SECRETARY.value, org.id)
         if found:
             return found
     township = township_of(session, org)
-    return _holders(session, Role.TOWNSHIP_ADMIN.value, township.id) if township else []
+    return holders(session, Role.TOWNSHIP_ADMIN.value, township.id) if township else []
 
 
 def _fields(session: Session, req: Request) -> dict[str, object]:

@@ -6,6 +6,7 @@ their own text, and every decision leaves a ``staff_audit`` row and a timeline e
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,7 +19,15 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app import create_app
-from models import Commitment, FulfilmentLog, Organisation, StaffAudit, TimelineEntry
+from delivery.notices import text_of
+from models import (
+    Commitment,
+    FulfilmentLog,
+    Organisation,
+    OutboundMessage,
+    StaffAudit,
+    TimelineEntry,
+)
 from services import content
 from tests import factories as f
 from tests.conftest import make_config
@@ -332,3 +341,19 @@ def test_a_deputy_secretary_is_told_who_reviews_and_has_no_menu_entry(app: Flask
     # the secretary still sees the entry and the item
     secretary = _login(app, w.secretary).get("/staff/content").get_data(as_text=True)
     assert HELD_NOTE in secretary
+
+
+def test_the_branch_secretary_is_told_when_a_text_is_held(app: Flask) -> None:
+    """The held log reaches the secretary as a notice (official account), naming the author,
+    the text and where to decide; the author is not told to review their own text."""
+    w = _world(app)
+    reply = _say(app, w.author_openid, f"践诺 1 {HELD_NOTE}")
+    assert "审核" in reply  # the member learns it waits for a decision
+    with app.extensions["db"].session() as s:
+        rows = s.scalars(
+            select(OutboundMessage).where(OutboundMessage.idempotency_key.like("content-held:%"))
+        ).all()
+        assert [r.recipient for r in rows] == [w.secretary_openid]
+        text = text_of(json.loads(rows[0].payload)["notice"])
+    assert "王建国的践诺记录含需要审核的词" in text and HELD_NOTE[:10] in text
+    assert "内容审核" in text and "待审核内容" in text
