@@ -283,6 +283,8 @@ def test_screenshots_of_every_console_page(console, page):
         "dashboard": "/staff/",
         "commitments": "/staff/commitments",
         "verify": "/staff/verify",
+        "content": "/staff/content",
+        "drafts": "/staff/drafts",
         "members": "/staff/members",
         "member": f"/staff/members/{member_id}",
         "requests": "/staff/requests",
