@@ -42,6 +42,8 @@ from models import (
     CivicRedemption,
     Commitment,
     CommitmentStatus,
+    ContentStatus,
+    FulfilmentLog,
     Household,
     HouseholdVisit,
     Member,
@@ -61,6 +63,7 @@ from services import commitments
 from services.actors import Actor, actor_for_account, actor_for_member
 from services.civic import agenda, book, exchange, outcome
 from services.errors import Conflict
+from services.fulfilment import logs
 from services.org import orgs
 from services.practices import party_day, survey, visits
 
@@ -68,6 +71,8 @@ SEED = township.SEED + 100
 
 # Branch code → (支部类型, 组织形式); the types are those of the pledge-template catalogue.
 BRANCH_TYPES = {"branch-1": "农村", "branch-2": "农村", "branch-3": "社区"}
+HELD_LOG_NOTE = "上门劝导三户邻居远离网络赌博"  # a good deed that trips the word list
+HELD_LOG_KEY = "demo-extras:held-log"
 BRANCH_FORM = "党支部"
 
 
@@ -282,6 +287,38 @@ class _Extras:
                 .order_by(Member.id)
             )
         )
+
+    # 内容审核 ----------------------------------------------------------------------------
+
+    def held_log(self) -> None:
+        """A member's log whose note hits the word list (网络赌博) though it is a good deed:
+        it waits in 内容审核 for the secretary, as a real false alarm would."""
+        s = self.session
+        if s.scalar(select(FulfilmentLog.id).where(FulfilmentLog.source_msg_id == HELD_LOG_KEY)):
+            return
+        org = self.branch(township.BRANCHES[0].code)
+        for member in self.roster(org):
+            c = s.scalar(
+                select(Commitment)
+                .where(
+                    Commitment.member_id == member.id,
+                    Commitment.owner_kind == "member",
+                    Commitment.status == "published",
+                    Commitment.target_kind == "count",
+                )
+                .order_by(Commitment.id)
+            )
+            if c is not None and member.id != self.secretaries[org.id].id:
+                logs.log(
+                    s,
+                    self.actor(member),
+                    c,
+                    note=HELD_LOG_NOTE,
+                    channel="bot",
+                    source_msg_id=HELD_LOG_KEY,
+                    today=self.today,
+                )
+                return
 
     # 支部类型 ----------------------------------------------------------------------------
 
@@ -633,6 +670,7 @@ def load_extras(
     x.residents_survey()
     x.civic_book()
     x.agenda_items()
+    x.held_log()
     # Notices to the demo's (fictional) openids about events "in the past": never sent.
     session.execute(delete(OutboundMessage).where(OutboundMessage.id > outbox_before))
     session.flush()
@@ -663,4 +701,9 @@ def summary(session: Session) -> dict[str, int]:
         "兑换": count(select(func.count(CivicRedemption.id))),
         "议事": count(select(func.count(AgendaItem.id))),
         "住户表决": count(select(func.count(AgendaVote.id))),
+        "待审核内容": count(
+            select(func.count(FulfilmentLog.id)).where(
+                FulfilmentLog.content_status == ContentStatus.HELD.value
+            )
+        ),
     }
