@@ -174,8 +174,10 @@ def _tell_deciders(session: Session, kind: Kind, obj: Any, text: str) -> None:
     admins) through the outbox, once per text (a changed text held again is told again)."""
     c = obj if kind is Kind.COMMITMENT else session.get_one(Commitment, obj.commitment_id)
     org = session.get_one(Organisation, c.org_id)
+    author_account = _author_account(obj)
     who = holders(session, Role.SECRETARY.value, org.id) if org.kind == "branch" else []
-    if not who:
+    who = [a for a in who if a != author_account]  # nobody decides their own text
+    if not who:  # no secretary (or the secretary wrote it): the township decides
         township = next(
             iter(
                 session.scalars(
@@ -187,6 +189,7 @@ def _tell_deciders(session: Session, kind: Kind, obj: Any, text: str) -> None:
             None,
         )
         who = holders(session, Role.TOWNSHIP_ADMIN.value, township) if township else []
+        who = [a for a in who if a != author_account]
     author = session.get(Member, obj.member_id) if obj.member_id else None
     digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]  # noqa: S324 (a key)
     fields = {
@@ -196,8 +199,6 @@ def _tell_deciders(session: Session, kind: Kind, obj: Any, text: str) -> None:
         "text": text[:60],
     }
     for account_id in who:
-        if account_id == _author_account(obj):
-            continue  # nobody decides their own text
         outbox.notice_account(
             session,
             account_id,

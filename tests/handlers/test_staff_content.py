@@ -21,6 +21,7 @@ from sqlalchemy import select
 from app import create_app
 from delivery.notices import text_of
 from models import (
+    Account,
     Commitment,
     FulfilmentLog,
     Organisation,
@@ -357,3 +358,17 @@ def test_the_branch_secretary_is_told_when_a_text_is_held(app: Flask) -> None:
         text = text_of(json.loads(rows[0].payload)["notice"])
     assert "王建国的践诺记录含需要审核的词" in text and HELD_NOTE[:10] in text
     assert "内容审核" in text and "待审核内容" in text
+
+
+def test_the_secretarys_own_held_text_goes_to_the_township(app: Flask) -> None:
+    """The secretary cannot decide their own text: the township's admins are told instead."""
+    w = _world(app)
+    _say(app, w.secretary_openid, f"践诺 1 {HELD_NOTE}")
+    with app.extensions["db"].session() as s:
+        admin_openid = s.get_one(Account, w.township_admin).oa_openid
+        recipients = s.scalars(
+            select(OutboundMessage.recipient).where(
+                OutboundMessage.idempotency_key.like("content-held:%")
+            )
+        ).all()
+    assert admin_openid and recipients == [admin_openid]  # not the secretary who wrote it
