@@ -25,11 +25,11 @@ from sqlalchemy import delete, func, insert, select
 
 from app import create_app
 from bench import board_cpu, summary
-from bench.callback import AES_KEY, APP_ID, MESSAGE, TOKEN
+from bench.callback import AES_KEY, APP_ID, MESSAGE, TOKEN, _letters
 from bench.loadgen import machine
 from bench.serve import load_average
 from infra.config import ROOT
-from models import Account, CallbackNonce, Commitment, FulfilmentLog, InboundMessage
+from models import Account, CallbackNonce, ChatState, Commitment, FulfilmentLog, InboundMessage
 from models.db import Database
 from tests.wechat.wxcrypto import WxCrypto, signature, text_xml
 
@@ -72,7 +72,9 @@ def callback_cpu(url: str, n: int) -> float:
         for i in range(n + 5):  # the first few warm up
             msg_id = next(ids)
             ts, nonce = str(int(time.time())), f"g{msg_id}"
-            body, msg_sig = crypto.envelope(text_xml(OPENID, MESSAGE, msg_id), ts, nonce)
+            # a distinct text each time: the same log again would be asked about, not saved
+            text = f"{MESSAGE}{_letters(msg_id)}"
+            body, msg_sig = crypto.envelope(text_xml(OPENID, text, msg_id), ts, nonce)
             query = {
                 "signature": signature(TOKEN, ts, nonce),
                 "timestamp": ts,
@@ -97,6 +99,7 @@ def callback_cpu(url: str, n: int) -> float:
             s.execute(delete(FulfilmentLog).where(FulfilmentLog.account_id == account_id))
             s.execute(delete(InboundMessage).where(InboundMessage.openid == OPENID))
             s.execute(delete(CallbackNonce))
+            s.execute(delete(ChatState).where(ChatState.account_id == account_id))
             s.execute(delete(Account).where(Account.id == account_id))
             s.commit()
         db.dispose()
