@@ -8,8 +8,9 @@ are stored exactly as SQLAlchemy stores them) and runs it on the DBAPI cursor of
 ``Connection``. The connection, its pool checkout and its transaction (``Connection.begin`` →
 ``BEGIN IMMEDIATE`` on SQLite, the engine's ``begin`` event) stay SQLAlchemy's; the engine's
 ``before_cursor_execute`` / ``after_cursor_execute`` listeners are told of every statement, so
-statement counts (tests, benchmarks) stay true. A unique-key failure is raised as SQLAlchemy's
-``IntegrityError``, like any other execution.
+statement counts (tests, benchmarks) stay true. A driver error is raised as SQLAlchemy's (a
+unique-key failure as ``IntegrityError``), and a lost connection is invalidated, as SQLAlchemy's
+own execution does.
 
 Rows come back as the driver's tuples, without result processing: a date is SQLite's
 ``YYYY-MM-DD`` text (or PostgreSQL's ``date``); callers parse what they read.
@@ -88,8 +89,14 @@ class DriverStatement:
                 dispatch.before_cursor_execute(conn, cursor, c.sql, args, None, False)
             try:
                 cursor.execute(c.sql, args)
-            except conn.dialect.loaded_dbapi.IntegrityError as e:
-                raise exc.IntegrityError(c.sql, args, e) from e
+            except conn.dialect.loaded_dbapi.Error as e:
+                # as SQLAlchemy's own execution would: a lost connection leaves the pool, and
+                # the error is raised as the matching SQLAlchemy one (IntegrityError, …)
+                if conn.dialect.is_disconnect(e, conn.connection, cursor):
+                    conn.invalidate(e)
+                raise exc.DBAPIError.instance(
+                    c.sql, args, e, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect
+                ) from e
             rows = list(cursor.fetchall()) if cursor.description else []
             if dispatch.after_cursor_execute:
                 dispatch.after_cursor_execute(conn, cursor, c.sql, args, None, False)
