@@ -33,6 +33,7 @@ describe('我的 page', () => {
     expect(t).toContain('手机号一键绑定')
     expect(t).toContain('演示登录')
     expect(page.querySelectorAll('.review-link')).toHaveLength(0)
+    expect(page.querySelectorAll('.content-review-link')).toHaveLength(0)
   })
 
   test('shows a member with roles and the review entry', async () => {
@@ -42,6 +43,7 @@ describe('我的 page', () => {
     expect(t).toContain('东村党支部 · 党员')
     expect(t).toContain('支部书记')
     expect(page.querySelectorAll('.review-link')).toHaveLength(1)
+    expect(page.querySelectorAll('.content-review-link')).toHaveLength(1) // a secretary decides held texts
     expect(page.querySelectorAll('.bind')).toHaveLength(0)
   })
 
