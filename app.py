@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import Rule
 
 from infra import clock, redact
 from infra.config import Settings, load_settings
@@ -17,10 +18,33 @@ from models.db import Database
 log = logging.getLogger("jiannuo")
 
 
+class _Rule(Rule):
+    """A werkzeug rule whose URL builders are compiled once per process.
+
+    werkzeug generates and compiles two Python functions per rule (``url_for``'s builders);
+    for the ~190 rules that is most of what registering the routes costs, and it is the same
+    for every app this process makes (the tests make one per test). A builder depends only on
+    the rule's text and its parsed trace; rules with ``defaults`` (which are resolved into the
+    builder through the converters) are compiled as usual.
+    """
+
+    _builders: dict[tuple[Any, ...], Any] = {}
+
+    def _compile_builder(self, append_unknown: bool = True) -> Any:
+        if self.defaults:
+            return super()._compile_builder(append_unknown)
+        key = (append_unknown, self.rule, tuple(self._trace))
+        builder = self._builders.get(key)
+        if builder is None:
+            builder = self._builders[key] = super()._compile_builder(append_unknown)
+        return builder
+
+
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app. ``test_config`` is a nested mapping applied over every other source."""
     settings = load_settings(overrides=test_config)
     app = Flask(__name__, instance_path=str(ROOT / "instance"))
+    app.url_rule_class = _Rule
     app.config["SETTINGS"] = settings
     app.config["SECRET_KEY"] = settings.app.secret_key or "demo-mode-secret-not-for-production"
     app.config["MAX_CONTENT_LENGTH"] = settings.uploads.max_bytes + 64 * 1024

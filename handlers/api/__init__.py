@@ -11,6 +11,8 @@ serialize.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -57,6 +59,43 @@ BLUEPRINTS = (
     practices_reviews.bp,
 )
 WRITE_METHODS = ["POST", "PATCH", "PUT", "DELETE"]
+
+
+class _Api(Api):
+    """Blueprints are registered with the app at once; their operations are written into the
+    OpenAPI document the first time ``spec`` is used (``/api/v1/openapi.json``, ``flask openapi
+    print``), in registration order, so the document is the same as if written eagerly.
+
+    Writing the document (apispec resolving every marshmallow schema) is about half of what
+    building the app costs, and most apps (every test's, every worker's until somebody asks
+    for the document) never serve it.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._pending_docs: list[Any] = []
+        self._spec = None
+        super().__init__(*args, **kwargs)
+
+    @property  # type: ignore[override]
+    def spec(self) -> Any:
+        while self._pending_docs:
+            blp, blp_name, parameters = self._pending_docs.pop(0)
+            blp.register_views_in_doc(
+                self, self._app, self._spec, name=blp_name, parameters=parameters
+            )
+            self._spec.tag({"name": blp_name, "description": blp.description})
+        return self._spec
+
+    @spec.setter
+    def spec(self, value: Any) -> None:
+        self._spec = value
+
+    def register_blueprint(self, blp: Any, *, parameters: Any = None, **options: Any) -> None:
+        # flask_smorest.Api.register_blueprint, with the doc part queued.
+        blp_name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][blp_name] = self
+        self._app.register_blueprint(blp, **options)
+        self._pending_docs.append((blp, blp_name, parameters))
 
 
 def rate_limit_key() -> str:
@@ -121,7 +160,7 @@ def init_app(app: Flask) -> None:
         OPENAPI_URL_PREFIX="/api/v1",
         OPENAPI_JSON_PATH="openapi.json",
     )
-    api = Api(
+    api = _Api(
         app,
         spec_kwargs={
             "info": {
