@@ -104,13 +104,21 @@ class Templates:
         if demo is None:
             return
         from demo import township
+        from infra.config import load_settings
+        from services import content
 
+        # The content policy is process-wide (create_app sets it): the template is built under
+        # a demo-mode app's, whichever app the previous test made.
+        before = content.policy()
+        settings = load_settings(overrides={"database": {"url": url}})
+        content.configure(settings.content.words(), wechat=settings.wechat.mini_program.enabled)
         db = Database(url)
         try:
             with db.session() as s:
                 township.load(s, **demo)
         finally:
             db.dispose()
+            content.configure(before.blocked_words, wechat=before.wechat)
 
     # -- SQLite --------------------------------------------------------------------------
 
