@@ -29,7 +29,6 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
-from sqlalchemy.pool import NullPool
 
 from app import create_app
 from infra import migrate
@@ -105,13 +104,21 @@ class Templates:
         if demo is None:
             return
         from demo import township
+        from infra.config import load_settings
+        from services import content
 
+        # The content policy is process-wide (create_app sets it): the template is built under
+        # a demo-mode app's, whichever app the previous test made.
+        before = content.policy()
+        settings = load_settings(overrides={"database": {"url": url}})
+        content.configure(settings.content.words(), wechat=settings.wechat.mini_program.enabled)
         db = Database(url)
         try:
             with db.session() as s:
                 township.load(s, **demo)
         finally:
             db.dispose()
+            content.configure(before.blocked_words, wechat=before.wechat)
 
     # -- SQLite --------------------------------------------------------------------------
 
@@ -134,7 +141,9 @@ class Templates:
     # emptied (DELETE with foreign-key triggers off: much faster than TRUNCATE here) and the
     # sequences are rewound; a demo test then gets the rows of a snapshot schema kept in the
     # same database. Connections left over from the previous test are ended first, so no
-    # lock of theirs can stall the reset.
+    # lock of theirs can stall the reset. The reset runs on one connection kept for the
+    # session (idle between tests, so it holds no lock): a new backend would first have to
+    # load the catalogue of every table it empties, which is most of what a reset costs.
 
     def _url(self, name: str) -> str:
         return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
@@ -151,7 +160,9 @@ class Templates:
             self._exec(f'CREATE DATABASE "{name}"')
             self._pg_name = name
             migrate.upgrade(self._url(name))
-            self._pg_engine = create_engine(self._url(name), poolclass=NullPool)
+            self._pg_engine = create_engine(
+                self._url(name), pool_size=1, max_overflow=0, pool_pre_ping=True
+            )
             with self._pg_engine.connect() as conn:
                 self._pg_tables = list(
                     conn.scalars(

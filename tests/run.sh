@@ -8,7 +8,20 @@ status=0
 if [ -f miniprogram/package.json ]; then
     if command -v npm >/dev/null 2>&1; then
         echo "== 小程序测试 (miniprogram: npm ci && npm test)"
-        (cd miniprogram && npm ci --no-audit --no-fund --loglevel=error && npm test) || status=1
+        # `npm ci` runs unless node_modules was installed from this very package-lock.json by
+        # this Node.js: a stamp written after a successful `npm ci` (a fresh clone has none,
+        # and `npm ci` removes node_modules, stamp included, before it installs).
+        (
+            cd miniprogram || exit 1
+            stamp=node_modules/.jiannuo-npm-ci
+            want="$(sha256sum package-lock.json | cut -d' ' -f1) node $(node --version)"
+            if [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+                echo "node_modules matches package-lock.json ($stamp): npm ci skipped"
+            else
+                npm ci --no-audit --no-fund --loglevel=error && echo "$want" >"$stamp" || exit 1
+            fi
+            npm test
+        ) || status=1
     else
         echo "!! npm not found: miniprogram tests skipped (install Node.js 20 to run them)"
     fi
@@ -20,9 +33,11 @@ echo "== 分层检查 (import-linter)"
 echo "== Python tests"
 # As many xdist workers as cores; each worker has its own template databases, and the Redis
 # tests take a lock (see tests/conftest.py). PYTEST_WORKERS=0 runs in one process; extra
-# arguments go to pytest.
-.venv/bin/python -m pytest -p no:cacheprovider -n "${PYTEST_WORKERS:-auto}" "$@"
+# arguments go to pytest. worksteal: a worker that runs out takes queued tests from the other,
+# so the run does not end on one worker finishing a long queue alone.
+.venv/bin/python -m pytest -p no:cacheprovider -n "${PYTEST_WORKERS:-auto}" --dist worksteal "$@"
 rc=$?
 # pytest exits 5 when nothing was collected; that is a failure here.
 [ $rc -ne 0 ] && status=$rc
+
 exit $status

@@ -11,6 +11,9 @@ serialize.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Flask, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -57,6 +60,66 @@ BLUEPRINTS = (
     practices_reviews.bp,
 )
 WRITE_METHODS = ["POST", "PATCH", "PUT", "DELETE"]
+
+
+class _Api(Api):
+    """Blueprints are registered with the app at once; the OpenAPI document is written the
+    first time ``spec`` is used (``/api/v1/openapi.json``, ``flask openapi print``), in the
+    order flask-smorest would have written it, so it is the same document.
+
+    Writing it (apispec resolving every marshmallow schema, a response per HTTP status) is
+    most of what building the app costs, and most apps (every test's; a worker's until
+    somebody asks for the document) never serve it.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._deferred: list[Callable[[], None]] = []
+        self._spec = None
+        super().__init__(*args, **kwargs)
+
+    @property  # type: ignore[override]
+    def spec(self) -> Any:
+        while self._deferred:
+            # taken before running, so that a step reading ``spec`` does not run the next
+            steps, self._deferred = self._deferred, []
+            for step in steps:
+                step()
+        return self._spec
+
+    @spec.setter
+    def spec(self, value: Any) -> None:
+        self._spec = value
+
+    # flask-smorest's own parts of the document, in its order
+    def _register_responses(self) -> None:
+        self._deferred.append(super()._register_responses)
+
+    def _register_etag_headers(self) -> None:
+        self._deferred.append(super()._register_etag_headers)
+
+    def _register_pagination_header(self) -> None:
+        self._deferred.append(super()._register_pagination_header)
+
+    def register_converter(self, converter: Any, func: Any) -> None:
+        self._converters.append((converter, func))
+        self._deferred.append(lambda: self._register_converter(converter, func))
+
+    def security_scheme(self, name: str, component: dict[str, Any]) -> None:
+        self._deferred.append(lambda: self._spec.components.security_scheme(name, component))
+
+    def register_blueprint(self, blp: Any, *, parameters: Any = None, **options: Any) -> None:
+        # flask_smorest.Api.register_blueprint, with the document part deferred.
+        blp_name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][blp_name] = self
+        self._app.register_blueprint(blp, **options)
+
+        def document() -> None:
+            blp.register_views_in_doc(
+                self, self._app, self._spec, name=blp_name, parameters=parameters
+            )
+            self._spec.tag({"name": blp_name, "description": blp.description})
+
+        self._deferred.append(document)
 
 
 def rate_limit_key() -> str:
@@ -121,7 +184,7 @@ def init_app(app: Flask) -> None:
         OPENAPI_URL_PREFIX="/api/v1",
         OPENAPI_JSON_PATH="openapi.json",
     )
-    api = Api(
+    api = _Api(
         app,
         spec_kwargs={
             "info": {
@@ -135,7 +198,7 @@ def init_app(app: Flask) -> None:
     api.register_converter(
         IdConverter, lambda c: {"type": "integer", "minimum": 1, "maximum": c.max}
     )
-    api.spec.components.security_scheme(
+    api.security_scheme(
         "bearerAuth",
         {"type": "http", "scheme": "bearer", "description": "POST /api/v1/auth/login 得到的令牌"},
     )

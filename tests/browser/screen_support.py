@@ -18,12 +18,10 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from app import create_app
-from demo import township as demo
-from infra import migrate
 from infra.clock import local_date
 from models import Commitment, Member, Organisation, Photo
 from tests import factories
-from tests.conftest import make_config
+from tests.conftest import Templates, make_config
 
 CHROMIUM = shutil.which("chromium") or (
     "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
@@ -52,14 +50,12 @@ class Served:
     busy: str  # public code of a member with four commitments
 
 
-def serve_demo(tmp: Path) -> Iterator[Served]:
+def serve_demo(tmp: Path, templates: Templates) -> Iterator[Served]:
     if CHROMIUM is None:
         pytest.skip("chromium is not installed")
-    url = f"sqlite:///{tmp / 'screen.db'}"
-    migrate.upgrade(url)
+    # a copy of the session's demo-township template (what demo.load() builds, built once)
+    url = templates.sqlite_copy(tmp / "screen.db", {})
     app = create_app(make_config(url, tmp))
-    with app.extensions["db"].session() as s:
-        demo.load(s)
     with app.extensions["db"].session() as s:
         branch = s.scalars(
             select(Organisation).where(Organisation.kind == "branch").order_by(Organisation.id)

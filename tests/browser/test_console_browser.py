@@ -22,8 +22,6 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from delivery.dispatcher import Dispatcher
-from demo import township as demo
-from infra import migrate
 from models import (
     Account,
     Commitment,
@@ -35,6 +33,7 @@ from models import (
 )
 from services.evaluation import points
 from tests.browser.screen_support import ARGS, ARTIFACTS, CHROMIUM
+from tests.conftest import Templates
 from tests.fakes.robot import FakeRobot
 from tests.fakes.wechat_api import FakeWechat
 from tests.wechat.conftest import Wx, oa_config
@@ -70,12 +69,12 @@ def _serve(wsgi: Any) -> tuple[Any, threading.Thread]:
 
 
 @pytest.fixture(scope="module")
-def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
+def console(tmp_path_factory: pytest.TempPathFactory, templates: Templates) -> Iterator[Console]:
     if CHROMIUM is None:
         pytest.skip("chromium is not installed")
     tmp = tmp_path_factory.mktemp("console")
-    url = f"sqlite:///{tmp / 'console.db'}"
-    migrate.upgrade(url)
+    # a copy of the session's demo-township template (what demo.load() builds, built once)
+    url = templates.sqlite_copy(tmp / "console.db", {})
     wechat = FakeWechat()
     wechat_srv, wechat_thread = _serve(wechat.wsgi)
     wechat.base_url = f"http://127.0.0.1:{wechat_srv.server_port}"
@@ -84,8 +83,6 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     config = oa_config(url, tmp, wechat.base_url)
     config["wecom"] = {"robot_base_url": robot.base_url}
     app = create_app(config)
-    with app.extensions["db"].session() as s:
-        demo.load(s)
     srv, thread = _serve(app)
     try:
         yield Console(f"http://127.0.0.1:{srv.server_port}", app, wechat, robot)

@@ -11,25 +11,23 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from app import create_app
-from demo import township as demo
-from infra import migrate
 from models import Commitment, Member, Organisation
 from tests.browser.screen_support import ARGS, ARTIFACTS, CHROMIUM
-from tests.conftest import make_config
+from tests.conftest import Templates, make_config
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
+def server(
+    tmp_path_factory: pytest.TempPathFactory, templates: Templates
+) -> Iterator[tuple[str, dict[str, str]]]:
     if CHROMIUM is None:
         pytest.skip("chromium is not installed")
     tmp = tmp_path_factory.mktemp("browser")
-    url = f"sqlite:///{tmp / 'browser.db'}"
-    migrate.upgrade(url)
+    # a copy of the session's demo-township template (what demo.load() builds, built once)
+    url = templates.sqlite_copy(tmp / "browser.db", {})
     app = create_app(make_config(url, tmp))
-    with app.extensions["db"].session() as s:
-        demo.load(s)
     with app.extensions["db"].session() as s:
         branch = s.scalar(
             select(Organisation).where(Organisation.kind == "branch").order_by(Organisation.id)

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from infra import qr
 from models import Commitment, Household, Member
 from tests.browser.screen_support import ARTIFACTS, Served, launch, serve_demo
+from tests.conftest import Templates
 
 pytestmark = pytest.mark.browser
 
@@ -55,8 +56,8 @@ BOXES = """() => {
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    yield from serve_demo(Path(tmp_path_factory.mktemp("print")))
+def served(tmp_path_factory: pytest.TempPathFactory, templates: Templates) -> Iterator[Served]:
+    yield from serve_demo(Path(tmp_path_factory.mktemp("print")), templates)
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ from models import Commitment, Member
 from services.actors import actor_for_member
 from services.fulfilment import logs
 from tests.browser.screen_support import ARTIFACTS, OVERDUE_TITLE, Served, launch, serve_demo
+from tests.conftest import Templates
 
 pytestmark = pytest.mark.browser
 
@@ -22,8 +23,8 @@ VISIBLE = ".sc-page:not([hidden])"
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    yield from serve_demo(Path(tmp_path_factory.mktemp("screen")))
+def served(tmp_path_factory: pytest.TempPathFactory, templates: Templates) -> Iterator[Served]:
+    yield from serve_demo(Path(tmp_path_factory.mktemp("screen")), templates)
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from models import Request
 from services import privacy
 from tests.browser.screen_support import Served, launch, serve_demo
+from tests.conftest import Templates
 
 pytestmark = pytest.mark.browser
 
@@ -67,8 +68,8 @@ CHECK = """(minimum) => {
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    yield from serve_demo(Path(tmp_path_factory.mktemp("contrast")))
+def served(tmp_path_factory: pytest.TempPathFactory, templates: Templates) -> Iterator[Served]:
+    yield from serve_demo(Path(tmp_path_factory.mktemp("contrast")), templates)
 
 
 @pytest.fixture(scope="module")
