@@ -31,6 +31,10 @@ echo "== 分层检查 (import-linter)"
 .venv/bin/lint-imports --no-cache || status=1
 
 echo "== Python tests"
+# Let Python cache compiled modules (__pycache__, ignored by git) even where the environment
+# says not to: otherwise every xdist worker and every subprocess a test starts compiles the
+# whole project again (collection 10 s instead of 4 s per worker).
+unset PYTHONDONTWRITEBYTECODE
 # As many xdist workers as cores; each worker has its own template databases, and the Redis
 # tests take a lock (see tests/conftest.py). PYTEST_WORKERS=0 runs in one process; extra
 # arguments go to pytest. worksteal: a worker that runs out takes queued tests from the other,
