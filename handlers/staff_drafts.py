@@ -19,23 +19,13 @@ from infra.clock import local_date
 from models import Commitment, CommitmentStatus, Organisation, OwnerKind
 from services import commitments as commitment_service
 from services.commitments import STATUS_LABELS
+from services.commitments.review import EDITABLE_FIELDS
 from services.commitments.words import FREQUENCY_LABELS
 from services.errors import Conflict, DomainError, ValidationError
 from services.practices import templates
 from services.reads import branch_pledges, console
 
-FIELDS = (
-    "title",
-    "description",
-    "category",
-    "target_quantity",
-    "unit",
-    "target_kind",
-    "frequency",
-    "start_date",
-    "end_date",
-    "beneficiary",
-)
+FIELDS = EDITABLE_FIELDS  # the form's fields are the draft's (services.commitments.review)
 # The labels of the mini-program's 定诺 page (miniprogram/utils/labels.js).
 KIND_LABELS = {"count": "按数量累计", "periodic": "按周期完成", "deadline": "限期完成"}
 CATEGORIES = ("志愿服务", "邻里帮扶", "环境整治", "政策宣传", "技能服务", "产业发展", "其他")
