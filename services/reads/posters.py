@@ -8,11 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from infra.clock import local_date
-from models import Account, Organisation, Role, RoleGrant
+from models import Account, Organisation, Role
+from services.actors import holders
 
 from .lookup import branch_of
 from .overview import branch_flag
@@ -49,24 +50,7 @@ def poster_facts(
 
 def secretaries(session: Session, branch: Organisation) -> list[Account]:
     """The branch secretaries' accounts that can receive official-account messages."""
-    grants = list(
-        session.scalars(
-            select(RoleGrant).where(
-                RoleGrant.role == Role.SECRETARY.value, RoleGrant.org_id == branch.id
-            )
-        )
-    )
-    members = [g.member_id for g in grants if g.member_id]
-    accounts = [g.account_id for g in grants if g.account_id]
-    if not grants:
+    ids = holders(session, Role.SECRETARY.value, branch.id)
+    if not ids:
         return []
-    return list(
-        session.scalars(
-            select(Account)
-            .where(
-                or_(Account.id.in_(accounts), Account.member_id.in_(members)),
-                Account.oa_openid.is_not(None),
-            )
-            .order_by(Account.id)
-        )
-    )
+    return list(session.scalars(select(Account).where(Account.id.in_(ids)).order_by(Account.id)))
