@@ -102,8 +102,11 @@ def actor_for_member(session: Session, member: Member) -> Actor:
     )
 
 
-def holders(session: Session, role: str, org_id: int) -> list[int]:
-    """Accounts (with an official-account openid) holding ``role`` in ``org_id``."""
+def holders(
+    session: Session, role: str, org_id: int, *, mini_program_too: bool = False
+) -> list[int]:
+    """Accounts holding ``role`` in ``org_id`` that the official account can reach (with
+    ``mini_program_too``: or the mini-program, by a subscription message)."""
     grants = list(
         session.scalars(select(RoleGrant).where(RoleGrant.role == role, RoleGrant.org_id == org_id))
     )
@@ -116,7 +119,9 @@ def holders(session: Session, role: str, org_id: int) -> list[int]:
             select(Account.id)
             .where(
                 or_(Account.id.in_(account_ids), Account.member_id.in_(member_ids)),
-                Account.oa_openid.is_not(None),
+                or_(Account.oa_openid.is_not(None), Account.mp_openid.is_not(None))
+                if mini_program_too
+                else Account.oa_openid.is_not(None),
             )
             .order_by(Account.id)
         )

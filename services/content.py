@@ -167,6 +167,7 @@ def gate(
 
 
 NOTICE_HELD = "content_held"
+REVIEW_PAGE = "pages/content-review/index"  # the mini-program's 内容审核
 
 
 def _tell_deciders(session: Session, kind: Kind, obj: Any, text: str) -> None:
@@ -175,7 +176,8 @@ def _tell_deciders(session: Session, kind: Kind, obj: Any, text: str) -> None:
     c = obj if kind is Kind.COMMITMENT else session.get_one(Commitment, obj.commitment_id)
     org = session.get_one(Organisation, c.org_id)
     author_account = _author_account(obj)
-    who = holders(session, Role.SECRETARY.value, org.id) if org.kind == "branch" else []
+    reach = {"mini_program_too": True}  # a mini-program-only decider: a subscription message
+    who = holders(session, Role.SECRETARY.value, org.id, **reach) if org.kind == "branch" else []
     who = [a for a in who if a != author_account]  # nobody decides their own text
     if not who:  # no secretary (or the secretary wrote it): the township decides
         township = next(
@@ -188,7 +190,7 @@ def _tell_deciders(session: Session, kind: Kind, obj: Any, text: str) -> None:
             ),
             None,
         )
-        who = holders(session, Role.TOWNSHIP_ADMIN.value, township) if township else []
+        who = holders(session, Role.TOWNSHIP_ADMIN.value, township, **reach) if township else []
         who = [a for a in who if a != author_account]
     author = session.get(Member, obj.member_id) if obj.member_id else None
     digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]  # noqa: S324 (a key)
@@ -197,6 +199,9 @@ def _tell_deciders(session: Session, kind: Kind, obj: Any, text: str) -> None:
         "author": author.name if author else "",
         "org_name": org.name,
         "text": text[:60],
+        # a template or subscription message shows a number and opens the review page
+        "number": f"{'记录' if kind is Kind.LOG else '承诺'}{obj.id}",
+        "mp_path": REVIEW_PAGE,
     }
     for account_id in who:
         outbox.notice_account(

@@ -25,6 +25,7 @@ NOTICE_SCENES = {
     "request_resolved": "request",
     "request_assigned": "inbox",
     "request_escalated": "inbox",
+    "content_held": "inbox",  # a held text is a 待办 of the secretary's (services.content)
 }
 
 

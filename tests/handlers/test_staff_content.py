@@ -372,3 +372,34 @@ def test_the_secretarys_own_held_text_goes_to_the_township(app: Flask) -> None:
             )
         ).all()
     assert admin_openid and recipients == [admin_openid]  # not the secretary who wrote it
+
+
+def test_a_mini_program_only_secretary_gets_a_subscription_message_opening_the_review(
+    app: Flask,
+) -> None:
+    """Without the official account, the secretary's accepted 待办 subscription carries the
+    notice; it opens the mini-program's 内容审核 page and shows which text waits."""
+    from delivery.notices import subscription_of
+    from services import subscriptions
+
+    w = _world(app)
+    with app.extensions["db"].session() as s:
+        secretary = s.get_one(Account, w.secretary)
+        secretary.oa_openid, secretary.mp_openid = None, "mp-zhao"
+        offered = subscriptions.offered("", "TPL-TASK")
+        subscriptions.record(
+            s, secretary.id, "inbox", [{"template_id": "TPL-TASK", "decision": "accept"}], offered
+        )
+        s.commit()
+    _say(app, w.author_openid, f"践诺 1 {HELD_NOTE}")
+    with app.extensions["db"].session() as s:
+        (row,) = s.scalars(
+            select(OutboundMessage).where(OutboundMessage.idempotency_key.like("content-held:%"))
+        ).all()
+        assert (row.channel, row.recipient) == ("subscription", "mp-zhao")
+        payload = json.loads(row.payload)
+    message = subscription_of(payload["notice"], payload["template_id"])
+    assert message["page"] == "pages/content-review/index"
+    assert set(message["data"]) == {"thing1", "character_string2", "thing3"}
+    assert message["data"]["character_string2"]["value"].startswith("记录")
+    assert HELD_NOTE[:8] in message["data"]["thing1"]["value"]

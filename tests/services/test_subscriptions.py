@@ -67,18 +67,20 @@ def test_bad_grants_are_refused_whole(session, scene, grants, field) -> None:
     assert session.scalar(select(func.count(SubscriptionGrant.id))) == 0
 
 
-def test_notice_scenes_cover_every_request_notice() -> None:
-    from services import outbox, requests
+def test_notice_scenes_cover_every_request_notice_and_held_texts() -> None:
+    from services import content, outbox, requests
 
     kinds = {
         requests.NOTICE_REPLIED,
         requests.NOTICE_RESOLVED,
         requests.NOTICE_ASSIGNED,
         requests.NOTICE_ESCALATED,
+        content.NOTICE_HELD,
     }
     assert set(outbox.NOTICE_SCENES) == kinds
     assert outbox.NOTICE_SCENES[requests.NOTICE_REPLIED] == "request"
     assert outbox.NOTICE_SCENES[requests.NOTICE_ASSIGNED] == "inbox"
+    assert outbox.NOTICE_SCENES[content.NOTICE_HELD] == "inbox"  # a 待办 of the secretary's
 
 
 def test_a_mini_program_only_user_gets_a_notice_per_accepted_grant(session) -> None:
