@@ -4,6 +4,7 @@
 // it (scene "o=<branch code>", or ?o= in a link and in DevTools); tapping a member opens
 // their card.
 const api = require('../../utils/api')
+const picker = require('../../utils/branches')
 const { PROGRESS_STATE } = require('../../utils/labels')
 const { sceneParam } = require('../../utils/scene')
 const tabbar = require('../../utils/tabbar')
@@ -71,19 +72,9 @@ Component({
     async loadBranches() {
       this.setData({ loading: true })
       try {
-        const branches = await api.getAll('/orgs', { query: { kind: 'branch' }, auth: false })
-        const want = this.wanted || {}
-        const saved = Number(wx.getStorageSync(ORG_KEY)) || 0
-        let index = -1
-        if (want.code) index = branches.findIndex((b) => b.code === want.code)
-        if (index < 0 && want.id) index = branches.findIndex((b) => b.id === want.id)
-        if (index < 0 && want.code) wx.showToast({ title: '没有找到这个支部，请从列表中选择', icon: 'none' })
-        if (index < 0) index = branches.findIndex((b) => b.id === saved)
-        if (index < 0 && branches.length) index = 0
-        this.setData({
-          branches: branches.map((b) => ({ id: b.id, code: b.code, name: b.parent_name ? `${b.name}（${b.parent_name}）` : b.name })),
-          branchIndex: index,
-        })
+        const { branches, index, missed } = await picker.load(ORG_KEY, this.wanted)
+        if (missed) wx.showToast({ title: '没有找到这个支部，请从列表中选择', icon: 'none' })
+        this.setData({ branches, branchIndex: index })
         if (index >= 0) await this.loadBoard()
       } catch (e) {
         // shown by the API wrapper
@@ -96,7 +87,7 @@ Component({
       const index = Number(e.detail.value)
       const branch = this.data.branches[index]
       if (!branch) return Promise.resolve()
-      wx.setStorageSync(ORG_KEY, branch.id)
+      picker.remember(ORG_KEY, branch)
       this.setData({ branchIndex: index })
       return this.loadBoard()
     },

@@ -1,5 +1,6 @@
 // 承诺墙: choose a branch and see its published commitments with progress. Public, no login needed.
 const api = require('../../utils/api')
+const picker = require('../../utils/branches')
 const { decorateCommitment } = require('../../utils/labels')
 const tabbar = require('../../utils/tabbar')
 
@@ -33,15 +34,9 @@ Component({
     async loadBranches() {
       this.setData({ loading: true })
       try {
-        const branches = await api.getAll('/orgs', { query: { kind: 'branch' }, auth: false })
-        const saved = Number(wx.getStorageSync(ORG_KEY)) || 0
-        let index = branches.findIndex((b) => b.id === saved)
-        if (index < 0 && branches.length) index = 0
+        const { branches, index } = await picker.load(ORG_KEY)
         this.setData({
-          branches: branches.map((b) => ({
-            id: b.id,
-            name: b.parent_name ? `${b.name}（${b.parent_name}）` : b.name,
-          })),
+          branches,
           branchIndex: index,
           branchName: index >= 0 ? branches[index].name : '',
         })
@@ -57,7 +52,7 @@ Component({
       const index = Number(e.detail.value)
       const branch = this.data.branches[index]
       if (!branch) return Promise.resolve()
-      wx.setStorageSync(ORG_KEY, branch.id)
+      picker.remember(ORG_KEY, branch)
       this.setData({ branchIndex: index, branchName: branch.name })
       return this.loadWall()
     },
