@@ -11,6 +11,7 @@ from models import (
     Account,
     Member,
     Organisation,
+    OrgKind,
     Role,
     RoleGrant,
 )
@@ -126,3 +127,11 @@ def holders(
             .order_by(Account.id)
         )
     )
+
+
+def township_of(session: Session, org: Organisation) -> Organisation | None:
+    """The township ``org`` belongs to (itself if it is one)."""
+    node: Organisation | None = org
+    while node is not None and node.kind != OrgKind.TOWNSHIP.value:
+        node = session.get(Organisation, node.parent_id) if node.parent_id else None
+    return node

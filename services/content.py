@@ -45,7 +45,7 @@ from models import (
     StrEnum,
 )
 from services import outbox, timeline
-from services.actors import Actor, holders
+from services.actors import Actor, holders, township_of
 from services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 
 
@@ -180,17 +180,8 @@ def _tell_deciders(session: Session, kind: Kind, obj: Any, text: str) -> None:
     who = holders(session, Role.SECRETARY.value, org.id, **reach) if org.kind == "branch" else []
     who = [a for a in who if a != author_account]  # nobody decides their own text
     if not who:  # no secretary (or the secretary wrote it): the township decides
-        township = next(
-            iter(
-                session.scalars(
-                    select(Organisation.id).where(
-                        Organisation.id.in_(_path_ids(org)), Organisation.kind == "township"
-                    )
-                )
-            ),
-            None,
-        )
-        who = holders(session, Role.TOWNSHIP_ADMIN.value, township, **reach) if township else []
+        township = township_of(session, org)
+        who = holders(session, Role.TOWNSHIP_ADMIN.value, township.id, **reach) if township else []
         who = [a for a in who if a != author_account]
     author = session.get(Member, obj.member_id) if obj.member_id else None
     digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]  # noqa: S324 (a key)
@@ -215,10 +206,6 @@ def _tell_deciders(session: Session, kind: Kind, obj: Any, text: str) -> None:
 
 def _author_account(obj: Any) -> int | None:
     return getattr(obj, "account_id", None) or getattr(obj, "created_by_account_id", None)
-
-
-def _path_ids(org: Organisation) -> list[int]:
-    return [int(x) for x in (org.path or "").strip("/").split("/") if x.isdigit()] or [org.id]
 
 
 def status_without_check(text: str, mp_openid: str) -> ContentStatus | None:

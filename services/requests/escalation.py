@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from infra.clock import now_utc
 from models import Organisation, OrgKind, Request, Role
 from services import timeline
-from services.actors import SYSTEM, Actor
+from services.actors import SYSTEM, Actor, township_of
 from services.errors import Conflict, PermissionDenied
 from services.requests import notify
 from services.requests.access import OPEN_STATUSES
@@ -40,7 +40,7 @@ def _level_label(session: Session, req: Request, level: int) -> str:
     org = session.get_one(Organisation, req.org_id)
     if level == notify.LEVEL_SECRETARY:
         return f"{org.name}书记"
-    township = notify.township_of(session, org)
+    township = township_of(session, org)
     return township.name if township else "街镇"
 
 

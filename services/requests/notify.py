@@ -14,21 +14,13 @@ from sqlalchemy.orm import Session
 
 from models import Account, Organisation, OrgKind, Request, Role
 from services import outbox
-from services.actors import holders
+from services.actors import holders, township_of
 
 NOTICE_ASSIGNED = "request_assigned"
 NOTICE_ESCALATED = "request_escalated"
 LEVEL_SECRETARY = 1
 LEVEL_TOWNSHIP = 2
 MP_PATH = "pages/request-detail/index?id={id}"
-
-
-def township_of(session: Session, org: Organisation) -> Organisation | None:
-    """The township ``org`` belongs to (itself if it is one)."""
-    node: Organisation | None = org
-    while node is not None and node.kind != OrgKind.TOWNSHIP.value:
-        node = session.get(Organisation, node.parent_id) if node.parent_id else None
-    return node
 
 
 def _member_account(session: Session, member_id: int | None) -> int | None:
