@@ -31,9 +31,12 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Date,
     Integer,
+    Select,
     String,
     and_,
+    bindparam,
     case,
     cast,
     func,
@@ -169,6 +172,88 @@ def _key_of(day: date, frequency: Any) -> ColumnElement[int]:
     )
 
 
+def _flag(cond: Any) -> Any:
+    return case((cond, _lit(1)), else_=_lit(0))
+
+
+def _reached(q: Any) -> Any:
+    return case((q > _lit(1), q), else_=_lit(1))  # some logs, and the target
+
+
+def _log_columns() -> tuple[Any, ...]:
+    """Per log (joined to its commitment): its commitment, period key, target quantity,
+    frequency and quantity, whether ``compute`` counts it (``cf``) and whether it is dated by
+    the end date (``it``)."""
+    log, c = FulfilmentLog, Commitment
+    day = log.happened_on
+    periodic = and_(c.target_kind == _lit("periodic"), c.frequency.is_not(None))
+    # the logs ``compute`` counts: from the start date; for a periodic target only in the
+    # periods of its validity (a log after the end date still counts in the last period)
+    counted = and_(
+        day >= c.start_date,
+        or_(
+            not_(periodic),
+            day <= c.end_date,
+            period_key_sql(day, c.frequency) == period_key_sql(c.end_date, c.frequency),
+        ),
+    )
+    return (
+        log.commitment_id.label("cid"),
+        case((periodic, period_key_sql(day, c.frequency)), else_=_lit(0)).label("k"),
+        c.target_quantity.label("q"),
+        c.frequency.label("f"),
+        log.quantity.label("x"),
+        _flag(counted).label("cf"),
+        _flag(day <= c.end_date).label("it"),
+    )
+
+
+def tally_on_query(*where: ColumnElement[bool]) -> Select[Any]:
+    """Per commitment with logs (of those ``where`` selects, on ``Commitment``): its tally at
+    the end of the day bound as ``on`` — done, done_in_time, met, met_at, as ``standing`` reads
+    them from offset 1 — over every log recorded so far. Parameters: ``tally_on_params(on)``.
+    A statement with parameters, not literals, so that it is built once (``models.driver``)."""
+    log, c = FulfilmentLog, Commitment
+    rows_ = (
+        select(*_log_columns())
+        .join(c, c.id == log.commitment_id)
+        .where(log.happened_on <= bindparam("on", type_=Date), *where)
+        .offset(0)
+        .subquery()
+    )
+    r = rows_.c
+    inner = (
+        select(
+            r.cid,
+            r.k,
+            r.q,
+            r.f,
+            func.sum(r.x * r.cf).label("s"),
+            func.sum(r.x * r.cf * r.it).label("si"),
+        )
+        .group_by(r.cid, r.k, r.q, r.f)
+        .subquery()
+    )
+    g = inner.c
+    current = case(
+        *((g.f == _lit(f), bindparam(f"key_{f}", type_=Integer)) for f in FREQUENCIES),
+        else_=_lit(-1),
+    )
+    met = g.s >= _reached(g.q)
+    return select(
+        g.cid,
+        cast(func.sum(g.s), Integer),
+        cast(func.sum(g.si), Integer),
+        cast(func.sum(_flag(met)), Integer),
+        cast(func.max(_flag(and_(met, g.k == current))), Integer),
+    ).group_by(g.cid)
+
+
+def tally_on_params(on: date) -> dict[str, Any]:
+    """The parameters of ``tally_on_query`` for the end of day ``on``."""
+    return {"on": on, **{f"key_{f}": period_key(on, f) for f in FREQUENCIES}}
+
+
 # A tally is four numbers at an offset of a row: done, done_in_time, met, met_at (0/1).
 # ``period_tallies`` rows: the commitment id, its tally at the end (``NOW``), at the previous
 # end (``BEFORE``), then its logs and quantity dated in the period. Plain rows, not objects: a
@@ -193,38 +278,17 @@ def period_tallies(
     A moment of ``None``: every log recorded so far."""
     log, c = FulfilmentLog, Commitment
     day = log.happened_on
-    periodic = and_(c.target_kind == _lit("periodic"), c.frequency.is_not(None))
-    # the logs ``compute`` counts: from the start date; for a periodic target only in the
-    # periods of its validity (a log after the end date still counts in the last period)
-    counted = and_(
-        day >= c.start_date,
-        or_(
-            not_(periodic),
-            day <= c.end_date,
-            period_key_sql(day, c.frequency) == period_key_sql(c.end_date, c.frequency),
-        ),
-    )
-
-    def flag(cond: Any) -> Any:
-        return case((cond, _lit(1)), else_=_lit(0))
-
     # One row per log with its period key and 0/1 flags, evaluated once per row (OFFSET 0
     # keeps the planner from copying the expressions into every aggregate below).
     rows_ = (
         select(
-            log.commitment_id.label("cid"),
-            case((periodic, period_key_sql(day, c.frequency)), else_=_lit(0)).label("k"),
-            c.target_quantity.label("q"),
-            c.frequency.label("f"),
-            log.quantity.label("x"),
-            flag(counted).label("cf"),
-            flag(day <= c.end_date).label("it"),
-            flag(
+            *_log_columns(),
+            _flag(
                 day <= before_end
                 if before_moment is None
                 else and_(day <= before_end, log.created_at < before_moment)
             ).label("ea"),
-            flag(day >= start).label("pe"),
+            _flag(day >= start).label("pe"),
         )
         .join(c, c.id == log.commitment_id)
         .where(day <= end, *([] if moment is None else [log.created_at < moment]), *where)
@@ -249,13 +313,13 @@ def period_tallies(
         .subquery()
     )
     g = inner.c
-    reached = case((g.q > _lit(1), g.q), else_=_lit(1))  # some logs, and the target
+    reached = _reached(g.q)
 
     def met(s: Any, at: date | None) -> Any:
         cond = s >= reached
         if at is None:
-            return func.sum(flag(cond))
-        return func.max(flag(and_(cond, g.k == _key_of(at, g.f))))
+            return func.sum(_flag(cond))
+        return func.max(_flag(and_(cond, g.k == _key_of(at, g.f))))
 
     def whole(x: Any) -> Any:  # PostgreSQL sums bigints as numeric
         return cast(x, Integer)
@@ -284,7 +348,7 @@ def period_tallies(
 @lru_cache(maxsize=4096)
 def _shape(start: date, end: date, frequency: str, on: date) -> tuple[int, int]:
     """(periods ended before ``on``, periods in all) of a periodic target."""
-    ends = [p_end for _start, p_end in progress.periods(start, end, frequency)]
+    ends = _ends(start, end, frequency)
     return bisect_left(ends, on), len(ends)
 
 
@@ -325,6 +389,31 @@ def standing(target: Target, tally: Sequence[int], on: date, at: int = 0) -> tup
         if done < expected and done < q:
             return percent, State.BEHIND
     return percent, State.ON_TRACK
+
+
+def next_due(
+    target: Target, state: State, tally: Sequence[int], on: date, at: int = 0
+) -> date | None:
+    """``progress.compute``'s ``next_due`` of ``target`` at the end of day ``on``, from its
+    ``state`` then (``standing``'s) and its tally (``met_at``, offset ``at`` + 3): the start
+    date before it; for a periodic target the end of the current period unless it is met,
+    else the end of the next one; otherwise the end date until it is completed."""
+    if on < target.start:
+        return target.start
+    if target.kind == "periodic" and target.frequency:
+        ends = _ends(target.start, target.end, target.frequency)
+        i = bisect_left(ends, on)  # the period of ``on`` (periods follow each other)
+        if i >= len(ends):
+            return None
+        if target.quantity > 0 and not tally[at + 3]:
+            return ends[i]
+        return ends[i + 1] if i + 1 < len(ends) else None
+    return None if state in (State.COMPLETED, State.COMPLETED_LATE) else target.end
+
+
+@lru_cache(maxsize=4096)
+def _ends(start: date, end: date, frequency: str) -> tuple[date, ...]:
+    return tuple(p_end for _start, p_end in progress.periods(start, end, frequency))
 
 
 def standings_at(

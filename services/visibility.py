@@ -10,11 +10,14 @@ This module imports models only, so every services package may use it without a 
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, literal_column
 
 from models import Commitment, CommitmentStatus, ContentStatus, FulfilmentLog
 
 PUBLIC_CONTENT: tuple[str, ...] = (ContentStatus.PASS.value, ContentStatus.NOT_CHECKED.value)
+# In SQL as literals (``IN ('pass', 'not_checked')``), not an expanding parameter: the same
+# condition then compiles once into a statement run on the driver's cursor (``models.driver``).
+_PUBLIC_CONTENT_SQL: list[ColumnElement[str]] = [literal_column(f"'{v}'") for v in PUBLIC_CONTENT]
 
 
 def content_is_public(status: str | None) -> bool:
@@ -33,10 +36,10 @@ def public_commitment() -> tuple[ColumnElement[bool], ...]:
     """SQL conditions on ``Commitment`` matching :func:`commitment_is_public`."""
     return (
         Commitment.status == CommitmentStatus.PUBLISHED.value,
-        Commitment.content_status.in_(PUBLIC_CONTENT),
+        Commitment.content_status.in_(_PUBLIC_CONTENT_SQL),
     )
 
 
 def public_log() -> tuple[ColumnElement[bool], ...]:
     """SQL conditions matching :func:`log_is_public`; the query must join ``Commitment``."""
-    return (*public_commitment(), FulfilmentLog.content_status.in_(PUBLIC_CONTENT))
+    return (*public_commitment(), FulfilmentLog.content_status.in_(_PUBLIC_CONTENT_SQL))

@@ -125,35 +125,36 @@ def board(org_id: int) -> Response:
     flag 是本支部本月的红旗/黄旗（与乡镇总览同一规则，旗帜只评支部、不评党员）。"""
     session = read_session()
     today = local_date()
-    org = public.org_by_id(session, check_id(org_id))
-    view = public.branch_view(session, org, today, with_past_years=False, columns_only=True)
-    township = public.township_above(session, view.org)
+    view = public.board(session, check_id(org_id), today)
+    org, township_id = view.org, view.org.township_id
     flags = (
         cache.shared(
-            f"flags:{township.id}:{today.isoformat()}",
-            lambda: public.branch_flags(session, township, today, **_flag_settings()),
+            f"flags:{township_id}:{today.isoformat()}",
+            lambda: public.branch_flags(
+                session, public.org_by_id(session, township_id), today, **_flag_settings()
+            ),
             settings().api.flags_cache_seconds,
         )
-        if township is not None
+        if township_id is not None
         else {}
     )
-    flag = flags.get(view.org.id, "")
+    flag = flags.get(org.id, "")
     body = {
-        "org": serialize.org(session, view.org, township),
+        "org": serialize.org_head(org.id, org.name, org.kind, org.code, org.parent_name),
         "flag": flag or None,
         "rows": [
             {
                 "name": r.name,
                 "public_code": r.public_code,
-                "percent": r.percent if r.items else None,
+                "percent": r.percent if r.progresses else None,
                 "state": r.state,
-                "completed": r.flags,
-                "next_due": r.next_due_on,
-                "commitments": len(r.items),
+                "completed": r.completed,
+                "next_due": r.next_due,
+                "commitments": len(r.progresses),
                 "exempt": r.exempt,
                 "exempt_reason": r.exempt_reason or None,
             }
-            for r in view.member_rows
+            for r in view.rows
         ],
         "partners": [
             {
@@ -161,11 +162,11 @@ def board(org_id: int) -> Response:
                 "name": r.name,
                 "percent": r.percent,
                 "state": r.state,
-                "completed": r.flags,
-                "next_due": r.next_due_on,
-                "commitments": len(r.items),
+                "completed": r.completed,
+                "next_due": r.next_due,
+                "commitments": len(r.progresses),
             }
-            for r in view.partner_rows
+            for r in view.partners
         ],
     }
     return dump.response(BoardSchema, body)

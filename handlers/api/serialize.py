@@ -350,15 +350,16 @@ def orgs(
         else {}
     )
     return [
-        {
-            "id": o.id,
-            "name": o.name,
-            "kind": o.kind,
-            "code": o.code,
-            "parent_name": parents.get(o.parent_id) if o.parent_id else None,
-        }
+        org_head(o.id, o.name, o.kind, o.code, parents.get(o.parent_id) if o.parent_id else None)
         for o in items
     ]
+
+
+def org_head(
+    org_id: int, name: str, kind: str, code: str, parent_name: str | None
+) -> dict[str, Any]:
+    """``OrgSchema``'s shape."""
+    return {"id": org_id, "name": name, "kind": kind, "code": code, "parent_name": parent_name}
 
 
 def member_photo_url(member: Member) -> str | None:

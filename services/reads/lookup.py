@@ -59,8 +59,17 @@ def township_of(session: Session, code: str | None = None) -> Organisation | Non
 
 def township_above(session: Session, org: Organisation) -> Organisation | None:
     """The township ``org`` belongs to (itself when it is one), read from its materialised path."""
-    ids = [int(x) for x in org.path.strip("/").split("/") if x.isdigit()] or [org.id]
-    return session.scalar(_township_query(), {"ids": ids})
+    return session.scalar(_township_query(), {"ids": _path_ids(org.path, org.id)})
+
+
+def township_id_above(session: Session, path: str, org_id: int) -> int | None:
+    """``township_above``'s id, for an organisation read as columns (its path and id)."""
+    found = session.scalar(_township_query(), {"ids": _path_ids(path, org_id)})
+    return found.id if found is not None else None
+
+
+def _path_ids(path: str, org_id: int) -> list[int]:
+    return [int(x) for x in (path or "").strip("/").split("/") if x.isdigit()] or [org_id]
 
 
 @cache

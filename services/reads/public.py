@@ -9,6 +9,7 @@ text never) and ``services.privacy`` (residents' phone numbers masked in all tex
 
 from __future__ import annotations
 
+from .board import Board, BoardRow, OrgHead, board
 from .card import MemberCard, member_card
 from .items import BAR_CLASS, DONE_STATES, Item, LogView, PhotoView, log_views, public_logs_query
 from .lookup import (
@@ -31,15 +32,19 @@ __all__ = [
     "BAR_CLASS",
     "CODE_RE",
     "DONE_STATES",
+    "Board",
+    "BoardRow",
     "BranchStat",
     "BranchView",
     "Item",
     "LogView",
     "MemberCard",
+    "OrgHead",
     "PhotoView",
     "RequestView",
     "Row",
     "TimelineView",
+    "board",
     "branch_flag",
     "branch_flags",
     "branch_of",

@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session, aliased
 from models import Commitment, Member, Organisation, OwnerKind
 from services import visibility
 from services.commitments import cycle, quantify
+from services.progress import Progress
 
 from . import year_records
-from .items import Item, exempt_category, item_of
+from .items import BAR_CLASS, DONE_STATES, Item, exempt_category, item_of
 from .lookup import branch_of
 
 
@@ -39,43 +40,8 @@ def public_commitments(
     )
 
 
-# What a board needs of a commitment (``item_of`` and ``progress.Target.of``): read as
-# columns, not ORM objects — a branch has dozens of commitments and the board shows none of
-# their other fields.
-BOARD_COLUMNS = (
-    Commitment.id,
-    Commitment.owner_kind,
-    Commitment.member_id,
-    Commitment.title,
-    Commitment.description,
-    Commitment.beneficiary,
-    Commitment.category,
-    Commitment.target_kind,
-    Commitment.target_quantity,
-    Commitment.unit,
-    Commitment.frequency,
-    Commitment.start_date,
-    Commitment.end_date,
-    Commitment.last_rejection_reason,
-)
-
-
 @cache
-def _board_query() -> Select[Any]:
-    """Built once (a statement built per request costs more CPU than SQLite takes to run it)."""
-    return (
-        select(*BOARD_COLUMNS)
-        .where(
-            *visibility.public_commitment(),
-            cycle.current_sql(),  # the last closed year inside: no lookup first
-            Commitment.org_id == bindparam("branch_id"),
-        )
-        .order_by(Commitment.owner_kind, Commitment.id)
-    )
-
-
-@cache
-def _members_query() -> Select[Any]:
+def members_query() -> Select[Any]:
     """The columns a row shows, not ``Member`` objects, with the name of the member's party
     group (a child of the branch) in the same statement."""
     group = aliased(Organisation)
@@ -100,16 +66,40 @@ def _members_query() -> Select[Any]:
 
 
 @cache
-def _paired_query() -> Select[Any]:
+def paired_query() -> Select[Any]:
     return (
         select(Commitment.id).where(Commitment.partner_org_id == bindparam("village_id")).limit(1)
     )
 
 
-def _board_commitments(session: Session, branch_id: int) -> list[Any]:
-    """The current cycle's public commitments of a branch as rows of ``BOARD_COLUMNS``
-    (attribute access as on a ``Commitment``), in ``public_commitments``' order."""
-    return list(session.execute(_board_query(), {"branch_id": branch_id}).all())
+# A row's figures from its commitments' progress: the wall, the board (``services.reads.board``)
+# and the screen all show them, so they are computed here only.
+STATE_ORDER = ("overdue", "behind", "on_track", "not_started", "completed_late", "completed")
+
+
+def mean_percent(progresses: Sequence[Progress]) -> int:
+    return sum(p.percent for p in progresses) // len(progresses) if progresses else 0
+
+
+def worst_bar(progresses: Sequence[Progress]) -> str:
+    if not progresses:
+        return "none"
+    bars = {BAR_CLASS[p.state] for p in progresses}
+    return next((b for b in ("overdue", "behind", "on_track") if b in bars), "completed")
+
+
+def worst_state(progresses: Sequence[Progress]) -> str | None:
+    states = {str(p.state) for p in progresses}
+    return next((s for s in STATE_ORDER if s in states), None)
+
+
+def fulfilled(progresses: Sequence[Progress]) -> int:
+    return sum(1 for p in progresses if p.state in DONE_STATES)
+
+
+def next_due_of(progresses: Sequence[Progress]) -> date | None:
+    dues = [p.next_due for p in progresses if p.next_due and p.state not in DONE_STATES]
+    return min(dues) if dues else None
 
 
 @dataclass
@@ -129,36 +119,27 @@ class Row:
 
     @property
     def percent(self) -> int:
-        return sum(i.progress.percent for i in self.items) // len(self.items) if self.items else 0
+        return mean_percent([i.progress for i in self.items])
 
     @property
     def bar(self) -> str:
         """The worst state among the row's commitments decides the colour of its bar."""
-        if not self.items:
-            return "none"
-        bars = {i.bar for i in self.items}
-        for b in ("overdue", "behind", "on_track"):
-            if b in bars:
-                return b
-        return "completed"
+        return worst_bar([i.progress for i in self.items])
 
     @property
     def state(self) -> str | None:
         """The worst progress state among the row's commitments (``None`` without any)."""
-        states = {str(i.progress.state) for i in self.items}
-        order = ("overdue", "behind", "on_track", "not_started", "completed_late", "completed")
-        return next((s for s in order if s in states), None)
+        return worst_state([i.progress for i in self.items])
 
     @property
     def flags(self) -> int:
         """Fulfilled commitments (a small red flag each on the board)."""
-        return sum(1 for i in self.items if i.done)
+        return fulfilled([i.progress for i in self.items])
 
     @property
     def next_due_on(self) -> date | None:
         """The nearest due date among the row's unfinished commitments."""
-        dues = [i.progress.next_due for i in self.items if i.progress.next_due and not i.done]
-        return min(dues) if dues else None
+        return next_due_of([i.progress for i in self.items])
 
     @property
     def next_due(self) -> str:
@@ -197,23 +178,17 @@ def branch_view(
     with_empty: bool = True,
     year: int | None = None,
     with_past_years: bool = True,
-    columns_only: bool = False,
 ) -> BranchView:
     """Everything the wall and the board show for one branch, branch pledges first: the
     current cycle, or one closed ``year`` as frozen at its close (往年). ``with_past_years``:
     also the closed years to link to (a channel that shows no such links skips the query).
-    ``columns_only`` (the board, current cycle only): the items' ``commitment`` is a row of
-    ``BOARD_COLUMNS``, not a ``Commitment``."""
+    The board has its own lean read of the same figures (``services.reads.board``)."""
     branch = branch_of(session, org)
-    commitments: Sequence[Any]
-    if columns_only and year is None:
-        commitments = _board_commitments(session, branch.id)
-    else:
-        commitments = public_commitments(session, Commitment.org_id == branch.id, year=year)
+    commitments = public_commitments(session, Commitment.org_id == branch.id, year=year)
     prog = year_records.progress_of(session, commitments, on, year)
     branch_row = Row("branch", branch.name, "支部承诺", None, None, "")
     rows: dict[int, Row] = {}
-    for m in session.execute(_members_query(), {"branch_id": branch.id}):
+    for m in session.execute(members_query(), {"branch_id": branch.id}):
         sub = " · ".join(x for x in (m.duties, m.speciality) if x)
         rows[m.id] = Row(
             f"m{m.id}",
@@ -239,13 +214,13 @@ def branch_view(
             continue
         target.items.append(item)
     member_rows = [r for r in rows.values() if (r.items or (with_empty and not q))]
-    partner_rows = _partner_rows(session, branch, on, q, year)
+    partners = partner_rows(session, branch, on, q, year)
     return BranchView(
         branch,
         branch_row,
         member_rows,
         query,
-        partner_rows,
+        partners,
         year,
         year_records.past_years(session) if with_past_years else [],
     )
@@ -256,14 +231,14 @@ def _haystack(item: Item, owner: str) -> str:
     return quantify.normalise(item.title + item.description + item.category + owner).lower()
 
 
-def _partner_rows(
+def partner_rows(
     session: Session, village: Organisation, on: date, q: str, year: int | None = None
 ) -> list[Row]:
     """结对共建: the public pledges of organ branches to ``village``, one row per organ."""
     # Most villages have none. Asked alone, the partner index answers at once; with the
     # visibility conditions, SQLite's planner (its statistics count the NULLs) prefers the
     # status index and reads every published commitment.
-    paired = session.scalar(_paired_query(), {"village_id": village.id})
+    paired = session.scalar(paired_query(), {"village_id": village.id})
     if paired is None:
         return []
     pledges = public_commitments(session, Commitment.partner_org_id == village.id, year=year)

@@ -127,3 +127,31 @@ def test_grouped_figures_equal_compute_at_every_boundary(session: Session):
             assert row[progress_sql.PERIOD_LOGS] == len(in_period)
             assert row[progress_sql.PERIOD_QUANTITY] == sum(q for _d, q in in_period)
     assert checked == 2 * 160 * len(periods)
+
+
+def test_the_tally_on_a_day_gives_computes_figures_and_next_due(session: Session):
+    """``tally_on_query`` (the board's statement) with ``standing`` and ``next_due``: the same
+    percent, state and next due date as ``progress.compute`` on every day the random targets
+    cross (before the start, on period boundaries, after the end)."""
+    rnd = random.Random(7)
+    targets, logs = _district(session, rnd)
+    statement = progress_sql.tally_on_query()
+    days = sorted(
+        {date(2025, 12, 20) + timedelta(days=d) for d in range(0, 420, 3)}
+        | {d for t in targets.values() for d in (t.start, t.end, t.end + timedelta(days=1))}
+    )
+    checked = 0
+    for on in days:
+        rows = {
+            r[0]: (0, *r[1:])
+            for r in session.execute(statement, progress_sql.tally_on_params(on)).all()
+        }
+        for cid, t in targets.items():
+            sums = [(x["happened_on"], x["quantity"]) for x in logs if x["commitment_id"] == cid]
+            want = progress.compute(t, [(d, q) for d, q in sums if d <= on], on)
+            numbers = rows.get(cid, progress_sql.EMPTY[:5])
+            percent, state = progress_sql.standing(t, numbers, on, 1)
+            assert (percent, state) == (want.percent, want.state), (cid, t, on)
+            assert progress_sql.next_due(t, state, numbers, on, 1) == want.next_due, (cid, t, on)
+            checked += 1
+    assert checked == len(days) * 160

@@ -1,0 +1,195 @@
+"""The progress board of one branch (进度榜), read lean: what ``branch_view`` gives the board,
+without the wall's text (titles, descriptions, targets, all masked and worded) that the board
+never shows, in three or four statements run on the driver's cursor (issue 20: an uncached
+board is a public read that every QR scan and every screen in a 党群服务中心 asks for).
+
+- the organisation with its parent (the branch when a party group is asked, the township for
+  the township's id and the parent's name);
+- its members' current public commitments, each with its logged quantity per day (one grouped
+  statement; a commitment without logs is one row with no day);
+- the active members, in the wall's order;
+- whether organ branches pledged to it (结对共建; most villages have none, and those that do get
+  the wall's rows, ``wall.partner_rows``).
+
+Progress is ``services.progress.compute`` of each commitment, and a row's figures are the
+wall's own (``wall.mean_percent`` …), so the board and the wall cannot disagree
+(``tests/services/test_board_lean.py`` compares them on every branch of the demo township).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from typing import Any
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, aliased
+
+from models import Commitment, Organisation, OrgKind, OwnerKind
+from models.driver import DriverStatement
+from services import progress, progress_sql, visibility
+from services.commitments import cycle
+from services.errors import NotFound
+from services.progress import Progress
+
+from . import wall
+from .items import exempt_category
+from .lookup import township_id_above
+
+
+@dataclass(frozen=True)
+class OrgHead:
+    """The organisation a board is of: the fields its heading shows."""
+
+    id: int
+    kind: str
+    name: str
+    code: str
+    parent_id: int | None
+    parent_name: str | None
+    township_id: int | None
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    """One member (or one organ branch under 结对共建) on the board."""
+
+    name: str
+    public_code: str | None
+    progresses: tuple[Progress, ...]
+    exempt: bool = False
+    exempt_reason: str = ""  # its category (``items.exempt_category``)
+
+    @property
+    def percent(self) -> int:
+        return wall.mean_percent(self.progresses)
+
+    @property
+    def state(self) -> str | None:
+        return wall.worst_state(self.progresses)
+
+    @property
+    def completed(self) -> int:
+        return wall.fulfilled(self.progresses)
+
+    @property
+    def next_due(self) -> date | None:
+        return wall.next_due_of(self.progresses)
+
+
+@dataclass(frozen=True)
+class Board:
+    org: OrgHead
+    rows: list[BoardRow]
+    partners: list[BoardRow]
+
+
+@cache
+def _head() -> DriverStatement:
+    parent = aliased(Organisation)
+    o = Organisation
+    return DriverStatement(
+        select(o.id, o.kind, o.name, o.code, o.parent_id, o.path, parent.kind, parent.name)
+        .outerjoin(parent, parent.id == o.parent_id)
+        .where(o.id == bindparam("org_id"))
+    )
+
+
+@cache
+def _lines() -> DriverStatement:
+    c = Commitment
+    where = (
+        *visibility.public_commitment(),
+        cycle.current_sql(),
+        c.org_id == bindparam("branch_id"),
+        c.owner_kind == OwnerKind.MEMBER.value,
+    )
+    tally = progress_sql.tally_on_query(*where).subquery()
+    t = tally.c
+    return DriverStatement(
+        select(
+            c.id,
+            c.member_id,
+            c.target_kind,
+            c.target_quantity,
+            c.start_date,
+            c.end_date,
+            c.frequency,
+            *(t[k] for k in list(t.keys())[1:]),
+        )
+        .outerjoin(tally, t.cid == c.id)
+        .where(*where)
+        .order_by(c.id)
+    )
+
+
+@cache
+def _members() -> DriverStatement:
+    return DriverStatement(wall.members_query())
+
+
+@cache
+def _paired() -> DriverStatement:
+    return DriverStatement(wall.paired_query())
+
+
+def _org(session: Session, org_id: int) -> tuple[Any, ...]:
+    rows = _head().run(session, {"org_id": org_id})
+    if not rows:
+        raise NotFound("找不到这个村（社区）党组织")
+    return tuple(rows[0])
+
+
+def head(session: Session, org_id: int) -> OrgHead:
+    """The organisation of a board: a party group's board is its branch's (``lookup.branch_of``)."""
+    oid, kind, name, code, parent_id, path, parent_kind, parent_name = _org(session, org_id)
+    if kind == OrgKind.GROUP.value and parent_id:
+        oid, kind, name, code, parent_id, path, parent_kind, parent_name = _org(session, parent_id)
+    if kind == OrgKind.TOWNSHIP.value:
+        township: int | None = oid
+    elif parent_kind == OrgKind.TOWNSHIP.value:
+        township = parent_id
+    else:
+        township = township_id_above(session, path, oid)
+    return OrgHead(oid, kind, name, code, parent_id, parent_name, township)
+
+
+def _progress(target: progress.Target, tally: list[Any], on: date) -> Progress:
+    """What the board shows of ``progress.compute``'s figures, from the commitment's tally
+    (``services.progress_sql``; none for a commitment without logs)."""
+    numbers = (0, *(int(x or 0) for x in tally))
+    percent, state = progress_sql.standing(target, numbers, on, 1)
+    due = progress_sql.next_due(target, state, numbers, on, 1)
+    return Progress(percent, state, 0, 0, 0, due, None)
+
+
+def board(session: Session, org_id: int, on: date) -> Board:
+    """The board of ``org_id`` (a branch, or a party group: its branch) as it stands on ``on``:
+    every active member in the wall's order, with their current public commitments' progress."""
+    org = head(session, org_id)
+    day = progress.DayParser()  # the driver's dates: SQLite's text, PostgreSQL's date
+    by_member: dict[int | None, list[Progress]] = defaultdict(list)
+    params = {"branch_id": org.id, **progress_sql.tally_on_params(on)}
+    for _cid, member_id, kind, qty, start, end, freq, *tally in _lines().run(session, params):
+        target = progress.Target(kind, qty, day(start), day(end), freq)
+        by_member[member_id].append(_progress(target, tally, on))
+    rows = [
+        BoardRow(
+            m[1],
+            m[4],
+            tuple(by_member.get(m[0], ())),
+            bool(m[7]),
+            exempt_category(m[8] or "") if m[7] else "",
+        )
+        for m in _members().run(session, {"branch_id": org.id})
+    ]
+    partners: list[BoardRow] = []
+    if _paired().run(session, {"village_id": org.id}):
+        village = session.get_one(Organisation, org.id)
+        partners = [
+            BoardRow(r.name, None, tuple(i.progress for i in r.items))
+            for r in wall.partner_rows(session, village, on, "")
+        ]
+    return Board(org, rows, partners)
