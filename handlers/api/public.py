@@ -207,18 +207,18 @@ def overview(org_id: int) -> Response:
 @bp.response(200, CardSchema)
 def card(public_code: str) -> Response:
     """党员公开名片（扫码可见）：承诺、进度与最近的践诺记录（含照片），与网页名片同一数据。"""
-    session = read_session()
-    member = public.member_by_code(session, public_code)
-    c = public.member_card(session, member, local_date(), settings().reports.member_card_logs)
+    c = public.public_card(
+        read_session(), public_code, local_date(), settings().reports.member_card_logs
+    )
     body = {
-        "name": member.name,
-        "public_code": member.public_code,
-        "org_name": c.branch.name,
-        "duties": member.duties,
-        "speciality": member.speciality,
-        "photo_url": serialize.member_photo_url(member),
+        "name": c.name,
+        "public_code": c.public_code,
+        "org_name": c.branch_name,
+        "duties": c.duties,
+        "speciality": c.speciality,
+        "photo_url": url_for_key(c.photo_key),
         "contact": c.contact_line,
-        "commitments": [commitment_body(i, c.branch.name, member.name) for i in c.items],
+        "commitments": [commitment_body(i, c.branch_name, c.name) for i in c.items],
         "logs": log_bodies(c.logs),
     }
     return dump.response(CardSchema, body)

@@ -24,7 +24,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session, aliased
 
 from models import Commitment, Organisation, OrgKind, OwnerKind
@@ -33,6 +33,7 @@ from services import progress, progress_sql, visibility
 from services.commitments import cycle
 from services.errors import NotFound
 from services.progress import Progress
+from services.progress_sql import core
 
 from . import wall
 from .items import exempt_category
@@ -135,8 +136,8 @@ def _paired() -> DriverStatement:
     return DriverStatement(wall.paired_query())
 
 
-def _org(session: Session, org_id: int) -> tuple[Any, ...]:
-    rows = _head().run(session, {"org_id": org_id})
+def _org(conn: Connection, org_id: int) -> tuple[Any, ...]:
+    rows = _head().run(conn, {"org_id": org_id})
     if not rows:
         raise NotFound("找不到这个村（社区）党组织")
     return tuple(rows[0])
@@ -144,9 +145,10 @@ def _org(session: Session, org_id: int) -> tuple[Any, ...]:
 
 def head(session: Session, org_id: int) -> OrgHead:
     """The organisation of a board: a party group's board is its branch's (``lookup.branch_of``)."""
-    oid, kind, name, code, parent_id, path, parent_kind, parent_name = _org(session, org_id)
+    conn = core(session)
+    oid, kind, name, code, parent_id, path, parent_kind, parent_name = _org(conn, org_id)
     if kind == OrgKind.GROUP.value and parent_id:
-        oid, kind, name, code, parent_id, path, parent_kind, parent_name = _org(session, parent_id)
+        oid, kind, name, code, parent_id, path, parent_kind, parent_name = _org(conn, parent_id)
     if kind == OrgKind.TOWNSHIP.value:
         township: int | None = oid
     elif parent_kind == OrgKind.TOWNSHIP.value:
@@ -169,10 +171,11 @@ def board(session: Session, org_id: int, on: date) -> Board:
     """The board of ``org_id`` (a branch, or a party group: its branch) as it stands on ``on``:
     every active member in the wall's order, with their current public commitments' progress."""
     org = head(session, org_id)
+    conn = core(session)  # one checkout for the statements below
     day = progress.DayParser()  # the driver's dates: SQLite's text, PostgreSQL's date
     by_member: dict[int | None, list[Progress]] = defaultdict(list)
     params = {"branch_id": org.id, **progress_sql.tally_on_params(on)}
-    for _cid, member_id, kind, qty, start, end, freq, *tally in _lines().run(session, params):
+    for _cid, member_id, kind, qty, start, end, freq, *tally in _lines().run(conn, params):
         target = progress.Target(kind, qty, day(start), day(end), freq)
         by_member[member_id].append(_progress(target, tally, on))
     rows = [
@@ -183,10 +186,10 @@ def board(session: Session, org_id: int, on: date) -> Board:
             bool(m[7]),
             exempt_category(m[8] or "") if m[7] else "",
         )
-        for m in _members().run(session, {"branch_id": org.id})
+        for m in _members().run(conn, {"branch_id": org.id})
     ]
     partners: list[BoardRow] = []
-    if _paired().run(session, {"village_id": org.id}):
+    if _paired().run(conn, {"village_id": org.id}):
         village = session.get_one(Organisation, org.id)
         partners = [
             BoardRow(r.name, None, tuple(i.progress for i in r.items))

@@ -122,23 +122,51 @@ def public_logs_query(*conditions: ColumnElement[bool]) -> Select[tuple[Fulfilme
 
 def log_views(entries: Sequence[FulfilmentLog]) -> list[LogView]:
     return [
-        LogView(
-            id=e.id,
-            commitment_id=e.commitment_id,
-            day=e.happened_on.isoformat(),
-            happened_on=e.happened_on,
-            created_at=e.created_at,
-            title=privacy.scrub(e.commitment.title),
-            quantity=e.quantity,
-            unit=e.commitment.unit,
-            note=privacy.scrub(e.note),
-            verified=e.verified_at is not None,
-            content_status=e.content_status,
-            photos=tuple(
-                PhotoView(p.id, p.storage_key)
-                for p in sorted(e.photos, key=lambda p: p.id)
-                if p.storage_key and p.status == "ready"
-            ),
+        log_view(
+            e.id,
+            e.commitment_id,
+            e.happened_on,
+            e.created_at,
+            e.commitment.title,
+            e.quantity,
+            e.commitment.unit,
+            e.note,
+            e.verified_at is not None,
+            e.content_status,
+            [(p.id, p.storage_key, p.status) for p in e.photos],
         )
         for e in entries
     ]
+
+
+def log_view(
+    log_id: int,
+    commitment_id: int,
+    happened_on: date,
+    created_at: datetime,
+    title: str,
+    quantity: int,
+    unit: str,
+    note: str,
+    verified: bool,
+    content_status: str,
+    photos: Sequence[tuple[int, str | None, str]],
+) -> LogView:
+    """A public log as every channel shows it: text masked (``privacy.scrub``), only its ready
+    photos (``photos``: id, storage key, status), in the order they were added."""
+    return LogView(
+        id=log_id,
+        commitment_id=commitment_id,
+        day=happened_on.isoformat(),
+        happened_on=happened_on,
+        created_at=created_at,
+        title=privacy.scrub(title),
+        quantity=quantity,
+        unit=unit,
+        note=privacy.scrub(note),
+        verified=verified,
+        content_status=content_status,
+        photos=tuple(
+            PhotoView(pid, key) for pid, key, status in sorted(photos) if key and status == "ready"
+        ),
+    )

@@ -10,7 +10,7 @@ text never) and ``services.privacy`` (residents' phone numbers masked in all tex
 from __future__ import annotations
 
 from .board import Board, BoardRow, OrgHead, board
-from .card import MemberCard, member_card
+from .card import MemberCard, PublicCard, member_card, public_card
 from .items import BAR_CLASS, DONE_STATES, Item, LogView, PhotoView, log_views, public_logs_query
 from .lookup import (
     CODE_RE,
@@ -41,6 +41,7 @@ __all__ = [
     "MemberCard",
     "OrgHead",
     "PhotoView",
+    "PublicCard",
     "RequestView",
     "Row",
     "TimelineView",
@@ -58,6 +59,7 @@ __all__ = [
     "org_by_id",
     "orgs_query",
     "past_years",
+    "public_card",
     "public_commitments",
     "public_logs_query",
     "request_view",
