@@ -26,6 +26,7 @@ from flask_limiter.util import get_remote_address
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from handlers.api.cache import township_flags
 from handlers.context import (
     db_session,
     read_session,
@@ -170,14 +171,9 @@ def board(code: str) -> Response | str:
         return redirect(url_for("pages.overview", t=org.code))
     today = _today()
     view = public.branch_view(session, org, today)
-    cfg = settings().reports
-    flag = public.branch_flag(
-        session,
-        view.org,
-        today,
-        red_count=cfg.red_flag_count,
-        yellow_below=cfg.yellow_flag_below_percent,
-    )
+    township = public.township_above(session, view.org)
+    flags = township_flags(session, township.id, today) if township is not None else {}
+    flag = flags.get(view.org.id, "")
     return render_template(
         "pages/board.html",
         view=view,

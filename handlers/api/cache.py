@@ -13,11 +13,15 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
+from datetime import date
 from typing import Any, TypeVar, cast
 from urllib.parse import urlencode
 
 from flask import Flask, Response, current_app, request
 from flask_caching import Cache
+from sqlalchemy.orm import Session
+
+from services.reads import public as public_reads
 
 log = logging.getLogger("jiannuo.api.cache")
 
@@ -117,3 +121,21 @@ def public(view: F) -> F:
         return resp
 
     return cast(F, wrapper)
+
+
+def township_flags(session: Session, township_id: int, today: date) -> dict[int, str]:
+    """The red/yellow flags of a township's branches this month (one ranking of all of them,
+    ``services.reads.public.branch_flags``), shared by every board of the township — the JSON
+    board and the web page alike — for ``api.flags_cache_seconds``."""
+    cfg = current_app.config["SETTINGS"]
+
+    def compute() -> dict[int, str]:
+        return public_reads.branch_flags(
+            session,
+            public_reads.org_by_id(session, township_id),
+            today,
+            red_count=cfg.reports.red_flag_count,
+            yellow_below=cfg.reports.yellow_flag_below_percent,
+        )
+
+    return shared(f"flags:{township_id}:{today.isoformat()}", compute, cfg.api.flags_cache_seconds)

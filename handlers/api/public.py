@@ -127,17 +127,7 @@ def board(org_id: int) -> Response:
     today = local_date()
     view = public.board(session, check_id(org_id), today)
     org, township_id = view.org, view.org.township_id
-    flags = (
-        cache.shared(
-            f"flags:{township_id}:{today.isoformat()}",
-            lambda: public.branch_flags(
-                session, public.org_by_id(session, township_id), today, **_flag_settings()
-            ),
-            settings().api.flags_cache_seconds,
-        )
-        if township_id is not None
-        else {}
-    )
+    flags = cache.township_flags(session, township_id, today) if township_id is not None else {}
     flag = flags.get(org.id, "")
     body = {
         "org": serialize.org_head(org.id, org.name, org.kind, org.code, org.parent_name),

@@ -97,21 +97,41 @@ def _columns(hi: datetime, now: datetime) -> list[ColumnElement[int]]:
 
 
 def _grouped(
-    session: Session, key: Any, lo: datetime, hi: datetime, now: datetime
+    session: Session,
+    key: Any,
+    lo: datetime,
+    hi: datetime,
+    now: datetime,
+    *where: ColumnElement[bool],
 ) -> dict[int, Counts]:
     rows = session.execute(
         select(key, *_columns(hi, now))
-        .where(Request.created_at >= lo, Request.created_at < hi)
+        .where(Request.created_at >= lo, Request.created_at < hi, *where)
         .group_by(key)
     ).all()
     return {row[0]: Counts(*(int(v or 0) for v in row[1:])) for row in rows if row[0] is not None}
 
 
 def by_org(
-    session: Session, lo: datetime, hi: datetime, now: datetime | None = None
+    session: Session,
+    lo: datetime,
+    hi: datetime,
+    now: datetime | None = None,
+    within: Organisation | None = None,
 ) -> dict[int, Counts]:
-    """Counts per organisation the requests belong to (a branch, or a township's inbox)."""
-    return _grouped(session, Request.org_id, lo, hi, now or now_utc())
+    """Counts per organisation the requests belong to (a branch, or a township's inbox); with
+    ``within``, only of that organisation and those below it (one branch's board need not
+    count the whole district's requests)."""
+    where = (
+        [
+            Request.org_id.in_(
+                select(Organisation.id).where(Organisation.path.startswith(within.path))
+            )
+        ]
+        if within is not None
+        else []
+    )
+    return _grouped(session, Request.org_id, lo, hi, now or now_utc(), *where)
 
 
 def by_member(
@@ -131,14 +151,16 @@ def total(counts: dict[int, Counts], orgs: Iterable[Organisation], under: Organi
     return out
 
 
-def for_year(session: Session, year: int, now: datetime | None = None) -> dict[int, Counts]:
+def for_year(
+    session: Session, year: int, now: datetime | None = None, within: Organisation | None = None
+) -> dict[int, Counts]:
     """``by_org`` over a calendar year (local dates): the overview and the year-end workbook."""
     from datetime import date
 
     from services.reads.periods import Period
 
     lo, hi = Period(str(year), date(year, 1, 1), date(year, 12, 31), f"{year}年").utc_bounds()
-    return by_org(session, lo, hi, now)
+    return by_org(session, lo, hi, now, within)
 
 
 def _share(n: int, d: int) -> Percent | None:

@@ -113,7 +113,7 @@ def screen_view(
 def year_rates(session: Session, org: Organisation, year: int) -> rates.Counts:
     """The four rates of ``org`` and everything below it over ``year`` (the board, the screen)."""
     scope = session.scalars(select(Organisation).where(Organisation.path.startswith(org.path)))
-    return rates.total(rates.for_year(session, year), list(scope), org)
+    return rates.total(rates.for_year(session, year, within=org), list(scope), org)
 
 
 def _month_logs(session: Session, codes: list[str], start: date, on: date) -> dict[str, int]:

@@ -217,3 +217,25 @@ def test_workbook_and_overview_show_the_same_rates(app) -> None:
         f"响应率 {pct(whole.response)}｜办结率 {pct(whole.completion)}｜"
         f"解决率 {pct(whole.solution)}｜满意率 {pct(whole.satisfaction)}"
     ) in html
+
+
+@pytest.mark.demo_township
+def test_the_rates_of_one_branch_need_not_count_the_whole_district(session) -> None:
+    """A branch's board and screen ask for its own subtree only (``within``): the same counts as
+    the whole grouping, restricted to that branch, and no other organisation's."""
+    everything = rates.for_year(session, YEAR)
+    branches = list(session.scalars(select(Organisation).where(Organisation.kind == "branch")))
+    township = session.scalars(select(Organisation).where(Organisation.kind == "township")).one()
+    counted = 0
+    for org in (*branches, township):
+        mine = rates.for_year(session, YEAR, within=org)
+        assert {k: _tuple(v) for k, v in mine.items()} == {
+            k: _tuple(v)
+            for k, v in everything.items()
+            if org.contains(session.get_one(Organisation, k))
+        }
+        counted += sum(c.received for c in mine.values())
+    assert counted > 0 and len(branches) >= 2
+    assert set(rates.for_year(session, YEAR, within=branches[0])) <= {
+        o.id for o in session.scalars(select(Organisation)) if branches[0].contains(o)
+    }

@@ -67,6 +67,28 @@ def test_boards_share_their_townships_flags(
     assert any(want.values())  # the demo township has flags to show
 
 
+@pytest.mark.demo_township
+def test_the_web_boards_share_the_flags_too(client: FlaskClient, statements: list[str]) -> None:
+    """The progress board page (/o/<code>/board, a QR code on the village's board) ranked its
+    whole township on every view; it now shares the JSON boards' flags, and shows the same."""
+    branches = client.get("/api/v1/orgs").get_json()["items"]
+    assert len(branches) >= 2
+    ranked: list[int] = []
+    flags: list[str | None] = []
+    for b in branches:
+        statements.clear()
+        page = client.get(f"/o/{b['code']}/board")
+        assert page.status_code == 200
+        ranked.append(sum("GROUP BY anon_1.cid" in sql for sql in statements))
+        flag = client.get(f"/api/v1/orgs/{b['id']}/board").get_json()["flag"]
+        html = page.get_data(as_text=True)
+        shown = {f for f in ("red", "yellow") if f'class="flag flag-{f}"' in html}
+        assert shown == ({flag} if flag else set()), (b["name"], flag)
+        flags.append(flag)
+    assert ranked[0] == 1 and ranked[1:] == [0] * (len(branches) - 1)
+    assert any(flags)  # the demo township has flags to show
+
+
 @pytest.mark.redis
 @pytest.mark.demo_township
 def test_flags_are_shared_between_workers_through_redis(db_url: str, tmp_path: Path) -> None:
