@@ -1,6 +1,6 @@
 """The progress board of one branch (进度榜), read lean: what ``branch_view`` gives the board,
 without the wall's text (titles, descriptions, targets, all masked and worded) that the board
-never shows, in three statements run on the driver's cursor (issue 20: an uncached
+never shows, in three or four statements run on the driver's cursor (issue 20: an uncached
 board is a public read that every QR scan and every screen in a 党群服务中心 asks for).
 
 - the organisation with its parent (the branch when a party group is asked, the township for
@@ -8,8 +8,8 @@ board is a public read that every QR scan and every screen in a 党群服务中�
 - its members' current public commitments, each with its logged quantity per day (one grouped
   statement; a commitment without logs is one row with no day);
 - the active members, in the wall's order;
-- under 结对共建, when organ branches pledged to it (asked with the organisation; most villages
-  have none), the wall's rows (``wall.partner_rows``).
+- whether organ branches pledged to it (结对共建; most villages have none, and those that do get
+  the wall's rows, ``wall.partner_rows``).
 
 Progress is ``services.progress.compute`` of each commitment, and a row's figures are the
 wall's own (``wall.mean_percent`` …), so the board and the wall cannot disagree
@@ -24,7 +24,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, exists, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session, aliased
 
 from models import Commitment, Organisation, OrgKind, OwnerKind
@@ -51,7 +51,6 @@ class OrgHead:
     parent_id: int | None
     parent_name: str | None
     township_id: int | None
-    paired: bool = False  # organ branches pledged to it (结对共建)
 
 
 @dataclass(frozen=True)
@@ -92,10 +91,8 @@ class Board:
 def _head() -> DriverStatement:
     parent = aliased(Organisation)
     o = Organisation
-    # whether organ branches pledged to it (结对共建): the partner index answers at once
-    paired = exists().where(Commitment.partner_org_id == o.id)
     return DriverStatement(
-        select(o.id, o.kind, o.name, o.code, o.parent_id, o.path, parent.kind, parent.name, paired)
+        select(o.id, o.kind, o.name, o.code, o.parent_id, o.path, parent.kind, parent.name)
         .outerjoin(parent, parent.id == o.parent_id)
         .where(o.id == bindparam("org_id"))
     )
@@ -134,6 +131,11 @@ def _members() -> DriverStatement:
     return DriverStatement(wall.members_query())
 
 
+@cache
+def _paired() -> DriverStatement:
+    return DriverStatement(wall.paired_query())
+
+
 def _org(conn: Connection, org_id: int) -> tuple[Any, ...]:
     rows = _head().run(conn, {"org_id": org_id})
     if not rows:
@@ -144,18 +146,16 @@ def _org(conn: Connection, org_id: int) -> tuple[Any, ...]:
 def head(session: Session, org_id: int) -> OrgHead:
     """The organisation of a board: a party group's board is its branch's (``lookup.branch_of``)."""
     conn = core(session)
-    oid, kind, name, code, parent_id, path, parent_kind, parent_name, paired = _org(conn, org_id)
+    oid, kind, name, code, parent_id, path, parent_kind, parent_name = _org(conn, org_id)
     if kind == OrgKind.GROUP.value and parent_id:
-        oid, kind, name, code, parent_id, path, parent_kind, parent_name, paired = _org(
-            conn, parent_id
-        )
+        oid, kind, name, code, parent_id, path, parent_kind, parent_name = _org(conn, parent_id)
     if kind == OrgKind.TOWNSHIP.value:
         township: int | None = oid
     elif parent_kind == OrgKind.TOWNSHIP.value:
         township = parent_id
     else:
         township = township_id_above(session, path, oid)
-    return OrgHead(oid, kind, name, code, parent_id, parent_name, township, bool(paired))
+    return OrgHead(oid, kind, name, code, parent_id, parent_name, township)
 
 
 def _progress(target: progress.Target, tally: list[Any], on: date) -> Progress:
@@ -189,7 +189,7 @@ def board(session: Session, org_id: int, on: date) -> Board:
         for m in _members().run(conn, {"branch_id": org.id})
     ]
     partners: list[BoardRow] = []
-    if org.paired:
+    if _paired().run(conn, {"village_id": org.id}):
         village = session.get_one(Organisation, org.id)
         partners = [
             BoardRow(r.name, None, tuple(i.progress for i in r.items))

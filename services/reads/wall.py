@@ -66,7 +66,7 @@ def members_query() -> Select[Any]:
 
 
 @cache
-def _paired_query() -> Select[Any]:
+def paired_query() -> Select[Any]:
     return (
         select(Commitment.id).where(Commitment.partner_org_id == bindparam("village_id")).limit(1)
     )
@@ -238,7 +238,7 @@ def partner_rows(
     # Most villages have none. Asked alone, the partner index answers at once; with the
     # visibility conditions, SQLite's planner (its statistics count the NULLs) prefers the
     # status index and reads every published commitment.
-    paired = session.scalar(_paired_query(), {"village_id": village.id})
+    paired = session.scalar(paired_query(), {"village_id": village.id})
     if paired is None:
         return []
     pledges = public_commitments(session, Commitment.partner_org_id == village.id, year=year)

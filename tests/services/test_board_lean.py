@@ -134,7 +134,6 @@ def test_the_lean_board_takes_fewer_statements(session: Session) -> None:
         wall = len(seen)
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    # the organisation with its parent (and whether it is paired), the commitments with their
-    # tallies, the members
-    assert board <= 3
+    # the organisation with its parent, commitments with their tallies, members, the partner check
+    assert board <= 4
     assert board < wall
