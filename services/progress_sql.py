@@ -229,12 +229,13 @@ def tally_on_query(*where: ColumnElement[bool]) -> Select[Any]:
         select(
             r.cid,
             r.k,
-            r.q,
-            r.f,
+            # one target and frequency per commitment: grouping by them too only widens the sort
+            func.max(r.q).label("q"),
+            func.max(r.f).label("f"),
             func.sum(r.x * r.cf).label("s"),
             func.sum(r.x * r.cf * r.it).label("si"),
         )
-        .group_by(r.cid, r.k, r.q, r.f)
+        .group_by(r.cid, r.k)
         .subquery()
     )
     g = inner.c
@@ -303,8 +304,9 @@ def period_tallies(
         select(
             r.cid,
             r.k,
-            r.q,
-            r.f,
+            # one target and frequency per commitment: grouping by them too only widens the sort
+            func.max(r.q).label("q"),
+            func.max(r.f).label("f"),
             func.sum(r.x * r.cf).label("s_now"),
             func.sum(r.x * r.cf * r.it).label("si_now"),
             func.sum(r.x * r.cf * r.ea).label("s_bef"),
@@ -312,7 +314,7 @@ def period_tallies(
             func.sum(r.pe).label("n_per"),
             func.sum(r.x * r.pe).label("q_per"),
         )
-        .group_by(r.cid, r.k, r.q, r.f)
+        .group_by(r.cid, r.k)
         .subquery()
     )
     g = inner.c
