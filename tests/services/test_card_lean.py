@@ -54,7 +54,11 @@ def test_the_lean_card_shows_what_the_web_card_shows(session: Session) -> None:
     today = local_date()
     shown_logs = shown_items = 0
     for m in members:
-        for on, n in ((today, 10), (today - timedelta(days=30), 3), (today + timedelta(days=60), 0)):
+        for on, n in (
+            (today, 10),
+            (today - timedelta(days=30), 3),
+            (today + timedelta(days=60), 0),
+        ):
             lean = _lean(session, m, on, n)
             assert lean == _web(session, m, on, n), (m.name, on, n)
             shown_items += len(lean[7])  # type: ignore[arg-type]
