@@ -140,6 +140,9 @@ def test_the_tally_on_a_day_gives_computes_figures_and_next_due(session: Session
         {date(2025, 12, 20) + timedelta(days=d) for d in range(0, 420, 3)}
         | {d for t in targets.values() for d in (t.start, t.end, t.end + timedelta(days=1))}
     )
+    by_commitment: dict[int, list[tuple[date, int]]] = {cid: [] for cid in targets}
+    for x in logs:
+        by_commitment[x["commitment_id"]].append((x["happened_on"], x["quantity"]))
     checked = 0
     for on in days:
         rows = {
@@ -147,8 +150,7 @@ def test_the_tally_on_a_day_gives_computes_figures_and_next_due(session: Session
             for r in session.execute(statement, progress_sql.tally_on_params(on)).all()
         }
         for cid, t in targets.items():
-            sums = [(x["happened_on"], x["quantity"]) for x in logs if x["commitment_id"] == cid]
-            want = progress.compute(t, [(d, q) for d, q in sums if d <= on], on)
+            want = progress.compute(t, [(d, q) for d, q in by_commitment[cid] if d <= on], on)
             numbers = rows.get(cid, progress_sql.EMPTY[:5])
             percent, state = progress_sql.standing(t, numbers, on, 1)
             assert (percent, state) == (want.percent, want.state), (cid, t, on)
