@@ -394,7 +394,10 @@ def generate(url: str, scale: float = 1.0, seed: int = 2026) -> dict[str, int]:
                         f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
                     )
                 )
-            conn.execute(text("ANALYZE"))
+        # as the README advises after a bulk import: VACUUM sets the visibility map, without
+        # which PostgreSQL cannot answer from the covering indexes alone (index-only scans)
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM (ANALYZE)"))
     else:
         with engine.begin() as conn:
             conn.execute(text("ANALYZE"))
