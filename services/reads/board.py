@@ -1,18 +1,19 @@
 """The progress board of one branch (进度榜), read lean: what ``branch_view`` gives the board,
 without the wall's text (titles, descriptions, targets, all masked and worded) that the board
-never shows, in three or four statements run on the driver's cursor (issue 20: an uncached
-board is a public read that every QR scan and every screen in a 党群服务中心 asks for).
+never shows, in three statements run on the driver's cursor (issue 20: an uncached board is a
+public read that every QR scan and every screen in a 党群服务中心 asks for).
 
-- the organisation with its parent (the branch when a party group is asked, the township for
-  the township's id and the parent's name);
-- its members' current public commitments, each with its logged quantity per day (one grouped
-  statement; a commitment without logs is one row with no day);
-- the active members, in the wall's order;
-- whether organ branches pledged to it (结对共建; most villages have none, and those that do get
-  the wall's rows, ``wall.partner_rows``).
+- the organisation with its parent (the branch when a party group is asked; the township, for
+  the flags, and the parent's name);
+- its members' current public commitments, each with its tally (done, done in time, periods met,
+  the current period met) from one grouped statement (``progress_sql.tally_on_query``);
+- the active members, in the wall's order, each row also saying whether organ branches pledged
+  to the branch (结对共建: most villages have none; those that do get the wall's rows,
+  ``wall.partner_rows``, and a village without active members asks on its own).
 
-Progress is ``services.progress.compute`` of each commitment, and a row's figures are the
-wall's own (``wall.mean_percent`` …), so the board and the wall cannot disagree
+Percent and state are ``progress_sql.standing``'s and the next due date ``progress_sql.next_due``'s
+(both ``progress.compute``'s figures, ``tests/services/test_progress_sql.py``); a row's figures
+are the wall's own (``wall.mean_percent`` …), so the board and the wall cannot disagree
 (``tests/services/test_board_lean.py`` compares them on every branch of the demo township).
 """
 
@@ -128,7 +129,11 @@ def _lines() -> DriverStatement:
 
 @cache
 def _members() -> DriverStatement:
-    return DriverStatement(wall.members_query())
+    # and, on every row, whether organ branches pledged to the branch (结对共建): a subquery on
+    # a bound value, which the partner index answers once (correlated to a row, SQLite's
+    # planner scanned every commitment instead)
+    paired = wall.paired_query().scalar_subquery()
+    return DriverStatement(wall.members_query().add_columns(paired.label("paired")))
 
 
 @cache
@@ -178,6 +183,7 @@ def board(session: Session, org_id: int, on: date) -> Board:
     for _cid, member_id, kind, qty, start, end, freq, *tally in _lines().run(conn, params):
         target = progress.Target(kind, qty, day(start), day(end), freq)
         by_member[member_id].append(_progress(target, tally, on))
+    members = _members().run(conn, {"branch_id": org.id, "village_id": org.id})
     rows = [
         BoardRow(
             m[1],
@@ -186,10 +192,11 @@ def board(session: Session, org_id: int, on: date) -> Board:
             bool(m[7]),
             exempt_category(m[8] or "") if m[7] else "",
         )
-        for m in _members().run(conn, {"branch_id": org.id})
+        for m in members
     ]
+    paired = members[0][9] is not None if members else _paired().run(conn, {"village_id": org.id})
     partners: list[BoardRow] = []
-    if _paired().run(conn, {"village_id": org.id}):
+    if paired:
         village = session.get_one(Organisation, org.id)
         partners = [
             BoardRow(r.name, None, tuple(i.progress for i in r.items))

@@ -13,7 +13,7 @@ from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from infra.clock import local_date
-from models import Commitment, Organisation
+from models import Commitment, Member, Organisation
 from services.errors import NotFound
 from services.reads import public
 
@@ -134,6 +134,37 @@ def test_the_lean_board_takes_fewer_statements(session: Session) -> None:
         wall = len(seen)
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    # the organisation with its parent, commitments with their tallies, members, the partner check
-    assert board <= 4
+    # the organisation with its parent, the commitments with their tallies, the members with
+    # whether the branch is paired (结对共建)
+    assert board <= 3
     assert board < wall
+
+
+@pytest.mark.demo_township
+def test_partner_pledges_show_with_and_without_members(session: Session) -> None:
+    """结对共建 rows come from the members' statement; a village without active members asks
+    on its own, and shows them all the same."""
+    branches = list(
+        session.scalars(
+            select(Organisation).where(Organisation.kind == "branch").order_by(Organisation.id)
+        )
+    )
+    village, organ = branches[0], branches[1]
+    pledge = session.scalars(
+        select(Commitment).where(
+            Commitment.org_id == organ.id,
+            Commitment.owner_kind == "branch",
+            Commitment.status == "published",
+        )
+    ).first()
+    assert pledge is not None
+    pledge.partner_org_id = village.id
+    session.flush()
+    on = local_date()
+    board = public.board(session, village.id, on)
+    assert [r.name for r in board.partners] == [organ.name]
+    assert _board_rows(session, village, on) == _wall_rows(session, village, on)
+    session.execute(update(Member).where(Member.org_id == village.id).values(active=False))
+    board = public.board(session, village.id, on)
+    assert board.rows == [] and [r.name for r in board.partners] == [organ.name]
+    assert _board_rows(session, village, on) == _wall_rows(session, village, on)
