@@ -211,6 +211,16 @@ def _log_columns() -> tuple[Any, ...]:
     )
 
 
+def _per_period(r: Any, *sums: Any) -> Any:
+    """The rows of ``_log_columns`` (``r``) grouped by commitment and period, with ``sums``."""
+    return (
+        # one target and frequency per commitment: grouping by them too only widens the sort
+        select(r.cid, r.k, func.max(r.q).label("q"), func.max(r.f).label("f"), *sums)
+        .group_by(r.cid, r.k)
+        .subquery()
+    )
+
+
 def tally_on_query(*where: ColumnElement[bool]) -> Select[Any]:
     """Per commitment with logs (of those ``where`` selects, on ``Commitment``): its tally at
     the end of the day bound as ``on`` — done, done_in_time, met, met_at, as ``standing`` reads
@@ -225,20 +235,7 @@ def tally_on_query(*where: ColumnElement[bool]) -> Select[Any]:
         .subquery()
     )
     r = rows_.c
-    inner = (
-        select(
-            r.cid,
-            r.k,
-            # one target and frequency per commitment: grouping by them too only widens the sort
-            func.max(r.q).label("q"),
-            func.max(r.f).label("f"),
-            func.sum(r.x * r.cf).label("s"),
-            func.sum(r.x * r.cf * r.it).label("si"),
-        )
-        .group_by(r.cid, r.k)
-        .subquery()
-    )
-    g = inner.c
+    g = _per_period(r, func.sum(r.x * r.cf).label("s"), func.sum(r.x * r.cf * r.it).label("si")).c
     current = case(
         *((g.f == _lit(f), bindparam(f"key_{f}", type_=Integer)) for f in FREQUENCIES),
         else_=_lit(-1),
@@ -300,24 +297,15 @@ def period_tallies(
         .subquery()
     )
     r = rows_.c
-    inner = (
-        select(
-            r.cid,
-            r.k,
-            # one target and frequency per commitment: grouping by them too only widens the sort
-            func.max(r.q).label("q"),
-            func.max(r.f).label("f"),
-            func.sum(r.x * r.cf).label("s_now"),
-            func.sum(r.x * r.cf * r.it).label("si_now"),
-            func.sum(r.x * r.cf * r.ea).label("s_bef"),
-            func.sum(r.x * r.cf * r.ea * r.it).label("si_bef"),
-            func.sum(r.pe).label("n_per"),
-            func.sum(r.x * r.pe).label("q_per"),
-        )
-        .group_by(r.cid, r.k)
-        .subquery()
-    )
-    g = inner.c
+    g = _per_period(
+        r,
+        func.sum(r.x * r.cf).label("s_now"),
+        func.sum(r.x * r.cf * r.it).label("si_now"),
+        func.sum(r.x * r.cf * r.ea).label("s_bef"),
+        func.sum(r.x * r.cf * r.ea * r.it).label("si_bef"),
+        func.sum(r.pe).label("n_per"),
+        func.sum(r.x * r.pe).label("q_per"),
+    ).c
     reached = _reached(g.q)
 
     def met(s: Any, at: date | None) -> Any:
