@@ -164,8 +164,9 @@ def head(session: Session, org_id: int) -> OrgHead:
 
 
 def _progress(target: progress.Target, tally: list[Any], on: date) -> Progress:
-    """What the board shows of ``progress.compute``'s figures, from the commitment's tally
-    (``services.progress_sql``; none for a commitment without logs)."""
+    """What the board shows of ``progress.compute``'s figures — percent, state, next due date —
+    from the commitment's tally (``services.progress_sql``; none for a commitment without logs).
+    The counts the board never shows (done, target, periods, completed on) are left at zero."""
     numbers = (0, *(int(x or 0) for x in tally))
     percent, state = progress_sql.standing(target, numbers, on, 1)
     due = progress_sql.next_due(target, state, numbers, on, 1)
