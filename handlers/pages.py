@@ -131,7 +131,7 @@ def overview() -> str:
         else []
     )
     sat = evaluation.satisfaction(session, township, today.year) if township else evaluation.EMPTY
-    per_org = rates.for_year(session, today.year) if township else {}
+    per_org = rates.for_year(session, today.year, within=township) if township else {}
     orgs = [s.org for s in stats]
     downloads = None
     if township is not None and settings().demo:

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, jsonify, render_template, request
 
+from handlers.api.cache import township_ranking
 from handlers.context import read_session, settings
 from handlers.pages import photo_url
 from infra.clock import local_date, local_text, now_utc
@@ -38,12 +39,15 @@ def _view(code: str) -> ScreenView:
     session = read_session()
     org = public.branch_of(session, public.org_by_code(session, code))
     cfg = settings().reports
+    today = local_date()
+    township = public.township_above(session, org)
     return screen_view(
         session,
         org,
-        local_date(),
+        today,
         red_count=cfg.red_flag_count,
         yellow_below=cfg.yellow_flag_below_percent,
+        ranking=township_ranking(session, township.id, today) if township is not None else None,
     )
 
 

@@ -123,14 +123,15 @@ def public(view: F) -> F:
     return cast(F, wrapper)
 
 
-def township_flags(session: Session, township_id: int, today: date) -> dict[int, str]:
-    """The red/yellow flags of a township's branches this month (one ranking of all of them,
-    ``services.reads.public.branch_flags``), shared by every board of the township — the JSON
-    board and the web page alike — for ``api.flags_cache_seconds``."""
+def township_ranking(session: Session, township_id: int, today: date) -> list[public_reads.Flagged]:
+    """A township's branches ranked this month with their red/yellow flags (one ranking of all
+    of them, ``services.reads.public.flag_ranking``), shared by every board and screen of the
+    township — the JSON board, the web pages and the big screens alike — for
+    ``api.flags_cache_seconds``."""
     cfg = current_app.config["SETTINGS"]
 
-    def compute() -> dict[int, str]:
-        return public_reads.branch_flags(
+    def compute() -> list[public_reads.Flagged]:
+        return public_reads.flag_ranking(
             session,
             public_reads.org_by_id(session, township_id),
             today,
@@ -138,4 +139,10 @@ def township_flags(session: Session, township_id: int, today: date) -> dict[int,
             yellow_below=cfg.reports.yellow_flag_below_percent,
         )
 
-    return shared(f"flags:{township_id}:{today.isoformat()}", compute, cfg.api.flags_cache_seconds)
+    key = f"ranking:{township_id}:{today.isoformat()}"
+    return shared(key, compute, cfg.api.flags_cache_seconds)
+
+
+def township_flags(session: Session, township_id: int, today: date) -> dict[int, str]:
+    """Each branch's flag from ``township_ranking``."""
+    return public_reads.flags_of(township_ranking(session, township_id, today))

@@ -6,6 +6,7 @@ no coloured flags on public boards."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -134,13 +135,36 @@ def branch_stats(
     return stats
 
 
+@dataclass(frozen=True)
+class Flagged:
+    """A branch's place in its township's ranking, as boards and screens show it: plain values
+    (a channel may keep the ranking for a short while, e.g. in Redis)."""
+
+    org_id: int
+    name: str
+    flag: str  # red, yellow or ""
+
+
+def flag_ranking(
+    session: Session, township: Organisation, on: date, *, red_count: int, yellow_below: int
+) -> list[Flagged]:
+    """The township's branches in their overview's order, each with its flag this month."""
+    stats = branch_stats(session, township, on, red_count=red_count, yellow_below=yellow_below)
+    return [Flagged(s.org.id, s.org.name, s.flag) for s in stats]
+
+
+def flags_of(ranking: Sequence[Flagged]) -> dict[int, str]:
+    return {f.org_id: f.flag for f in ranking}
+
+
 def branch_flags(
     session: Session, township: Organisation, on: date, *, red_count: int, yellow_below: int
 ) -> dict[int, str]:
     """Every branch's flag this month under ``township`` (``red``, ``yellow`` or ``""``), as on
     its overview: one ranking for all of them (a channel may keep it for a short while)."""
-    stats = branch_stats(session, township, on, red_count=red_count, yellow_below=yellow_below)
-    return {s.org.id: s.flag for s in stats}
+    return flags_of(
+        flag_ranking(session, township, on, red_count=red_count, yellow_below=yellow_below)
+    )
 
 
 def branch_flag(

@@ -23,7 +23,15 @@ from .lookup import (
     township_above,
     township_of,
 )
-from .overview import BranchStat, branch_flag, branch_flags, branch_stats
+from .overview import (
+    BranchStat,
+    Flagged,
+    branch_flag,
+    branch_flags,
+    branch_stats,
+    flag_ranking,
+    flags_of,
+)
 from .request_page import RequestView, TimelineView, request_view
 from .wall import BranchView, Row, branch_view, public_commitments
 from .year_records import past_years
@@ -36,6 +44,7 @@ __all__ = [
     "BoardRow",
     "BranchStat",
     "BranchView",
+    "Flagged",
     "Item",
     "LogView",
     "MemberCard",
@@ -51,6 +60,8 @@ __all__ = [
     "branch_of",
     "branch_stats",
     "branch_view",
+    "flag_ranking",
+    "flags_of",
     "log_views",
     "member_by_code",
     "member_card",

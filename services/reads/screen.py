@@ -2,12 +2,13 @@
 row, lagging and overdue first, with this month's public logs per member, the month's red and
 yellow flags of the township's branches and the year's four request rates (``services.reads.rates``).
 
-Built from the same public reads as the board (``wall.branch_view``, ``overview.branch_stats``),
+Built from the same public reads as the board (``wall.branch_view``, ``overview.flag_ranking``),
 so the screen never shows what the board would not.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -20,7 +21,7 @@ from services import privacy, visibility
 from . import rates
 from .items import public_logs_query
 from .lookup import township_above
-from .overview import branch_stats
+from .overview import Flagged, flag_ranking, flags_of
 from .periods import month
 from .wall import Row, branch_view
 
@@ -85,9 +86,16 @@ def _branches(session: Session, org: Organisation) -> list[Organisation]:
 
 
 def screen_view(
-    session: Session, org: Organisation, on: date, *, red_count: int, yellow_below: int
+    session: Session,
+    org: Organisation,
+    on: date,
+    *,
+    red_count: int,
+    yellow_below: int,
+    ranking: Sequence[Flagged] | None = None,
 ) -> ScreenView:
-    """The screen of ``org`` (a branch, or a township: the members of all its branches)."""
+    """The screen of ``org`` (a branch, or a township: the members of all its branches);
+    ``ranking``: its township's ``overview.flag_ranking`` when the caller keeps one."""
     township = township_above(session, org)
     period = month(f"{on.year}-{on.month}")
     rows: list[ScreenRow] = []
@@ -101,10 +109,13 @@ def screen_view(
     rows.sort(key=lambda r: r.rank_key)
     out = ScreenView(org, township, on, period.label, rows)
     if township is not None:
-        stats = branch_stats(session, township, on, red_count=red_count, yellow_below=yellow_below)
-        out.red = [s.org.name for s in stats if s.flag == "red"]
-        out.yellow = [s.org.name for s in stats if s.flag == "yellow"]
-        out.flag = next((s.flag for s in stats if s.org.id == org.id), "")
+        if ranking is None:
+            ranking = flag_ranking(
+                session, township, on, red_count=red_count, yellow_below=yellow_below
+            )
+        out.red = [f.name for f in ranking if f.flag == "red"]
+        out.yellow = [f.name for f in ranking if f.flag == "yellow"]
+        out.flag = flags_of(ranking).get(org.id, "")
     out.rates = year_rates(session, org, on.year)
     out.latest = _latest(session, [r.row.public_code for r in rows if r.row.public_code])
     return out

@@ -87,6 +87,14 @@ def test_the_web_boards_share_the_flags_too(client: FlaskClient, statements: lis
         flags.append(flag)
     assert ranked[0] == 1 and ranked[1:] == [0] * (len(branches) - 1)
     assert any(flags)  # the demo township has flags to show
+    # the big screens (each branch's and the township's) show the same flags without ranking
+    red = {b["name"] for b, f in zip(branches, flags, strict=True) if f == "red"}
+    yellow = {b["name"] for b, f in zip(branches, flags, strict=True) if f == "yellow"}
+    for path in [f"/o/{b['code']}/screen.json" for b in branches] + ["/o/township/screen.json"]:
+        statements.clear()
+        body = client.get(path).get_json()
+        assert sum("GROUP BY anon_1.cid" in sql for sql in statements) == 0, path
+        assert (set(body["red"]), set(body["yellow"])) == (red, yellow), path
 
 
 @pytest.mark.redis
