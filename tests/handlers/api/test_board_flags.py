@@ -122,7 +122,7 @@ def test_flags_are_shared_between_workers_through_redis(db_url: str, tmp_path: P
             )
         db.dispose()
         assert one.test_client().get(f"/api/v1/orgs/{first}/board").status_code == 200
-        assert any(client.scan_iter("jiannuo:public:value:flags:*"))
+        assert any(client.scan_iter("jiannuo:public:value:ranking:*"))
         seen: list[str] = []
         engine = two.extensions["db"].engine
 
