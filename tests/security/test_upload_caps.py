@@ -4,7 +4,6 @@ decoding, and each user has a daily count."""
 from __future__ import annotations
 
 import io
-import time
 from pathlib import Path
 
 from flask.testing import FlaskClient
@@ -37,15 +36,13 @@ def test_a_small_png_declaring_6300x6300_is_refused_without_decoding(
     assert len(bomb) < 200_000  # small on the wire, 40 MP (120 MB as RGB) once decoded
     api, headers = app.test_client(), token_for(app, world.author_account)
     Image.core.reset_stats()
-    started = time.perf_counter()
     r = _upload(api, headers, bomb, "bomb.png")
-    elapsed = time.perf_counter() - started
     assert r.status_code == 400, r.get_json()
     err = r.get_json()["error"]
     assert err["code"] == "too_large" and "6300×6300" in err["fields"]["file"]
-    # Pillow allocated no image memory at all: the header was enough to refuse
+    # Pillow allocated no image memory at all: the header was enough to refuse (no timing
+    # here: a loaded CI box took 0.9 s for the request; the allocation count is the proof)
     assert Image.core.get_stats()["allocated_blocks"] == 0
-    assert elapsed < 0.5
     assert not (tmp_path / "up").exists() or not any((tmp_path / "up").iterdir())
     app.extensions["db"].dispose()
 
