@@ -5,7 +5,6 @@ monthly cap, the honour list (masked) and the month's exchange report as .xlsx."
 
 from __future__ import annotations
 
-import re
 from io import BytesIO
 
 from flask import Flask
@@ -26,6 +25,7 @@ from models import (
 )
 from services.civic import agenda, exchange
 from tests import factories as f
+from tests.handlers.staff_login import staff_login
 
 
 def _db(app: Flask):  # type: ignore[no-untyped-def]
@@ -51,17 +51,6 @@ def _village(app: Flask) -> dict[str, int]:
         }
 
 
-def _login(app: Flask, client: FlaskClient, account_id: int) -> str:
-    out = app.test_cli_runner().invoke(args=["staff", "link", "--account", str(account_id)])
-    assert out.exit_code == 0, out.output
-    link = re.search(r"(/staff/login\?t=\S+)", out.output)
-    assert link and client.get(link.group(1)).status_code == 303
-    html = client.get("/staff/").get_data(as_text=True)
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found
-    return found.group(1)
-
-
 def _raise(app: Flask, resident_id: int, text: str) -> tuple[int, str]:
     from models import Account
 
@@ -81,7 +70,7 @@ def test_an_item_goes_to_a_meeting_and_is_decided_into_a_commitment_from_the_con
     app: Flask, client: FlaskClient
 ) -> None:
     v = _village(app)
-    token = _login(app, client, v["secretary"])
+    token = staff_login(app, client, v["secretary"])
     item_id, number = _raise(app, v["resident"], "村口太黑，建议加装路灯")
     page = client.get("/staff/civic/agenda").get_data(as_text=True)
     assert number in page and "村口太黑" in page and "已提出" in page
@@ -136,7 +125,7 @@ def test_bad_or_foreign_input_on_the_agenda_page_changes_nothing(
     app: Flask, client: FlaskClient
 ) -> None:
     v = _village(app)
-    token = _login(app, client, v["secretary"])
+    token = staff_login(app, client, v["secretary"])
     item_id, number = _raise(app, v["resident"], "建议修缮村史馆")
     resp = client.post("/staff/civic/agenda/meetings", data={
         "csrf_token": token, "org": v["branch"], "items": [number],
@@ -166,7 +155,7 @@ def test_counters_goods_awards_and_the_exchange_report_from_the_console(
     app: Flask, client: FlaskClient
 ) -> None:
     v = _village(app)
-    token = _login(app, client, v["secretary"])
+    token = staff_login(app, client, v["secretary"])
     resp = client.post("/staff/civic/points/counters", data={
         "csrf_token": token, "org": v["branch"], "name": "便民服务中心", "days": "",
     })  # fmt: skip

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from models import Commitment, StaffAudit
 from tests import factories as f
+from tests.handlers.staff_login import staff_login
 
 
 def _db(app: Flask):  # type: ignore[no-untyped-def]
@@ -43,17 +44,6 @@ def _world(app: Flask) -> dict:
             "secretary": f.account(s, member=secretary, name="李书记").id,
             "admin": admin.id,
         }
-
-
-def _login(app: Flask, client: FlaskClient, account_id: int) -> str:
-    out = app.test_cli_runner().invoke(args=["staff", "link", "--account", str(account_id)])
-    assert out.exit_code == 0, out.output
-    link = re.search(r"(/staff/login\?t=\S+)", out.output)
-    assert link and client.get(link.group(1)).status_code == 303
-    html = client.get("/staff/").get_data(as_text=True)
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found
-    return found.group(1)
 
 
 def _value(html: str, name: str) -> str:
@@ -102,7 +92,7 @@ def test_a_secretary_drafts_from_a_template_submits_and_the_township_files_it(
     app: Flask, client: FlaskClient
 ) -> None:
     w = _world(app)
-    token = _login(app, client, w["secretary"])
+    token = staff_login(app, client, w["secretary"])
     page = client.get("/staff/drafts").get_data(as_text=True)
     assert "起草支部承诺" in page and "东村党支部" in page
     assert "每月给村东生产路树木浇水一次" in page and "用这个模板" in page
@@ -141,7 +131,7 @@ def test_a_secretary_drafts_from_a_template_submits_and_the_township_files_it(
     assert "待街镇备案" in client.get(resp.headers["Location"]).get_data(as_text=True)
 
     admin = app.test_client()
-    admin_token = _login(app, admin, w["admin"])
+    admin_token = staff_login(app, admin, w["admin"])
     queue = admin.get("/staff/commitments").get_data(as_text=True)
     assert f'id="c-{sent.id}"' in queue and "支部承诺" in queue
     resp = admin.post(
@@ -166,7 +156,7 @@ def test_a_slogan_is_refused_with_the_four_rules_error_by_its_field(
     app: Flask, client: FlaskClient
 ) -> None:
     w = _world(app)
-    token = _login(app, client, w["secretary"])
+    token = staff_login(app, client, w["secretary"])
     form = _form(client.get("/staff/drafts").get_data(as_text=True))
     form |= {"title": "积极为群众服务", "beneficiary": "全村群众"}
     resp = client.post(
@@ -185,7 +175,7 @@ def test_a_slogan_is_refused_with_the_four_rules_error_by_its_field(
 
 def test_a_secretary_cannot_draft_for_another_branch(app: Flask, client: FlaskClient) -> None:
     w = _world(app)
-    token = _login(app, client, w["secretary"])
+    token = staff_login(app, client, w["secretary"])
     form = {"title": "每月给西村道路两侧树木浇水一次", "action": "save", "csrf_token": token}
     resp = client.post("/staff/drafts", data={**form, "org": w["west"]})
     assert resp.status_code == 403 and "没有权限" in resp.get_data(as_text=True)
@@ -197,7 +187,7 @@ def test_a_secretary_cannot_draft_for_another_branch(app: Flask, client: FlaskCl
 
 def test_a_township_admin_chooses_the_branch(app: Flask, client: FlaskClient) -> None:
     w = _world(app)
-    token = _login(app, client, w["admin"])
+    token = staff_login(app, client, w["admin"])
     page = client.get(f"/staff/drafts?org={w['west']}").get_data(as_text=True)
     assert "换支部" in page and "东村党支部" in page and "西村党支部" in page
     form = {"title": "每季度组织党员清理西村河道垃圾一次", "org": w["west"], "csrf_token": token}
@@ -215,7 +205,7 @@ def test_bad_fields_are_named_and_a_sent_draft_is_not_sent_twice(
     app: Flask, client: FlaskClient
 ) -> None:
     w = _world(app)
-    token = _login(app, client, w["secretary"])
+    token = staff_login(app, client, w["secretary"])
     base = {"title": "每月组织党员打扫村文化广场一次", "org": w["east"], "csrf_token": token}
     resp = client.post("/staff/drafts", data={**base, "target_quantity": "三", "action": "save"})
     html = resp.get_data(as_text=True)

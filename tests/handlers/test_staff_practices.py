@@ -16,6 +16,7 @@ from infra.clock import local_date
 from models import Account, GroupRobot, HouseholdVisit, OutboundMessage, PartyDayAttendance
 from services.practices import survey
 from tests import factories as f
+from tests.handlers.staff_login import staff_login
 
 
 def _db(app: Flask):  # type: ignore[no-untyped-def]
@@ -52,20 +53,9 @@ def _branch(app: Flask) -> dict:
         }
 
 
-def _login(app: Flask, client: FlaskClient, account_id: int) -> str:
-    out = app.test_cli_runner().invoke(args=["staff", "link", "--account", str(account_id)])
-    assert out.exit_code == 0, out.output
-    link = re.search(r"(/staff/login\?t=\S+)", out.output)
-    assert link and client.get(link.group(1)).status_code == 303
-    html = client.get("/staff/").get_data(as_text=True)
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found
-    return found.group(1)
-
-
 def test_coverage_party_day_and_survey_from_the_console(app: Flask, client: FlaskClient) -> None:
     b = _branch(app)
-    token = _login(app, client, b["secretary"])
+    token = staff_login(app, client, b["secretary"])
     page = client.get("/staff/practices").get_data(as_text=True)
     start = local_date().replace(day=1)
     with _db(app) as s:  # the branch's coverage straight from the tables
@@ -140,7 +130,7 @@ def test_the_catalogue_puts_the_branch_type_and_speciality_first(
     app: Flask, client: FlaskClient
 ) -> None:
     b = _branch(app)
-    _login(app, client, b["secretary"])
+    staff_login(app, client, b["secretary"])
     page = client.get("/staff/practices/templates", query_string={"type": "卫生院"})
     types = re.findall(r"<tr[^>]*><td>([^<]+)</td><td>", page.get_data(as_text=True))
     first_other = next(i for i, t in enumerate(types) if t != "卫生院")
