@@ -2,7 +2,7 @@
 // POST /reviews/content/<kind>/<id>, and the row on the secretary's 待办 page that leads there.
 const fs = require('fs')
 const path = require('path')
-const { ROOT, BASE, installWx, loggedIn, json, loadPage, flush, text, toasts } = require('./helpers')
+const { ROOT, BASE, installWx, loggedIn, json, loadPage, flush, text, toasts, MEMBER, SECRETARY } = require('./helpers')
 const api = require('../utils/api')
 const subscribe = require('../utils/subscribe')
 
@@ -11,12 +11,6 @@ beforeEach(() => {
   subscribe._resetForTests()
 })
 
-const MEMBER = {
-  id: 5, name: '王建国', demo: true, household: null,
-  member: { id: 9, name: '王建国', org_id: 3, org_name: '东村党支部', public_code: 'DC009' },
-  roles: [],
-}
-const SECRETARY = Object.assign({}, MEMBER, { roles: [{ role: 'secretary', org_id: 3, org_name: '东村党支部' }] })
 
 function held(overrides = {}) {
   return Object.assign({

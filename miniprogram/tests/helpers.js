@@ -147,4 +147,15 @@ function commitment(overrides = {}) {
   )
 }
 
-module.exports = { ROOT, BASE, installWx, loggedIn, json, loadPage, flush, text, toasts, commitment, simulate }
+// The demo's 王建国 of 东村 as /me returns him: a plain member, and the same as branch secretary.
+const MEMBER = {
+  id: 5, name: '王建国', demo: true, household: null,
+  member: { id: 9, name: '王建国', org_id: 3, org_name: '东村党支部', public_code: 'DC009' },
+  roles: [],
+}
+const SECRETARY = Object.assign({}, MEMBER, { roles: [{ role: 'secretary', org_id: 3, org_name: '东村党支部' }] })
+
+module.exports = {
+  ROOT, BASE, installWx, loggedIn, json, loadPage, flush, text, toasts, commitment, simulate,
+  MEMBER, SECRETARY,
+}

@@ -1,6 +1,6 @@
 // The member's 待办 (pages/requests for a party member), the demand list, their actions,
 // the tab bar by role and the subscription prompts.
-const { installWx, loggedIn, json, loadPage, flush, text, toasts } = require('./helpers')
+const { installWx, loggedIn, json, loadPage, flush, text, toasts, MEMBER, SECRETARY } = require('./helpers')
 const api = require('../utils/api')
 const subscribe = require('../utils/subscribe')
 const tabbar = require('../utils/tabbar')
@@ -10,12 +10,6 @@ beforeEach(() => {
   subscribe._resetForTests()
 })
 
-const MEMBER = {
-  id: 5, name: '王建国', demo: true, household: null,
-  member: { id: 9, name: '王建国', org_id: 3, org_name: '东村党支部', public_code: 'DC009' },
-  roles: [],
-}
-const SECRETARY = Object.assign({}, MEMBER, { roles: [{ role: 'secretary', org_id: 3, org_name: '东村党支部' }] })
 const RESIDENT = { id: 1, name: '微信用户', member: null, household: null, roles: [], demo: true }
 
 function req(overrides = {}) {
