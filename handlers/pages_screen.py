@@ -40,14 +40,13 @@ def _view(code: str) -> ScreenView:
     org = public.branch_of(session, public.org_by_code(session, code))
     cfg = settings().reports
     today = local_date()
-    township = public.township_above(session, org)
     return screen_view(
         session,
         org,
         today,
         red_count=cfg.red_flag_count,
         yellow_below=cfg.yellow_flag_below_percent,
-        ranking=township_ranking(session, township.id, today) if township is not None else None,
+        ranking_of=lambda township: township_ranking(session, township.id, today),
     )
 
 

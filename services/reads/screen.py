@@ -8,7 +8,7 @@ so the screen never shows what the board would not.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -92,10 +92,10 @@ def screen_view(
     *,
     red_count: int,
     yellow_below: int,
-    ranking: Sequence[Flagged] | None = None,
+    ranking_of: Callable[[Organisation], Sequence[Flagged]] | None = None,
 ) -> ScreenView:
     """The screen of ``org`` (a branch, or a township: the members of all its branches);
-    ``ranking``: its township's ``overview.flag_ranking`` when the caller keeps one."""
+    ``ranking_of``: a township's ``overview.flag_ranking`` as the caller keeps it."""
     township = township_above(session, org)
     period = month(f"{on.year}-{on.month}")
     rows: list[ScreenRow] = []
@@ -109,10 +109,11 @@ def screen_view(
     rows.sort(key=lambda r: r.rank_key)
     out = ScreenView(org, township, on, period.label, rows)
     if township is not None:
-        if ranking is None:
-            ranking = flag_ranking(
-                session, township, on, red_count=red_count, yellow_below=yellow_below
-            )
+        ranking = (
+            ranking_of(township)
+            if ranking_of is not None
+            else flag_ranking(session, township, on, red_count=red_count, yellow_below=yellow_below)
+        )
         out.red = [f.name for f in ranking if f.flag == "red"]
         out.yellow = [f.name for f in ranking if f.flag == "yellow"]
         out.flag = flags_of(ranking).get(org.id, "")
