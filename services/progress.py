@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import String, bindparam, case, func, select, type_coerce
+from sqlalchemy import String, bindparam, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from models import Commitment, FulfilmentLog
@@ -259,32 +259,6 @@ def daily_sums(
             day = days[raw] = raw if isinstance(raw, date) else date.fromisoformat(str(raw))
         out[cid].append((day, int(qty)))
     return out
-
-
-def daily_sums_as_of(
-    session: Session, end: date, moment: datetime, earlier: datetime
-) -> tuple[dict[int, list[tuple[date, int]]], dict[int, list[tuple[date, int]]]]:
-    """Logged quantity per (commitment, day) up to ``end`` as recorded before ``moment``, and
-    the same as recorded before ``earlier`` (the previous period's end), in one grouped query."""
-    now: dict[int, list[tuple[date, int]]] = defaultdict(list)
-    before: dict[int, list[tuple[date, int]]] = defaultdict(list)
-    parse_day = DayParser()
-    early_qty = case((FulfilmentLog.created_at < earlier, FulfilmentLog.quantity), else_=0)
-    for cid, day, qty, early in session.execute(
-        select(
-            FulfilmentLog.commitment_id,
-            raw_day_column(),
-            func.sum(FulfilmentLog.quantity),
-            func.sum(early_qty),
-        )
-        .where(FulfilmentLog.happened_on <= end, FulfilmentLog.created_at < moment)
-        .group_by(FulfilmentLog.commitment_id, FulfilmentLog.happened_on)
-    ):
-        d = parse_day(day)
-        now[cid].append((d, int(qty)))
-        if early:
-            before[cid].append((d, int(early)))
-    return now, before
 
 
 def raw_day_column() -> Any:

@@ -28,7 +28,7 @@ from services import requests as request_service
 from services import visibility
 from services.actors import Actor
 from services.commitments import quantify
-from services.fulfilment.photos import photo_url, url_for_key
+from services.fulfilment.photos import photo_url
 from services.org import households
 from services.timeline import ACTION_LABELS
 
@@ -360,7 +360,3 @@ def org_head(
 ) -> dict[str, Any]:
     """``OrgSchema``'s shape."""
     return {"id": org_id, "name": name, "kind": kind, "code": code, "parent_name": parent_name}
-
-
-def member_photo_url(member: Member) -> str | None:
-    return url_for_key(member.photo_key)

@@ -33,7 +33,6 @@ from models import (
     Request,
 )
 from services import progress, progress_sql
-from services.progress import daily_sums_as_of
 from services.progress_sql import core
 from services.reads import as_of
 from services.reads import rates as four_rates
@@ -54,7 +53,6 @@ __all__ = [
     "Period",
     "TownshipSummary",
     "compute",
-    "daily_sums_as_of",
     "half_year",
     "month",
     "needs_logging",
