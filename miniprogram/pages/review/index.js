@@ -4,7 +4,11 @@
 //   only verified logs count towards the 先锋指数.
 const api = require('../../utils/api')
 const paged = require('../../utils/paged')
+
 const { decorateCommitment } = require('../../utils/labels')
+
+// the second list of the page, for utils/paged
+const LOGS = { pager: 'logPager', render: 'renderLogs', loading: 'logLoading', loaded: 'logLoaded' }
 
 function decorateLog(l) {
   const quantity = `${l.quantity}${l.unit ? ` ${l.unit}` : ''}`
@@ -143,25 +147,11 @@ Component({
 
     async reloadLogs() {
       if (!this.logPager) this.logPager = api.createPager('/reviews/logs')
-      this.setData({ logLoading: true })
-      try {
-        await this.logPager.reset()
-        this.renderLogs()
-      } catch (e) {
-        // shown by the API wrapper
-      } finally {
-        this.setData({ logLoading: false, logLoaded: true })
-      }
+      await paged.reload(this, {}, LOGS)
     },
 
-    async loadMoreLogs() {
-      if (!this.logPager || !this.logPager.hasMore) return
-      try {
-        await this.logPager.next()
-        this.renderLogs()
-      } catch (e) {
-        // shown by the API wrapper
-      }
+    loadMoreLogs() {
+      return paged.loadMore(this, LOGS)
     },
 
     removeLog(id) {
