@@ -4,7 +4,6 @@
 //   only verified logs count towards the 先锋指数.
 const api = require('../../utils/api')
 const paged = require('../../utils/paged')
-
 const { decorateCommitment } = require('../../utils/labels')
 
 // the second list of the page, for utils/paged
