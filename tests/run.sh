@@ -5,13 +5,17 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 status=0
 
+# The mini-program's tests run beside the Python tests (they wait on the browser, PostgreSQL and
+# subprocesses often enough for node to fit in); their output is shown once both have ended.
+mp_log="$(mktemp)"
+mp_pid=""
 if [ -f miniprogram/package.json ]; then
     if command -v npm >/dev/null 2>&1; then
-        echo "== 小程序测试 (miniprogram: npm ci && npm test)"
-        # `npm ci` runs unless node_modules was installed from this very package-lock.json by
-        # this Node.js: a stamp written after a successful `npm ci` (a fresh clone has none,
-        # and `npm ci` removes node_modules, stamp included, before it installs).
         (
+            echo "== 小程序测试 (miniprogram: npm ci && npm test)"
+            # `npm ci` runs unless node_modules was installed from this very package-lock.json
+            # by this Node.js: a stamp written after a successful `npm ci` (a fresh clone has
+            # none, and `npm ci` removes node_modules, stamp included, before it installs).
             cd miniprogram || exit 1
             stamp=node_modules/.jiannuo-npm-ci
             want="$(sha256sum package-lock.json | cut -d' ' -f1) node $(node --version)"
@@ -21,7 +25,8 @@ if [ -f miniprogram/package.json ]; then
                 npm ci --no-audit --no-fund --loglevel=error && echo "$want" >"$stamp" || exit 1
             fi
             npm test
-        ) || status=1
+        ) >"$mp_log" 2>&1 &
+        mp_pid=$!
     else
         echo "!! npm not found: miniprogram tests skipped (install Node.js 20 to run them)"
     fi
@@ -43,5 +48,11 @@ unset PYTHONDONTWRITEBYTECODE
 rc=$?
 # pytest exits 5 when nothing was collected; that is a failure here.
 [ $rc -ne 0 ] && status=$rc
+
+if [ -n "$mp_pid" ]; then
+    wait "$mp_pid" || status=1
+    cat "$mp_log"
+fi
+rm -f "$mp_log"
 
 exit $status
