@@ -51,24 +51,23 @@ def _view(code: str) -> ScreenView:
 
 
 def _row(r: ScreenRow) -> dict[str, Any]:
-    row = r.row
-    state = "exempt" if row.exempt else row.bar
-    label = f"免于承诺（{row.exempt_reason}）" if row.exempt else STATE_LABELS[row.bar]
+    state = "exempt" if r.exempt else r.bar
+    label = f"免于承诺（{r.exempt_reason}）" if r.exempt else STATE_LABELS[r.bar]
     return {
-        "code": row.public_code,
-        "name": row.name,
-        "initial": row.name[:1],
-        "photo": photo_url(row.photo_key),
-        "subtitle": row.subtitle or row.group,
+        "code": r.public_code,
+        "name": r.name,
+        "initial": r.name[:1],
+        "photo": photo_url(r.photo_key),
+        "subtitle": r.subtitle or r.group,
         "branch": r.branch,
-        "bar": row.bar,
+        "bar": r.bar,
         "state": state,
         "state_label": label,
-        "percent": row.percent,
-        "flags": row.flags,
-        "commitments": len(row.items),
+        "percent": r.percent,
+        "flags": r.flags,
+        "commitments": r.commitments,
         "month_logs": r.month_logs,
-        "next_due": row.next_due,
+        "next_due": r.next_due,
     }
 
 

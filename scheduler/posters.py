@@ -185,8 +185,7 @@ def render(facts: PosterFacts, *, width: int, font_path: str, board_url: str) ->
     c.text((pad, y + 14), "践诺进度榜（进度落后的排在前面）", 28, RED, bold=True)
     y += 70
     bar_x, bar_w = pad + 250, width - 2 * pad - 250 - 90
-    for row in rows:
-        m = row.row
+    for m in rows:
         cy = y + ROW_H / 2
         c.draw.ellipse([pad, cy - 22, pad + 44, cy + 22], fill=(255, 205, 210))
         c.text((pad + 22, cy), m.name[:1], 24, RED, bold=True, anchor="mm")
@@ -194,7 +193,7 @@ def render(facts: PosterFacts, *, width: int, font_path: str, board_url: str) ->
         state = f"免于承诺（{m.exempt_reason}）" if m.exempt else STATE_WORDS[m.bar]
         c.text((pad + 58, cy + 16), state, 18, GREY, anchor="lm")
         c.draw.rounded_rectangle([bar_x, cy - 9, bar_x + bar_w, cy + 9], 9, fill=TRACK)
-        if m.items:
+        if m.commitments:
             filled = max(10, bar_w * m.percent / 100)
             c.draw.rounded_rectangle([bar_x, cy - 9, bar_x + filled, cy + 9], 9, fill=BARS[m.bar])
             c.text((width - pad, cy), f"{m.percent}%", 22, DARK, anchor="rm")

@@ -20,12 +20,13 @@ are the wall's own (``wall.mean_percent`` …), so the board and the wall cannot
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import ColumnElement, Connection, Select, bindparam, select
 from sqlalchemy.orm import Session, aliased
 
 from models import Commitment, Organisation, OrgKind, OwnerKind
@@ -99,18 +100,20 @@ def _head() -> DriverStatement:
     )
 
 
-@cache
-def _lines() -> DriverStatement:
+def lines_query(in_orgs: ColumnElement[bool]) -> Select[Any]:
+    """The current public commitments of the members of the organisations ``in_orgs`` selects
+    (on ``Commitment.org_id``), each with its tally on the day bound as ``on``
+    (``progress_sql.tally_on_params``): the board's and the township screen's lines."""
     c = Commitment
     where = (
         *visibility.public_commitment(),
         cycle.current_sql(),
-        c.org_id == bindparam("branch_id"),
+        in_orgs,
         c.owner_kind == OwnerKind.MEMBER.value,
     )
     tally = progress_sql.tally_on_query(*where).subquery()
     t = tally.c
-    return DriverStatement(
+    return (
         select(
             c.id,
             c.member_id,
@@ -125,6 +128,21 @@ def _lines() -> DriverStatement:
         .where(*where)
         .order_by(c.id)
     )
+
+
+@cache
+def _lines() -> DriverStatement:
+    return DriverStatement(lines_query(Commitment.org_id == bindparam("branch_id")))
+
+
+def progress_by_member(rows: Iterable[Sequence[Any]], on: date) -> dict[int | None, list[Progress]]:
+    """The rows of ``lines_query`` as each member's commitments' progress on ``on``."""
+    day = progress.DayParser()  # the driver's dates: SQLite's text, PostgreSQL's date
+    by_member: dict[int | None, list[Progress]] = defaultdict(list)
+    for _cid, member_id, kind, qty, start, end, freq, *tally in rows:
+        target = progress.Target(kind, qty, day(start), day(end), freq)
+        by_member[member_id].append(_progress(target, tally, on))
+    return by_member
 
 
 @cache
@@ -178,12 +196,8 @@ def board(session: Session, org_id: int, on: date) -> Board:
     every active member in the wall's order, with their current public commitments' progress."""
     org = head(session, org_id)
     conn = core(session)  # one checkout for the statements below
-    day = progress.DayParser()  # the driver's dates: SQLite's text, PostgreSQL's date
-    by_member: dict[int | None, list[Progress]] = defaultdict(list)
     params = {"branch_id": org.id, **progress_sql.tally_on_params(on)}
-    for _cid, member_id, kind, qty, start, end, freq, *tally in _lines().run(conn, params):
-        target = progress.Target(kind, qty, day(start), day(end), freq)
-        by_member[member_id].append(_progress(target, tally, on))
+    by_member = progress_by_member(_lines().run(conn, params), on)
     members = _members().run(conn, {"branch_id": org.id, "village_id": org.id})
     rows = [
         BoardRow(

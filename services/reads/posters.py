@@ -42,7 +42,7 @@ def poster_facts(
     on = min(period.end, local_date())
     view = branch_view(session, branch, on)
     rows = sorted(
-        (ScreenRow(r, branch.name, 0) for r in view.member_rows), key=lambda r: r.rank_key
+        (ScreenRow.of(r, branch.name) for r in view.member_rows), key=lambda r: r.rank_key
     )
     flag = branch_flag(session, branch, on, red_count=red_count, yellow_below=yellow_below)
     return PosterFacts(branch, period, summary, rows, flag, on)

@@ -2,8 +2,9 @@
 row, lagging and overdue first, with this month's public logs per member, the month's red and
 yellow flags of the township's branches and the year's four request rates (``services.reads.rates``).
 
-Built from the same public reads as the board (``wall.branch_view``, ``overview.flag_ranking``),
-so the screen never shows what the board would not.
+Built from the same public reads as the board (its lean lines, ``board.lines_query``, the wall's
+member rows and figures, ``overview.flag_ranking``), so the screen never shows what the board
+would not; a township's screen reads all its branches' members in two statements.
 """
 
 from __future__ import annotations
@@ -16,14 +17,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import Commitment, FulfilmentLog, Member, Organisation, OrgKind
-from services import privacy, visibility
+from services import privacy, progress_sql, visibility
+from services.progress import Progress
+from services.progress_sql import core
 
-from . import rates
+from . import board, rates, wall
 from .items import public_logs_query
 from .lookup import township_above
 from .overview import Flagged, flag_ranking, flags_of
 from .periods import month
-from .wall import Row, branch_view
+from .wall import Row, fulfilled, mean_percent, next_due_of, worst_bar
 
 # Lagging first: the worst state of a row decides its place, then its progress (lowest first).
 SORT_ORDER = {"overdue": 0, "behind": 1, "on_track": 2, "none": 3, "completed": 4}
@@ -32,14 +35,62 @@ LATEST_LOGS = 5
 
 @dataclass
 class ScreenRow:
-    row: Row
+    """One member on the screen (and on the month's poster): who, and their current public
+    commitments' progress; the figures are the wall's (``wall.mean_percent`` …)."""
+
+    name: str
+    public_code: str | None
+    photo_key: str | None
+    subtitle: str
+    group: str
+    exempt: bool
+    exempt_reason: str
+    progresses: tuple[Progress, ...]
     branch: str  # the branch's name (the township's screen shows members of every branch)
-    month_logs: int  # public logs dated this month
+    month_logs: int = 0  # public logs dated this month
+
+    @classmethod
+    def of(cls, row: Row, branch: str, progresses: Sequence[Progress] | None = None) -> ScreenRow:
+        """A wall row's member; ``progresses``: theirs, when the row carries no items."""
+        if progresses is None:
+            progresses = [i.progress for i in row.items]
+        return cls(
+            row.name,
+            row.public_code,
+            row.photo_key,
+            row.subtitle,
+            row.group,
+            row.exempt,
+            row.exempt_reason,
+            tuple(progresses),
+            branch,
+        )
+
+    @property
+    def commitments(self) -> int:
+        return len(self.progresses)
+
+    @property
+    def percent(self) -> int:
+        return mean_percent(self.progresses)
+
+    @property
+    def bar(self) -> str:
+        return worst_bar(self.progresses)
+
+    @property
+    def flags(self) -> int:
+        return fulfilled(self.progresses)
+
+    @property
+    def next_due(self) -> str:
+        due = next_due_of(self.progresses)
+        return due.isoformat() if due else ""
 
     @property
     def rank_key(self) -> tuple[int, int, int]:
-        exempt = 1 if self.row.exempt else 0
-        return (exempt, SORT_ORDER[self.row.bar], self.row.percent)
+        exempt = 1 if self.exempt else 0
+        return (exempt, SORT_ORDER[self.bar], self.percent)
 
 
 @dataclass
@@ -66,7 +117,7 @@ class ScreenView:
 
     @property
     def overdue(self) -> int:
-        return sum(1 for r in self.rows if r.row.bar == "overdue")
+        return sum(1 for r in self.rows if r.bar == "overdue")
 
 
 def _branches(session: Session, org: Organisation) -> list[Organisation]:
@@ -98,11 +149,8 @@ def screen_view(
     ``ranking_of``: a township's ``overview.flag_ranking`` as the caller keeps it."""
     township = township_above(session, org)
     period = month(f"{on.year}-{on.month}")
-    rows: list[ScreenRow] = []
-    for branch in _branches(session, org):
-        view = branch_view(session, branch, on)
-        rows.extend(ScreenRow(r, branch.name, 0) for r in view.member_rows)
-    codes = {r.row.public_code: r for r in rows if r.row.public_code}
+    rows = _rows(session, _branches(session, org), on)
+    codes = {r.public_code: r for r in rows if r.public_code}
     counts = _month_logs(session, list(codes), period.start, on)
     for code, r in codes.items():
         r.month_logs = counts.get(code, 0)
@@ -118,8 +166,30 @@ def screen_view(
         out.yellow = [f.name for f in ranking if f.flag == "yellow"]
         out.flag = flags_of(ranking).get(org.id, "")
     out.rates = year_rates(session, org, on.year)
-    out.latest = _latest(session, [r.row.public_code for r in rows if r.row.public_code])
+    out.latest = _latest(session, [r.public_code for r in rows if r.public_code])
     return out
+
+
+def _rows(session: Session, branches: list[Organisation], on: date) -> list[ScreenRow]:
+    """Every active member of ``branches`` in the wall's order, branch by branch, with their
+    current public commitments' progress: two statements for a township's hundred branches
+    (the board's lean read, ``board.lines_query``), not the wall's read of each branch."""
+    if not branches:
+        return []
+    ids = [b.id for b in branches]
+    conn = core(session)
+    lines = conn.execute(
+        board.lines_query(Commitment.org_id.in_(ids)), progress_sql.tally_on_params(on)
+    )
+    by_member = board.progress_by_member(lines, on)
+    place = {b.id: i for i, b in enumerate(branches)}
+    name = {b.id: b.name for b in branches}
+    members = sorted(  # stable: within a branch, the statement's (the wall's) order
+        conn.execute(wall.members_in_query(ids)), key=lambda m: place[m.org_id]
+    )
+    return [
+        ScreenRow.of(wall.member_row(m), name[m.org_id], by_member.get(m.id, ())) for m in members
+    ]
 
 
 def year_rates(session: Session, org: Organisation, year: int) -> rates.Counts:

@@ -40,28 +40,64 @@ def public_commitments(
     )
 
 
+def _member_columns(group: Any) -> tuple[Any, ...]:
+    return (
+        Member.id,
+        Member.name,
+        Member.duties,
+        Member.speciality,
+        Member.public_code,
+        Member.photo_key,
+        group.name.label("group_name"),
+        Member.exempt,
+        Member.exempt_reason,
+    )
+
+
+# as ``lookup.active_members``
+MEMBER_ORDER = (Member.group_id, Member.name, Member.id)
+
+
 @cache
 def members_query() -> Select[Any]:
     """The columns a row shows, not ``Member`` objects, with the name of the member's party
     group (a child of the branch) in the same statement."""
     group = aliased(Organisation)
     return (
-        select(
-            Member.id,
-            Member.name,
-            Member.duties,
-            Member.speciality,
-            Member.public_code,
-            Member.photo_key,
-            group.name.label("group_name"),
-            Member.exempt,
-            Member.exempt_reason,
-        )
+        select(*_member_columns(group))
         .outerjoin(
             group, (group.id == Member.group_id) & (group.parent_id == bindparam("branch_id"))
         )
         .where(Member.org_id == bindparam("branch_id"), Member.active.is_(True))
-        .order_by(Member.group_id, Member.name, Member.id)  # as ``lookup.active_members``
+        .order_by(*MEMBER_ORDER)
+    )
+
+
+def members_in_query(branch_ids: Sequence[int]) -> Select[Any]:
+    """``members_query`` for several branches at once (the township's screen), each row
+    starting with the member's branch; within a branch, the rows come in the wall's order."""
+    group = aliased(Organisation)
+    return (
+        select(Member.org_id, *_member_columns(group))
+        .outerjoin(group, (group.id == Member.group_id) & (group.parent_id == Member.org_id))
+        .where(Member.org_id.in_(branch_ids), Member.active.is_(True))
+        .order_by(*MEMBER_ORDER)
+    )
+
+
+def member_row(m: Any) -> Row:
+    """A member's row (without commitments) from a row of ``members_query``."""
+    sub = " · ".join(x for x in (m.duties, m.speciality) if x)
+    return Row(
+        f"m{m.id}",
+        m.name,
+        sub,
+        m.public_code,
+        m.photo_key,
+        m.group_name or "支部党员",
+        m.duties,
+        exempt=m.exempt,
+        exempt_reason=exempt_category(m.exempt_reason) if m.exempt else "",
     )
 
 
@@ -189,18 +225,7 @@ def branch_view(
     branch_row = Row("branch", branch.name, "支部承诺", None, None, "")
     rows: dict[int, Row] = {}
     for m in session.execute(members_query(), {"branch_id": branch.id}):
-        sub = " · ".join(x for x in (m.duties, m.speciality) if x)
-        rows[m.id] = Row(
-            f"m{m.id}",
-            m.name,
-            sub,
-            m.public_code,
-            m.photo_key,
-            m.group_name or "支部党员",
-            m.duties,
-            exempt=m.exempt,
-            exempt_reason=exempt_category(m.exempt_reason) if m.exempt else "",
-        )
+        rows[m.id] = member_row(m)
     q = quantify.normalise(query).lower()
     for c in commitments:
         item = item_of(c, prog[c.id])

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from infra.clock import local_date
-from models import Evaluation, FulfilmentLog, Review
-from services.reads import posters, printing, screen
+from models import Evaluation, FulfilmentLog, Organisation, Review
+from services.reads import posters, printing, public, screen
 from tests import factories as f
 
 TODAY = local_date()
@@ -48,11 +50,11 @@ def test_screen_rows_lagging_first_with_this_months_public_logs(session: Session
     hidden = _log(session, fine_c, TODAY, content_status="rejected")
     session.commit()
     view = screen.screen_view(session, t["branch"], TODAY, red_count=1, yellow_below=60)
-    names = [r.row.name for r in view.rows]
+    names = [r.name for r in view.rows]
     # overdue, on track, no public commitment, completed, exempt
     assert names == ["乙", "丙", "丁", "甲", "戊"] and resting.exempt
-    assert [r.row.bar for r in view.rows][:4] == ["overdue", "on_track", "none", "completed"]
-    logs = {r.row.name: r.month_logs for r in view.rows}
+    assert [r.bar for r in view.rows][:4] == ["overdue", "on_track", "none", "completed"]
+    logs = {r.name: r.month_logs for r in view.rows}
     assert logs["甲"] == 1 and logs["丙"] == 0  # a rejected log is not public
     assert hidden.id and overdue.id and view.overdue == 1
     assert [x.name for x in view.latest] == ["甲"]
@@ -145,3 +147,78 @@ def test_poster_goes_to_secretaries_who_can_receive_it(session: Session):
     f.account(session, wang, oa_openid=None, mp_openid="mp-wang")  # mini-program only
     session.commit()
     assert [a.id for a in posters.secretaries(session, t["branch"])] == [reachable.id]
+
+
+def _wall_of(session: Session, branches: list[Organisation], on: date) -> list[tuple]:
+    return [
+        (
+            b.name,
+            r.name,
+            r.public_code,
+            r.bar,
+            r.percent,
+            r.flags,
+            r.next_due,
+            len(r.items),
+            r.exempt,
+            r.exempt_reason,
+        )
+        for b in branches
+        for r in public.branch_view(session, b, on, with_past_years=False).member_rows
+    ]
+
+
+def _screen_of(session: Session, branches: list[Organisation], on: date) -> tuple[list, int]:
+    """The screen's rows of ``branches`` (before ranking) and the statements they took."""
+    statements: list[str] = []
+
+    def count(_conn, _cursor, sql, *_rest) -> None:  # type: ignore[no-untyped-def]
+        statements.append(sql)
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        rows = screen._rows(session, branches, on)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return [
+        (
+            r.branch,
+            r.name,
+            r.public_code,
+            r.bar,
+            r.percent,
+            r.flags,
+            r.next_due,
+            r.commitments,
+            r.exempt,
+            r.exempt_reason,
+        )
+        for r in rows
+    ], len(statements)
+
+
+@pytest.mark.demo_township
+def test_the_township_screen_shows_each_branch_as_its_wall_does(session: Session):
+    """The township's screen reads all its branches' members at once (``screen._rows``, the
+    board's lean lines): every member of every branch with the wall's figures, on days before,
+    inside and after the cycle's periods, in two statements whatever the number of branches."""
+    township = session.scalar(select(Organisation).where(Organisation.kind == "township"))
+    branches = list(
+        session.scalars(
+            select(Organisation)
+            .where(Organisation.kind == "branch", Organisation.closed_at.is_(None))
+            .order_by(Organisation.sort_order, Organisation.id)
+        )
+    )
+    today = local_date()
+    shown = 0
+    for on in [today + timedelta(days=d) for d in (-40, -1, 0, 6, 30)] + [date(today.year, 12, 31)]:
+        expected = _wall_of(session, branches, on)
+        got, statements = _screen_of(session, branches, on)
+        assert got == expected, on
+        assert statements == 2  # the lines with their tallies, the members
+        shown += sum(1 for r in got if r[7])
+        view = screen.screen_view(session, township, on, red_count=1, yellow_below=60)
+        assert sorted(r.name for r in view.rows) == sorted(r[1] for r in expected)
+    assert len(branches) >= 3 and shown >= 20

@@ -70,11 +70,11 @@ def test_poster_shows_the_summary_figures_and_the_board(oa_app: Flask):
     assert f"{summaries.month(period).label}践诺月报" in drawn and branch.name in drawn
     assert posters.FORWARD_LINE in drawn
     # The board: every member, lagging first, as on the big screen.
-    names = [r.row.name for r in facts.rows]
+    names = [r.name for r in facts.rows]
     assert len(names) >= 10
     positions = [drawn.index(n) for n in names]
     assert positions == sorted(positions)
-    assert facts.rows[0].row.bar in ("overdue", "behind")
+    assert facts.rows[0].bar in ("overdue", "behind")
 
     image = Image.open(io.BytesIO(poster.png))
     assert image.format == "PNG" and image.size == (settings.screen.poster_width, poster.height)
