@@ -20,7 +20,9 @@ Payload shapes (``OutboundMessage.payload`` is JSON):
   WeChat's msg_sec_check v2 of text the content gate (``services/content.py``) left
   ``pending``; the gate turns the answer into the object's ``content_status``.
 - ``oa_image``: ``{"image": "<key under uploads.dir>"}``: uploaded as media, then sent as a
-  customer-service image message (``delivery.images``); ``recipient`` = openid.
+  customer-service image message (``delivery.oa_media``); ``recipient`` = openid.
+- ``oa_voice``: ``{"voice_id"}``: a kept voice message (``VoiceClip``), once downloaded,
+  uploaded as voice media and sent as a customer-service voice message (``delivery.oa_media``).
 """
 
 from __future__ import annotations
@@ -259,7 +261,8 @@ SENDERS: dict[str, Sender] = {
     OutboundChannel.CONTENT_CHECK.value: check_content,
 }
 
-# Official-account image messages (the monthly posters) live in their own module.
-from delivery.images import send_oa_image  # noqa: E402
+# Official-account media messages (the monthly posters, passed-on voices) live in their own module.
+from delivery.oa_media import send_oa_image, send_oa_voice  # noqa: E402
 
 SENDERS[OutboundChannel.OA_IMAGE.value] = send_oa_image
+SENDERS[OutboundChannel.OA_VOICE.value] = send_oa_voice

@@ -19,6 +19,7 @@ class OutboundChannel(StrEnum):
     MEDIA_DOWNLOAD = "media_download"  # fetch an image the user sent (work, not a message)
     CONTENT_CHECK = "content_check"  # msg_sec_check of text that becomes public
     OA_IMAGE = "oa_image"  # official-account image (media uploaded first): the posters
+    OA_VOICE = "oa_voice"  # a resident's voice message passed on to whoever holds the request
 
 
 class OutboundStatus(StrEnum):

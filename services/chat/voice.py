@@ -14,6 +14,7 @@ from models import FulfilmentLog, OutboundChannel, Request, VoiceClip
 from services import outbox
 from services.actors import Actor
 from services.errors import NotFound
+from services.requests import notify
 from services.requests.access import can_view
 
 
@@ -57,6 +58,8 @@ def keep_voice(
         f"voice:{msg_id}",
         recipient=openid,
     )
+    if request_id is not None:  # whoever holds the request hears it in WeChat
+        notify.pass_on_voices(session, session.get_one(Request, request_id), [clip])
     return clip
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Account, Organisation, OrgKind, Request, Role
+from models import Account, Organisation, OrgKind, OutboundChannel, Request, Role, VoiceClip
 from services import outbox
 from services.actors import holders, township_of
 
@@ -57,14 +57,50 @@ def _fields(session: Session, req: Request) -> dict[str, object]:
     }
 
 
+def _holder(req: Request) -> str:
+    return f"m{req.assignee_member_id}" if req.assignee_member_id else f"o{req.org_id}"
+
+
 def assigned(session: Session, req: Request) -> int:
-    """Tell whoever now holds ``req`` (once per holder and round); returns messages queued."""
-    holder = f"m{req.assignee_member_id}" if req.assignee_member_id else f"o{req.org_id}"
+    """Tell whoever now holds ``req`` (once per holder and round), and pass on the resident's
+    voice messages kept with it (``pass_on_voices``); returns messages queued."""
+    holder = _holder(req)
     fields = {**_fields(session, req), "to_member": req.assignee_member_id is not None}
     sent = 0
     for account_id in people_at(session, req, 0):
         key = f"request:{req.id}:assigned:{holder}:{req.reopened_count}:{account_id}"
         if outbox.notice_account(session, account_id, NOTICE_ASSIGNED, fields, key):
+            sent += 1
+    return sent + pass_on_voices(session, req)
+
+
+def pass_on_voices(session: Session, req: Request, clips: list[VoiceClip] | None = None) -> int:
+    """Send the voice messages of ``req`` (``clips``, else all kept with it) to whoever holds
+    it, as voice messages in their official account, so that the member who must answer
+    hears the resident in WeChat, on any phone (the mini-program cannot play WeChat's AMR on
+    an iPhone). Once per clip, holder, round and person; the sender waits for the clip's
+    download. Only people who follow the official account can get them (a voice cannot go
+    as a subscription message): the others hear it in the console."""
+    if clips is None:
+        clips = list(
+            session.scalars(
+                select(VoiceClip).where(VoiceClip.request_id == req.id).order_by(VoiceClip.id)
+            )
+        )
+    clips = [c for c in clips if c.status != "failed"]
+    if not clips:
+        return 0
+    holder = _holder(req)
+    sent = 0
+    for account_id in people_at(session, req, 0):
+        openid = session.scalar(select(Account.oa_openid).where(Account.id == account_id))
+        if not openid:
+            continue
+        for clip in clips:
+            key = f"request:{req.id}:voice:{clip.id}:{holder}:{req.reopened_count}:{account_id}"
+            outbox.enqueue(
+                session, OutboundChannel.OA_VOICE, {"voice_id": clip.id}, key, recipient=openid
+            )
             sent += 1
     return sent
 

@@ -172,7 +172,8 @@ class FakeWechat:
         if call.path == "/cgi-bin/message/custom/send":
             if not body.get("touser") or not body.get("msgtype"):
                 return self._json(call, {"errcode": 40003, "errmsg": "invalid openid"})
-            if body["msgtype"] == "image" and body.get("image", {}).get("media_id") not in (
+            kind = body["msgtype"]
+            if kind in ("image", "voice") and body.get(kind, {}).get("media_id") not in (
                 self.uploaded
             ):
                 return self._json(call, {"errcode": 40007, "errmsg": "invalid media_id"})
@@ -183,16 +184,22 @@ class FakeWechat:
                 return self._json(call, {"errcode": 40007, "errmsg": "invalid media_id"})
             return Response(data, mimetype="image/jpeg")
         if call.path == "/cgi-bin/media/upload":
-            # Temporary media: a multipart "media" file; images at most 10 MB, PNG/JPEG.
+            # Temporary media: a multipart "media" file; images at most 10 MB, PNG/JPEG;
+            # voices at most 2 MB, AMR or MP3.
             data = call.files.get("media", b"")
-            if call.query.get("type") != "image" or not data:
+            kind = call.query.get("type")
+            if kind not in ("image", "voice") or not data:
                 return self._json(call, {"errcode": 40004, "errmsg": "invalid media type"})
-            if not data.startswith((b"\x89PNG", b"\xff\xd8\xff")) or len(data) > 10 << 20:
+            heads, cap = {
+                "image": ((b"\x89PNG", b"\xff\xd8\xff"), 10 << 20),
+                "voice": ((b"#!AMR", b"ID3"), 2 << 20),
+            }[kind]
+            if not data.startswith(heads) or len(data) > cap:
                 return self._json(call, {"errcode": 40005, "errmsg": "invalid file type"})
             media_id = f"MEDIA-{next(self._counter)}"
             with self._lock:
                 self.uploaded[media_id] = data
-            return self._json(call, {"type": "image", "media_id": media_id, "created_at": 0})
+            return self._json(call, {"type": kind, "media_id": media_id, "created_at": 0})
         if call.path == "/cgi-bin/qrcode/create":
             scene = body.get("action_info", {}).get("scene", {}).get("scene_str", "")
             return self._json(

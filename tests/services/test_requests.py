@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -226,3 +227,36 @@ def test_a_township_request_escalates_straight_to_the_township_admins(session, w
     sent = _notices(session, reqs.NOTICE_ESCALATED)
     assert [(to, n["level"]) for to, n in sent] == [("o-admin", 2)]
     assert reqs.escalate_overdue(session, later + timedelta(days=10)) == []
+
+
+def test_voices_go_to_whoever_holds_the_request_on_the_official_account(session, world):
+    """``notify.pass_on_voices``: each kept voice of a request, once per holder and round, to
+    the holder's official account; none for a holder with only the mini-program, nor for a
+    voice WeChat could not give us."""
+    from models import VoiceClip
+    from services import chat
+    from services.requests import notify
+
+    f.account(session, world["linked"], oa_openid="o-linked")
+    f.account(session, world["busy"], oa_openid=None, mp_openid="mp-busy")
+    resident = f.as_actor(session, world["resident"])
+    req = reqs.submit(session, resident, kind="problem", text="【语音留言】")
+    if req.assignee_member_id != world["linked"].id:
+        reqs.transfer(session, SYSTEM, req, world["linked"].id)
+    clip = chat.keep_voice(
+        session, account_id=world["resident"].id, openid="o-res", media_id="M1", msg_id="m1",
+        request_id=req.id,
+    )  # fmt: skip
+
+    def voices() -> list[tuple[str, int]]:
+        rows = session.scalars(select(OutboundMessage).where(OutboundMessage.channel == "oa_voice"))
+        return sorted((r.recipient, json.loads(r.payload)["voice_id"]) for r in rows)
+
+    assert voices() == [("o-linked", clip.id)]
+    assert notify.pass_on_voices(session, req) == 1 and voices() == [("o-linked", clip.id)]
+    reqs.transfer(session, SYSTEM, req, world["busy"].id)  # mini-program only: nothing
+    assert voices() == [("o-linked", clip.id)]
+    gone = session.get_one(VoiceClip, clip.id)
+    gone.status = "failed"
+    reqs.transfer(session, SYSTEM, req, world["linked"].id)
+    assert voices() == [("o-linked", clip.id)]

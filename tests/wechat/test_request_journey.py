@@ -206,3 +206,60 @@ def test_inbox_shows_ages_and_marks_overdue(
     with oa_app.extensions["db"].session() as s:
         req = requests.by_number(s, late)
         assert (req.resolution, req.resolution_note) == ("not_feasible", "需要县里立项")
+
+
+AMR = b"#!AMR\n" + b"\x3c" * 80
+
+
+def _voices_to(fake: FakeWechat, openid: str) -> list[bytes]:
+    """The voice messages ``openid`` received, as the audio that was uploaded for each."""
+    return [
+        fake.uploaded[c.json["voice"]["media_id"]]
+        for c in fake.calls_to("/cgi-bin/message/custom/send")
+        if c.json and c.json.get("touser") == openid and c.json.get("msgtype") == "voice"
+    ]
+
+
+def test_a_residents_voice_reaches_whoever_must_answer_it(
+    oa_app: Flask, wx: Wx, fake_wechat: FakeWechat, linked: dict[str, Any]
+) -> None:
+    """A 70-year-old resident speaks instead of typing and WeChat recognises nothing: the
+    request goes to the household's 联户 member, who gets the notice and then the voice itself
+    in the official account (playable on any phone); handed back to the branch (转交), the
+    secretary gets it too; a voice WeChat no longer has fails its row, visibly."""
+    secretary = "o-secretary-chen"
+    with oa_app.extensions["db"].session() as s:
+        branch = s.get_one(Member, linked["wang"]).org
+        chen = factories.member(s, branch, "陈书记")
+        factories.grant(s, "secretary", branch, member=chen)
+        factories.account(s, member=chen, oa_openid=secretary)
+    fake_wechat.media["VOICE-OLD-1"] = AMR
+
+    reply = wx.voice(RESIDENT, "VOICE-OLD-1", "")
+    assert "收到您的语音" in reply and "党员王建国" in reply
+    _dispatch(oa_app)  # the audio is fetched from WeChat, then passed on
+    assert _voices_to(fake_wechat, MEMBER) == [AMR]
+    assert any("交给您办理" in t or "诉求" in t for t in _texts_to(fake_wechat, MEMBER))
+    assert _voices_to(fake_wechat, secretary) == []  # the member holds it, not the branch
+    _dispatch(oa_app)
+    assert _voices_to(fake_wechat, MEMBER) == [AMR]  # once
+
+    with oa_app.extensions["db"].session() as s:
+        number = s.scalars(select(Request.number)).one()
+    assert "已交回支部" in wx.say(MEMBER, f"转交 {number} 不在我联系的片区")
+    _dispatch(oa_app)
+    assert _voices_to(fake_wechat, secretary) == [AMR]
+    assert _voices_to(fake_wechat, MEMBER) == [AMR]
+
+    # the answer goes back to the resident as before
+    assert "已答复" in wx.say(secretary, f"答复 {number} 收到语音，明天上门")
+    _dispatch(oa_app)
+    assert any("收到语音，明天上门" in t for t in _texts_to(fake_wechat, RESIDENT))
+
+    # a voice WeChat has lost: its download fails, and so does passing it on
+    assert "收到您的语音" in wx.voice(RESIDENT, "VOICE-GONE", "")
+    _dispatch(oa_app)
+    with oa_app.extensions["db"].session() as s:
+        rows = list(s.scalars(select(OutboundMessage).where(OutboundMessage.channel == "oa_voice")))
+    assert sorted(r.status for r in rows) == ["failed", "sent", "sent"]
+    assert "没能从微信下载" in next(r.last_error for r in rows if r.status == "failed")
