@@ -481,6 +481,10 @@ def summary_of(msg: OutboundMessage, width: int = 40) -> str:
             data = notices.body_of(data)  # a queued notice previews as the text it will send
         except WechatPermanentError:
             pass
+        if msg.channel == OutboundChannel.OA_VOICE.value:
+            return "群众的语音留言（转给诉求的办理人收听）"[:width]
+        if msg.channel == OutboundChannel.OA_IMAGE.value:
+            return "图片（月度海报）"[:width]
         body = data.get("markdown") or data.get("text") or {}
         if isinstance(body, dict):
             text = str(body.get("content", ""))
