@@ -191,7 +191,11 @@ def member(code: str) -> str:
     card = public.member_card(
         session, m, _today(), settings().reports.member_card_logs, year=_past_year(session)
     )
-    return render_template("pages/member.html", card=card)
+    # 群众销账 and rating need the resident signed in, which the mini-program does (wx.login):
+    # where there is one, the card shows the member's mini-program code, which WeChat's
+    # browser opens on a long press.
+    mini_program = settings().wechat.mini_program.enabled and card.year is None
+    return render_template("pages/member.html", card=card, mini_program=mini_program)
 
 
 def _past_year(session: Session) -> int | None:

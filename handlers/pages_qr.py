@@ -11,6 +11,7 @@ from handlers.context import database, read_session, settings
 from handlers.pages import base_url
 from infra import qr
 from models import OrgKind
+from services.errors import NotFound
 from services.reads import printing, public
 
 bp = Blueprint("qr", __name__)
@@ -53,11 +54,15 @@ def _mini_program_code(target: qr.MiniProgramTarget | None) -> bytes | None:
 def member_qr_png(code: str) -> Response:
     m = public.member_by_code(read_session(), code)
     # With mini-program credentials the default is a mini-program code; ?kind=url forces
-    # a plain QR code of the card's web address.
-    if request.args.get("kind") != "url":
+    # a plain QR code of the card's web address; ?kind=mp asks for the mini-program code
+    # only (the web card's 群众销账 hint, which a plain QR of the card itself would not help).
+    kind = request.args.get("kind")
+    if kind != "url":
         data = _mini_program_code(qr.member_target(m.public_code))
         if data is not None:
             return Response(data, mimetype="image/png")  # mini-program codes are PNG
+        if kind == "mp":
+            raise NotFound("暂时生成不了小程序码")
     return _png(qr.member_url(base_url(), m.public_code))
 
 

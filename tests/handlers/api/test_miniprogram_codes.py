@@ -115,3 +115,32 @@ def test_devtools_compile_modes_open_real_demo_codes(app: Flask) -> None:
             assert mode["pathName"] == qr.BOARD_PAGE and code_o in branches
             checked += 1
     assert checked >= 3
+
+
+def test_the_web_card_leads_to_the_mini_program_for_signing_off(
+    dev_app: Flask, fake_wechat: FakeWechat, db_url: str, tmp_path: Path
+) -> None:
+    """群众销账 needs the resident signed in, which the mini-program does: with one, the web
+    card (opened from a plain QR or a shared link) shows the member's mini-program code, which
+    opens the card in the mini-program, where the button is; without one, it shows none."""
+    world = make_world(dev_app)
+    code = world.author.public_code
+    client = dev_app.test_client()
+    html = client.get(f"/m/{code}").get_data(as_text=True)
+    assert f'src="/m/{code}/qr.png?kind=mp"' in html and "确认这件事办了" in html
+    img = client.get(f"/m/{code}/qr.png?kind=mp")
+    assert img.status_code == 200 and img.mimetype == "image/png"
+    (call,) = fake_wechat.calls_to("/wxa/getwxacodeunlimit")
+    assert call.json["page"] == "pages/member/index" and call.json["scene"] == f"m={code}"
+    # WeChat failing (or wrong credentials): no plain QR of this very page in its place; the
+    # page hides the hint when its image does not load
+    fake_wechat.fail_next("/wxa/getwxacodeunlimit", errcode=40097)
+    assert client.get(f"/m/{code}/qr.png?kind=mp").status_code == 404
+    assert client.get(f"/m/{code}/qr.png").mimetype == "image/png"  # the brick keeps its code
+
+    plain = build_app(db_url, tmp_path / "plain", app={"secret_key": "test-secret-key"})
+    try:
+        html = plain.test_client().get(f"/m/{code}").get_data(as_text=True)
+        assert "qr.png" not in html and "确认这件事办了" not in html
+    finally:
+        plain.extensions["db"].dispose()
