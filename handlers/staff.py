@@ -15,7 +15,7 @@ changes. Every POST form carries a session-bound CSRF token and leaves an audit 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import wraps
@@ -238,17 +238,29 @@ class Paged:
         return url_for(str(request.endpoint), **(request.view_args or {}), **args)
 
 
+def _page_of(total: int) -> tuple[int, int, int]:
+    """(page number asked for by ``?page=`` or the form's ``page``, pages, page size)."""
+    size = settings().staff.page_size
+    raw = request.values.get("page", "1")
+    number = int(raw) if raw.isdigit() and len(raw) < 6 else 1
+    pages = max(1, -(-total // size))
+    return min(max(number, 1), pages), pages, size
+
+
 def paged(db: Session, stmt: Select[Any], *, scalars: bool = True) -> Paged:
     """One page of ``stmt`` (``?page=``, ``staff.page_size`` rows)."""
-    size = settings().staff.page_size
-    raw = request.args.get("page", "1")
-    number = int(raw) if raw.isdigit() and len(raw) < 6 else 1
     total = db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    pages = max(1, -(-total // size))
-    number = min(max(number, 1), pages)
+    number, pages, size = _page_of(total)
     page_stmt = stmt.limit(size).offset((number - 1) * size)
     rows = list(db.scalars(page_stmt)) if scalars else list(db.execute(page_stmt).all())
     return Paged(rows, total, number, pages)
+
+
+def paged_list(items: Sequence[Any]) -> Paged:
+    """One page of a list a service has already put together (``?page=``, ``staff.page_size``
+    rows): the held texts, merged from two tables."""
+    number, pages, size = _page_of(len(items))
+    return Paged(list(items[(number - 1) * size : number * size]), len(items), number, pages)
 
 
 def query_text(key: str = "q", limit: int = 50) -> str:

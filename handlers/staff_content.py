@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Response, render_template, request
 
-from handlers.staff import _actor, _db, back, bp, done_text, levels, login_required
+from handlers.staff import _actor, _db, back, bp, done_text, levels, login_required, paged_list
 from services import content
 from services.errors import DomainError
 
@@ -19,11 +19,11 @@ KIND_LABELS = {content.Kind.LOG.value: "践诺记录", content.Kind.COMMITMENT.v
 def _page(
     error: str = "", failed: tuple[str, int] | None = None, reason: str = "", status: int = 200
 ) -> Response:
-    items = content.held_items(_db(), _actor())
-    listed = failed is not None and any((i.kind, i.id) == failed for i in items)
+    listing = paged_list(content.held_items(_db(), _actor()))
+    listed = failed is not None and any((i.kind, i.id) == failed for i in listing.rows)
     html = render_template(
         "staff/content.html",
-        items=items,
+        listing=listing,
         kind_labels=KIND_LABELS,
         # an error about a listed item is shown next to its form, any other at the top
         error=error if not listed else "",
@@ -58,7 +58,8 @@ def _decide(kind: content.Kind, obj_id: int) -> Response:
         done = f"已准予公开这条{label}，群众稍后就能在党员名片和承诺墙上看到。"
     else:
         done = f"已不予公开这条{label}，理由已记录；党员修改文字后会重新检查。"
-    return back("staff.content_page", done)
+    page = request.form.get("page", "")
+    return back("staff.content_page", done, **({"page": page} if page.isdigit() else {}))
 
 
 @bp.post("/content/log/<int:log_id>")

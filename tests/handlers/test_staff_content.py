@@ -403,3 +403,35 @@ def test_a_mini_program_only_secretary_gets_a_subscription_message_opening_the_r
     assert set(message["data"]) == {"thing1", "character_string2", "thing3"}
     assert message["data"]["character_string2"]["value"].startswith("记录")
     assert HELD_NOTE[:8] in message["data"]["thing1"]["value"]
+
+
+def test_many_held_texts_come_a_page_at_a_time(db_url: str, tmp_path: Path) -> None:
+    """A busy township: the held texts come ``staff.page_size`` at a time, oldest first, with
+    the count and the way to the next page; deciding one on page 2 comes back to page 2."""
+    before = content.policy()
+    app = create_app(
+        make_config(db_url, tmp_path, content={"blocked_words": [WORD]}, staff={"page_size": 5})
+    )
+    try:
+        w = _world(app)
+        who = ["甲", "乙", "丙", "丁", "戊", "己", "庚"]
+        for name in who:
+            assert "支部书记审核" in _say(app, w.author_openid, f"践诺 1 劝{name}家别买{WORD}")
+        web = _login(app, w.secretary)
+        first = web.get("/staff/content").get_data(as_text=True)
+        assert "第 1 / 2 页，共 7 条" in first and first.count('class="commitment staff-item"') == 5
+        assert "劝甲家" in first and "劝庚家" not in first
+        second = web.get("/staff/content?page=2").get_data(as_text=True)
+        assert second.count('class="commitment staff-item"') == 2 and "劝庚家" in second
+        with app.extensions["db"].session() as s:
+            held = s.scalars(select(FulfilmentLog).where(FulfilmentLog.note.like("劝庚家%"))).one()
+        resp = web.post(
+            f"/staff/content/log/{held.id}",
+            data={"csrf_token": _csrf(web), "decision": "approve", "page": "2"},
+        )
+        assert resp.status_code == 303 and "page=2" in resp.headers["Location"]
+        back = web.get(resp.headers["Location"]).get_data(as_text=True)
+        assert "已准予公开这条践诺记录" in back and "共 6 条" in back
+    finally:
+        app.extensions["db"].dispose()
+        content.configure(before.blocked_words, wechat=before.wechat)
