@@ -35,6 +35,7 @@ class _Compiled:
     compiled: SQLCompiler
     positional: tuple[str, ...] | None  # parameter names in order (qmark); None: named
     processors: Mapping[str, Callable[[Any], Any] | None]
+    returns_rows: bool  # a SELECT (an INSERT … RETURNING is told by the cursor)
 
 
 class DriverStatement:
@@ -61,7 +62,8 @@ class DriverStatement:
                 for bind in compiled.binds.values()
             }
             positional = tuple(compiled.positiontup) if compiled.positiontup else None
-            found = _Compiled(str(compiled), compiled, positional, processors)
+            selects = bool(getattr(self._statement, "is_select", False))
+            found = _Compiled(str(compiled), compiled, positional, processors, selects)
             self._by_dialect[dialect.name] = found
         return found
 
@@ -97,7 +99,9 @@ class DriverStatement:
                 raise exc.DBAPIError.instance(
                     c.sql, args, e, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect
                 ) from e
-            rows = list(cursor.fetchall()) if cursor.description else []
+            # a SELECT has rows to fetch; asking the cursor for its description instead
+            # builds a column object per column on psycopg (≈ 4% of a board's CPU)
+            rows = list(cursor.fetchall()) if c.returns_rows or cursor.description else []
             if dispatch.after_cursor_execute:
                 dispatch.after_cursor_execute(conn, cursor, c.sql, args, None, False)
             return rows
