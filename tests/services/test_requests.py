@@ -254,7 +254,8 @@ def test_voices_go_to_whoever_holds_the_request_on_the_official_account(session,
 
     assert voices() == [("o-linked", clip.id)]
     assert notify.pass_on_voices(session, req) == 1 and voices() == [("o-linked", clip.id)]
-    reqs.transfer(session, SYSTEM, req, world["busy"].id)  # mini-program only: nothing
+    # 周师傅 has only the mini-program, so his secretary would be told, who has no account here
+    reqs.transfer(session, SYSTEM, req, world["busy"].id)
     assert voices() == [("o-linked", clip.id)]
     gone = session.get_one(VoiceClip, clip.id)
     gone.status = "failed"
