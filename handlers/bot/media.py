@@ -18,7 +18,10 @@ from services import chat, requests
 from services.errors import DomainError
 from services.requests.places import parse_coordinates
 
-VOICE_REQUEST_TEXT = "【语音留言】群众发来一段语音，没有识别出文字，请支部收听后联系办理"
+VOICE_REQUEST_TEXT = (
+    "【语音留言】群众发来一段语音，没有识别出文字。语音会发到办理人的公众号（后台也能下载），"
+    "请收听后联系群众办理"
+)
 
 
 @bot.message("voice")
