@@ -74,13 +74,16 @@ def assigned(session: Session, req: Request) -> int:
     return sent + pass_on_voices(session, req)
 
 
-def pass_on_voices(session: Session, req: Request, clips: list[VoiceClip] | None = None) -> int:
-    """Send the voice messages of ``req`` (``clips``, else all kept with it) to whoever holds
-    it, as voice messages in their official account, so that the member who must answer
-    hears the resident in WeChat, on any phone (the mini-program cannot play WeChat's AMR on
-    an iPhone). Once per clip, holder, round and person; the sender waits for the clip's
-    download. Only people who follow the official account can get them (a voice cannot go
-    as a subscription message): the others hear it in the console."""
+def pass_on_voices(
+    session: Session, req: Request, clips: list[VoiceClip] | None = None, level: int = 0
+) -> int:
+    """Send the voice messages of ``req`` (``clips``, else all kept with it) to the people at
+    ``level`` (``people_at``: 0, whoever holds it; on escalation the secretary, the township),
+    as voice messages in their official account, so that whoever must answer hears the
+    resident in WeChat, on any phone (the mini-program cannot play WeChat's AMR on an iPhone).
+    Once per clip and person; the sender waits for the clip's download. Only people who follow
+    the official account can get them (a voice cannot go as a subscription message): the
+    others hear it in the console."""
     if clips is None:
         clips = list(
             session.scalars(
@@ -90,14 +93,13 @@ def pass_on_voices(session: Session, req: Request, clips: list[VoiceClip] | None
     clips = [c for c in clips if c.status != "failed"]
     if not clips:
         return 0
-    holder = _holder(req)
     sent = 0
-    for account_id in people_at(session, req, 0):
+    for account_id in people_at(session, req, level):
         openid = session.scalar(select(Account.oa_openid).where(Account.id == account_id))
         if not openid:
             continue
         for clip in clips:
-            key = f"request:{req.id}:voice:{clip.id}:{holder}:{req.reopened_count}:{account_id}"
+            key = f"request:{req.id}:voice:{clip.id}:{account_id}"
             outbox.enqueue(
                 session, OutboundChannel.OA_VOICE, {"voice_id": clip.id}, key, recipient=openid
             )
@@ -107,11 +109,11 @@ def pass_on_voices(session: Session, req: Request, clips: list[VoiceClip] | None
 
 def escalated(session: Session, req: Request, level: int, stage: str) -> int:
     """Tell the people at ``level`` that ``req`` is overdue (``stage``: ``answer`` or
-    ``resolve``); once per (request, round, level, person)."""
+    ``resolve``), once per (request, round, level, person), and pass on its voices."""
     fields = {**_fields(session, req), "level": level, "stage": stage}
     sent = 0
     for account_id in people_at(session, req, level):
         key = f"request:{req.id}:escalated:{req.reopened_count}:{level}:{account_id}"
         if outbox.notice_account(session, account_id, NOTICE_ESCALATED, fields, key):
             sent += 1
-    return sent
+    return sent + pass_on_voices(session, req, level=level)

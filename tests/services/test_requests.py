@@ -230,9 +230,9 @@ def test_a_township_request_escalates_straight_to_the_township_admins(session, w
 
 
 def test_voices_go_to_whoever_holds_the_request_on_the_official_account(session, world):
-    """``notify.pass_on_voices``: each kept voice of a request, once per holder and round, to
-    the holder's official account; none for a holder with only the mini-program, nor for a
-    voice WeChat could not give us."""
+    """``notify.pass_on_voices``: each kept voice of a request, once per person, to the
+    official account of whoever holds it and of whoever it escalates to; none for a voice
+    WeChat could not give us."""
     from models import VoiceClip
     from services import chat
     from services.requests import notify
@@ -257,7 +257,15 @@ def test_voices_go_to_whoever_holds_the_request_on_the_official_account(session,
     # 周师傅 has only the mini-program, so his secretary would be told, who has no account here
     reqs.transfer(session, SYSTEM, req, world["busy"].id)
     assert voices() == [("o-linked", clip.id)]
+    # overdue: the secretary it escalates to hears it too, once
+    f.account(session, world["secretary"], oa_openid="o-secretary")
+    assert [r.id for r in reqs.escalate_overdue(session, now_utc() + timedelta(hours=49))] == [
+        req.id
+    ]
+    assert voices() == [("o-linked", clip.id), ("o-secretary", clip.id)]
+    assert notify.pass_on_voices(session, req, level=1) == 1  # queued already: the same row
+    assert voices() == [("o-linked", clip.id), ("o-secretary", clip.id)]
     gone = session.get_one(VoiceClip, clip.id)
     gone.status = "failed"
     reqs.transfer(session, SYSTEM, req, world["linked"].id)
-    assert voices() == [("o-linked", clip.id)]
+    assert voices() == [("o-linked", clip.id), ("o-secretary", clip.id)]
