@@ -157,16 +157,6 @@ def flags_of(ranking: Sequence[Flagged]) -> dict[int, str]:
     return {f.org_id: f.flag for f in ranking}
 
 
-def branch_flags(
-    session: Session, township: Organisation, on: date, *, red_count: int, yellow_below: int
-) -> dict[int, str]:
-    """Every branch's flag this month under ``township`` (``red``, ``yellow`` or ``""``), as on
-    its overview: one ranking for all of them (a channel may keep it for a short while)."""
-    return flags_of(
-        flag_ranking(session, township, on, red_count=red_count, yellow_below=yellow_below)
-    )
-
-
 def branch_flag(
     session: Session, branch: Organisation, on: date, *, red_count: int, yellow_below: int
 ) -> str:
@@ -174,5 +164,5 @@ def branch_flag(
     township = township_above(session, branch)
     if township is None:
         return ""
-    flags = branch_flags(session, township, on, red_count=red_count, yellow_below=yellow_below)
-    return flags.get(branch.id, "")
+    ranking = flag_ranking(session, township, on, red_count=red_count, yellow_below=yellow_below)
+    return flags_of(ranking).get(branch.id, "")

@@ -57,14 +57,10 @@ def _fields(session: Session, req: Request) -> dict[str, object]:
     }
 
 
-def _holder(req: Request) -> str:
-    return f"m{req.assignee_member_id}" if req.assignee_member_id else f"o{req.org_id}"
-
-
 def assigned(session: Session, req: Request) -> int:
     """Tell whoever now holds ``req`` (once per holder and round), and pass on the resident's
     voice messages kept with it (``pass_on_voices``); returns messages queued."""
-    holder = _holder(req)
+    holder = f"m{req.assignee_member_id}" if req.assignee_member_id else f"o{req.org_id}"
     fields = {**_fields(session, req), "to_member": req.assignee_member_id is not None}
     sent = 0
     for account_id in people_at(session, req, 0):
