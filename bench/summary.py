@@ -4,9 +4,12 @@ side with one hand-written aggregate query over the same data.
     .venv/bin/python -m bench.gen --url sqlite:///bench/data/district.db      # once
     .venv/bin/python -m bench.summary --url sqlite:///bench/data/district.db --period 2026-10
 
-Gives every branch and township a group robot (if it has none), then computes, renders and
-queues the month's summary for all of them — the same ``scheduler.pushes.monthly_summary``
-the scheduler runs — inside a transaction that is rolled back, so it can be repeated.
+Gives every branch and township a group robot (if it has none) and closes the month and the
+one before it (月结, ``services.month_close``: what the scheduler's ``month_close`` job does on
+the 1st, before the summary; its time is printed as ``month_close_seconds``, paid once a month),
+then computes, renders and queues the month's summary for all of them — the same
+``scheduler.pushes.monthly_summary`` the scheduler runs — inside a transaction that is rolled
+back, so it can be repeated.
 
 The reference (``REFERENCE``) is the summary's core written by hand and run on the raw
 driver connection: the logs recorded by the end of the month grouped by commitment and
@@ -29,6 +32,7 @@ from infra.config import ROOT
 from models import GroupRobot, Organisation, OutboundMessage
 from models.db import Database
 from scheduler import pushes
+from services import month_close
 from services.reads import summaries
 
 
@@ -129,9 +133,22 @@ def reference(db: Database, period: str) -> tuple[float, int]:
     return took, len(rows)
 
 
+def close_months(db: Database, period: str) -> list[float]:
+    """Close ``period`` and the month before it (afresh if closed): seconds of each close."""
+    p = summaries.month(period)
+    took = []
+    with db.session() as session:
+        for code in (summaries.previous_month(p.start), p.code):
+            started = time.perf_counter()
+            month_close.close(session, code)
+            took.append(time.perf_counter() - started)
+    return took
+
+
 def run(url: str, period: str, repeat: int = 3) -> dict[str, object]:
     db = Database(url, root=ROOT)
     robots = ensure_robots(db)
+    closes = close_months(db, period)
     statements = [0]
 
     @event.listens_for(db.engine, "before_cursor_execute")
@@ -174,6 +191,7 @@ def run(url: str, period: str, repeat: int = 3) -> dict[str, object]:
     return {
         "backend": db.engine.dialect.name,
         "robots": robots,
+        "month_close_seconds": [round(t, 3) for t in closes],
         "messages_queued": queued,
         "sql_statements": counted,
         "best_seconds": round(min(times), 3),

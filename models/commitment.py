@@ -125,6 +125,37 @@ class CycleClose(Base):
     closed_by_account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
 
 
+class MonthClose(Base):
+    """A closed month (月结, ``services.month_close``): every commitment's progress tally as
+    it stood at the month's end is kept in ``MonthTally``, so reports for that month (and the
+    quarter or half year it ends) read it instead of grouping the whole fulfilment log."""
+
+    __tablename__ = "month_close"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # 2026-10
+    until: Mapped[datetime] = mapped_column()  # the month's end (UTC): logs recorded before it
+    closed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    commitments: Mapped[int] = mapped_column(Integer, default=0)  # tallies kept
+
+
+class MonthTally(Base):
+    """One commitment's progress tally at the end of a closed month, as recorded by then
+    (``services.progress_sql``'s four numbers); a commitment with no such logs has no row."""
+
+    __tablename__ = "month_tally"
+
+    month: Mapped[str] = mapped_column(
+        ForeignKey("month_close.month", ondelete="CASCADE"), primary_key=True
+    )
+    commitment_id: Mapped[int] = mapped_column(
+        ForeignKey("commitment.id", ondelete="CASCADE"), primary_key=True
+    )
+    done: Mapped[int] = mapped_column(Integer)
+    done_in_time: Mapped[int] = mapped_column(Integer)
+    met: Mapped[int] = mapped_column(Integer)
+    met_at: Mapped[int] = mapped_column(Integer)
+
+
 class YearRecord(Base):
     """The frozen record of a closed year for one commitment, member or branch (JSON figures)."""
 
@@ -183,6 +214,16 @@ class FulfilmentLog(Base):
             "created_at",
             "member_id",
         ),
+        # Reads of a range of days (a period's logs per commitment, each member's logs of the
+        # last two months) find every column they need in the day index, without the table.
+        Index(
+            "ix_fulfilment_log_day",
+            "happened_on",
+            "commitment_id",
+            "member_id",
+            "quantity",
+            "created_at",
+        ),
         # The 待核实 queue reads only unverified logs: a partial index keeps it off verified rows.
         Index(
             "ix_fulfilment_log_unverified",
@@ -199,7 +240,7 @@ class FulfilmentLog(Base):
     account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
     quantity: Mapped[int] = mapped_column(Integer, default=1)
     note: Mapped[str] = mapped_column(Text, default="")
-    happened_on: Mapped[date] = mapped_column(Date, index=True)
+    happened_on: Mapped[date] = mapped_column(Date)  # ix_fulfilment_log_day
     channel: Mapped[str] = mapped_column(String(16))  # bot | miniprogram | web | demo | import
     source_msg_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     content_status: Mapped[str] = mapped_column(String(12), default=ContentStatus.NOT_CHECKED.value)

@@ -12,10 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, distinct, func, select
 from sqlalchemy.orm import Session
 
-from models import Household, HouseholdVisit, Member, MemberHousehold
+from models import HouseholdVisit, Member, MemberHousehold
 from services.practices import party_day
 from services.progress_sql import core
 
@@ -61,18 +61,12 @@ def coverage(
     if wanted is not None:
         scope.append(Member.org_id.in_(wanted))
     in_range = [HouseholdVisit.visited_on >= start, HouseholdVisit.visited_on <= end]
+    link = MemberHousehold  # its household exists (a foreign key): no join to Household
     # (member, household) pairs visited in the range, once each
     pairs = (
         select(HouseholdVisit.member_id, HouseholdVisit.household_id)
         .where(*in_range)
         .distinct()
-        .subquery()
-    )
-    linked = (
-        select(MemberHousehold.member_id, MemberHousehold.household_id, Member.org_id)
-        .join(Member, Member.id == MemberHousehold.member_id)
-        .join(Household, Household.id == MemberHousehold.household_id)
-        .where(*scope)
         .subquery()
     )
     out: dict[int, BranchCoverage] = {}
@@ -82,41 +76,41 @@ def coverage(
             Member.id,
             Member.name,
             Member.org_id,
-            func.count(linked.c.household_id),
+            func.count(link.household_id),
             func.count(pairs.c.household_id),
         )
-        .join(linked, linked.c.member_id == Member.id)
+        .join(link, link.member_id == Member.id)
         .outerjoin(
             pairs,
-            and_(
-                pairs.c.member_id == linked.c.member_id,
-                pairs.c.household_id == linked.c.household_id,
-            ),
+            and_(pairs.c.member_id == link.member_id, pairs.c.household_id == link.household_id),
         )
-        .group_by(Member.id, Member.name, Member.org_id)
+        .where(*scope)
+        .group_by(Member.id)  # name and branch depend on it
         .order_by(Member.id)
     ):
         b = out.setdefault(oid, BranchCoverage(oid))
         b.members.append(MemberCoverage(mid, name, n_linked, n_visited))
     # a branch's households linked to at least one active member, and of those the ones any
     # member visited in the range
-    households = select(linked.c.org_id, linked.c.household_id).distinct().subquery()
     visited_any = select(HouseholdVisit.household_id).where(*in_range).distinct().subquery()
     for oid, n_linked, n_visited in conn.execute(
         select(
-            households.c.org_id,
-            func.count(households.c.household_id),
-            func.count(visited_any.c.household_id),
+            Member.org_id,
+            func.count(distinct(link.household_id)),
+            func.count(distinct(visited_any.c.household_id)),
         )
-        .outerjoin(visited_any, visited_any.c.household_id == households.c.household_id)
-        .group_by(households.c.org_id)
+        .join(link, link.member_id == Member.id)
+        .outerjoin(visited_any, visited_any.c.household_id == link.household_id)
+        .where(*scope)
+        .group_by(Member.org_id)
     ):
         if oid in out:
             out[oid].linked, out[oid].visited = n_linked, n_visited
     # visit records in the range, per branch
     counted = select(HouseholdVisit.org_id, func.count()).where(*in_range)
     if wanted is not None:  # visits to the wanted branches' linked households (by anyone)
-        counted = counted.where(HouseholdVisit.household_id.in_(select(linked.c.household_id)))
+        linked = select(link.household_id).join(Member, Member.id == link.member_id).where(*scope)
+        counted = counted.where(HouseholdVisit.household_id.in_(linked))
     for oid, n in conn.execute(counted.group_by(HouseholdVisit.org_id)):
         if oid in out:
             out[oid].visits = n

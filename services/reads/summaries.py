@@ -273,15 +273,15 @@ def compute(session: Session, period: Period, org_ids: Iterable[int] | None = No
 
     # per member: logs in the period, and whether they logged anything since ``silent_since``
     # (recorded by the end), in one grouped query over the logs dated from the earlier of the
-    # two days (the day index: two months of logs, not the year's)
+    # two days (the day index, which holds every column read: two months of logs, not the year's)
     per_member: dict[int, list[tuple[int, str]]] = defaultdict(list)
     member_logs: dict[int, int] = {}
     logged_since: set[int] = set()
     for member_id, n, recent in session.execute(
         select(
             FulfilmentLog.member_id,
-            func.count(case((FulfilmentLog.happened_on >= period.start, FulfilmentLog.id))),
-            func.count(case((FulfilmentLog.happened_on >= silent_since, FulfilmentLog.id))),
+            func.count(case((FulfilmentLog.happened_on >= period.start, 1))),
+            func.count(case((FulfilmentLog.happened_on >= silent_since, 1))),
         )
         .where(
             FulfilmentLog.member_id.is_not(None),
