@@ -316,6 +316,7 @@ class SchedulerSection(Section):
     timezone: str = "Asia/Shanghai"
     monthly_summary_day: int = 1  # day of month; summarises the previous month
     monthly_summary_time: str = "09:00"
+    month_close_time: str = "00:30"  # 月结, on the summary's day, before it
     party_day_reminder_day: int = 25  # 主题党日 reminder, day of month
     party_day_reminder_time: str = "09:00"
     quarterly_review_time: str = "09:30"  # 1st of Jan/Apr/Jul/Oct, covers the last quarter

@@ -23,12 +23,13 @@ from infra.clock import now_utc
 from infra.config import Settings
 from models.db import Database
 from scheduler import pushes
-from services import requests
+from services import month_close, requests
 from services.reads import periods, summaries
 
 log = logging.getLogger("jiannuo.scheduler")
 
 JOB_LABELS = {
+    "month_close": "月结（保存上月末各承诺的进度，月报、季报、半年报直接读取）",
     "monthly_summary": "月度践诺小结（推送到群）",
     "monthly_posters": "月度践诺海报（发给支部书记转发到村民群）",
     "party_day_reminder": "主题党日提醒",
@@ -56,6 +57,8 @@ def triggers(settings: Settings) -> dict[str, Any]:
         return CronTrigger(hour=hour, minute=minute, timezone=tz, **kw)
 
     return {
+        # before the summary and the posters of the same day, which read what it keeps
+        "month_close": cron(s.month_close_time, day=s.monthly_summary_day),
         "monthly_summary": cron(s.monthly_summary_time, day=s.monthly_summary_day),
         "monthly_posters": cron(s.monthly_summary_time, day=s.monthly_summary_day),
         "party_day_reminder": cron(s.party_day_reminder_time, day=s.party_day_reminder_day),
@@ -70,7 +73,7 @@ def triggers(settings: Settings) -> dict[str, Any]:
 
 def default_period(name: str, today: date) -> str:
     """The period a run on ``today`` (local date) covers."""
-    if name in ("monthly_summary", "monthly_posters"):
+    if name in ("month_close", "monthly_summary", "monthly_posters"):
         return summaries.previous_month(today)
     if name == "party_day_reminder":
         return f"{today.year}-{today.month:02d}"
@@ -83,7 +86,7 @@ def default_period(name: str, today: date) -> str:
 
 def normalise_period(name: str, code: str) -> str:
     """The one spelling of ``code`` for job ``name`` (raises ``ValidationError`` in Chinese)."""
-    if name in ("monthly_summary", "monthly_posters", "party_day_reminder"):
+    if name in ("month_close", "monthly_summary", "monthly_posters", "party_day_reminder"):
         return periods.month(code).code
     if name == "quarterly_review":
         return periods.quarter(code).code
@@ -115,7 +118,11 @@ def run_job(
     period = normalise_period(name, period or default_period(name, today))
     base = settings.app.base_url
     work: Callable[[Any], str]
-    if name == "monthly_summary":
+    if name == "month_close":
+
+        def work(s: Any) -> str:
+            return month_close.close_with_previous(s, period, now)
+    elif name == "monthly_summary":
 
         def work(s: Any) -> str:
             return pushes.monthly_summary(s, period, base)

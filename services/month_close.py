@@ -32,7 +32,7 @@ from services import progress_sql
 from services.errors import ValidationError
 from services.reads.periods import Period, month, previous_month
 
-__all__ = ["close", "closed_months", "ensure_closed", "last_ended"]
+__all__ = ["close", "close_with_previous", "closed_months", "last_ended"]
 
 # A commitment field whose change changes its tallies.
 TARGET_FIELDS = ("target_kind", "target_quantity", "start_date", "end_date", "frequency")
@@ -104,19 +104,16 @@ def closed_months(session: Session) -> list[str]:
     return list(session.scalars(select(MonthClose.month).order_by(MonthClose.month)))
 
 
-def ensure_closed(session: Session, now: datetime | None = None, back: int = 2) -> list[str]:
-    """Close the last ``back`` ended months that are not closed yet (the scheduler's job: the
-    month just ended, and the one before it, which its summary compares with)."""
-    code = last_ended(now)
-    wanted = []
-    for _ in range(back):
-        wanted.append(code)
-        code = previous_month(month(code).start)
-    have = set(closed_months(session))
-    done = [c for c in reversed(wanted) if c not in have]
-    for c in done:
-        close(session, c, now)
-    return done
+def close_with_previous(session: Session, code: str, now: datetime | None = None) -> str:
+    """The scheduler's job on the 1st: close month ``code`` and, when it is not closed yet, the
+    month before it (its summary compares with that month's end). A line for the job log."""
+    p = month(code)
+    before = previous_month(p.start)
+    done = []
+    if session.get(MonthClose, before) is None:
+        done.append(f"{month(before).label} {close(session, before, now)} 条")
+    done.append(f"{p.label} {close(session, code, now)} 条")
+    return "月结：保存承诺进度 " + "，".join(done)
 
 
 # --- keeping closed months true -------------------------------------------------------------
