@@ -119,6 +119,7 @@ def run_job(
     base = settings.app.base_url
     work: Callable[[Any], str]
     if name == "month_close":
+        month_close.check_ended(period, now)  # refused before a run is recorded
 
         def work(s: Any) -> str:
             return month_close.close_with_previous(s, period, now)

@@ -32,7 +32,7 @@ from services import progress_sql
 from services.errors import ValidationError
 from services.reads.periods import Period, month, previous_month
 
-__all__ = ["close", "close_with_previous", "closed_months", "last_ended"]
+__all__ = ["check_ended", "close", "close_with_previous", "closed_months", "last_ended"]
 
 # A commitment field whose change changes its tallies.
 TARGET_FIELDS = ("target_kind", "target_quantity", "start_date", "end_date", "frequency")
@@ -75,17 +75,24 @@ def _rows(session: Session, p: Period, where: Iterable[Any] = ()) -> list[dict[s
     ]
 
 
-def close(session: Session, code: str, now: datetime | None = None) -> int:
-    """Close month ``code`` (``2026-10``): keep every commitment's tally at its end. A month
-    that has not ended yet is refused; closing a closed month again computes it afresh.
-    Returns the number of commitments with a tally."""
+def check_ended(code: str, now: datetime | None = None) -> Period:
+    """Month ``code`` if it has ended (local time); else a ``ValidationError`` that says which
+    month can be closed."""
     p = month(code)
-    _lo, hi = p.utc_bounds()
-    if (now or now_utc()) < hi:
+    if (now or now_utc()) < p.utc_bounds()[1]:
         raise ValidationError(
             "month",
             f"{p.label}还没有结束，月结要等到下月 1 日之后；已结束的最近一个月是 {last_ended(now)}",
         )
+    return p
+
+
+def close(session: Session, code: str, now: datetime | None = None) -> int:
+    """Close month ``code`` (``2026-10``): keep every commitment's tally at its end. A month
+    that has not ended yet is refused; closing a closed month again computes it afresh.
+    Returns the number of commitments with a tally."""
+    p = check_ended(code, now)
+    _lo, hi = p.utc_bounds()
     rows = _rows(session, p)
     conn = progress_sql.core(session)
     conn.execute(delete(MonthTally).where(MonthTally.month == p.code))

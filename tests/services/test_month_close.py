@@ -208,8 +208,8 @@ def test_the_job_closes_the_month_and_the_one_before_and_the_summary_reads_them(
             kept = _figures(s, summaries.month("2026-11"))
         assert kept == live and live["branches"]
         assert any("month_tally" in sql for sql in seen)
-        refused = jobs.run_job(db, settings, "month_close", "2026-12", clock=lambda: NOW)
-        assert refused.status == "failed"
+        with pytest.raises(ValidationError, match="2026年12月还没有结束"):
+            jobs.run_job(db, settings, "month_close", "2026-12", clock=lambda: NOW)
     finally:
         db.dispose()
 
