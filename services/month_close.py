@@ -59,7 +59,6 @@ def _rows(session: Session, p: Period, where: Iterable[Any] = ()) -> list[dict[s
         before_end=p.end,
         before_moment=hi,
         where=list(where),
-        closed=False,
     )
     at = progress_sql.NOW
     return [

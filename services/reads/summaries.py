@@ -14,13 +14,13 @@ later gives the same numbers as on its last day.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Float, and_, bindparam, case, func, or_, select
+from sqlalchemy import Date, Float, Select, and_, bindparam, case, func, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
@@ -169,25 +169,67 @@ def _members() -> DriverStatement:
 
 
 @cache
+def _bound() -> DriverStatement:
+    """Members who can be reached on WeChat (an account bound to them)."""
+    a = Account
+    return DriverStatement(
+        select(a.member_id).where(
+            a.member_id.is_not(None), or_(a.oa_openid.is_not(None), a.mp_openid.is_not(None))
+        )
+    )
+
+
+@cache
+def _member_logs() -> DriverStatement:
+    """Per member: logs dated from ``start`` and from ``since`` to ``end``, recorded before
+    ``hi`` (the day index, which holds every column read: two months of logs, not the year's)."""
+    log = FulfilmentLog
+    day = log.happened_on
+    start, since = bindparam("start", type_=Date), bindparam("since", type_=Date)
+    return DriverStatement(
+        select(
+            log.member_id,
+            func.count(case((day >= start, 1))),
+            func.count(case((day >= since, 1))),
+        )
+        .where(
+            log.member_id.is_not(None),
+            day >= bindparam("first", type_=Date),  # the earlier of the two
+            day <= bindparam("end", type_=Date),
+            log.created_at < bindparam("hi", type_=UTCDateTime),
+        )
+        .group_by(log.member_id)
+    )
+
+
+@cache
 def _commitments() -> DriverStatement:
     """Every commitment with whether it existed at the ends bound as ``hi`` and ``lo`` (dates as
     the driver gives them: ``progress.DayParser``)."""
+    return DriverStatement(_commitment_query())
+
+
+@cache
+def _commitments_kept() -> DriverStatement:
+    """``_commitments`` with each one's tallies from the month close (``closed_params``)."""
+    return DriverStatement(progress_sql.with_closed_tallies(_commitment_query(), Commitment.id))
+
+
+def _commitment_query() -> Select[Any]:
     c = Commitment
-    return DriverStatement(
-        select(
-            c.id,
-            c.org_id,
-            c.member_id,
-            c.owner_kind,
-            c.status,
-            case((c.created_at < bindparam("hi", type_=UTCDateTime), 1), else_=0),  # at the end
-            case((c.created_at < bindparam("lo", type_=UTCDateTime), 1), else_=0),  # previous
-            c.target_kind,
-            c.target_quantity,
-            c.start_date,
-            c.end_date,
-            c.frequency,
-        )
+    return select(
+        c.id,
+        c.org_id,
+        c.member_id,
+        c.owner_kind,
+        c.status,
+        case((c.created_at < bindparam("hi", type_=UTCDateTime), 1), else_=0),  # at the end
+        case((c.created_at < bindparam("lo", type_=UTCDateTime), 1), else_=0),  # previous
+        c.target_kind,
+        c.target_quantity,
+        c.start_date,
+        c.end_date,
+        c.frequency,
     )
 
 
@@ -245,14 +287,7 @@ def compute(session: Session, period: Period, org_ids: Iterable[int] | None = No
         else:
             branches[org_id].members += 1
             counted.add(mid)
-    bound = set(
-        session.scalars(
-            select(Account.member_id).where(
-                Account.member_id.is_not(None),
-                or_(Account.oa_openid.is_not(None), Account.mp_openid.is_not(None)),
-            )
-        )
-    )
+    bound = {mid for (mid,) in _bound().run(session, {})}
 
     # every commitment that existed at the end of the period, with its status then; progress
     # of the published ones at the end of this period and of the previous one, from the
@@ -260,26 +295,38 @@ def compute(session: Session, period: Period, org_ids: Iterable[int] | None = No
     status_now = as_of.StatusesAt(session, hi)
     status_before = as_of.StatusesAt(session, lo)
     raw_day = progress.DayParser()
-    rows = _commitments().run(session, {"hi": hi, "lo": lo})
-    tallies = progress_sql.period_tallies(
+    kept = progress_sql.closed_params(
         session, start=period.start, end=end, moment=hi, before_end=prev_end, before_moment=lo
     )
-    empty = progress_sql.EMPTY
-    NOW, BEFORE = progress_sql.NOW, progress_sql.BEFORE
+    if kept is not None:  # both ends closed (月结): the tallies come with the commitments
+        rows: Iterable[Sequence[Any]] = _commitments_kept().run(
+            session, {"hi": hi, "lo": lo, **kept}
+        )
+    else:
+        tallies = progress_sql.period_tallies(
+            session, start=period.start, end=end, moment=hi, before_end=prev_end, before_moment=lo
+        )
+        none = progress_sql.EMPTY
+        rows = (
+            (*r, *tallies.get(r[0], none)[1:])
+            for r in _commitments().run(session, {"hi": hi, "lo": lo})
+        )
+    NOW, BEFORE = progress_sql.NOW - 1, progress_sql.BEFORE - 1  # in the ten numbers
+    LOGS, QUANTITY = progress_sql.PERIOD_LOGS - 1, progress_sql.PERIOD_QUANTITY - 1
     standing = progress_sql.standing
     published = CommitmentStatus.PUBLISHED.value
     committed: dict[int, set[int]] = defaultdict(set)  # branch → members who committed
     lagging: set[int] = set()
     open_since: set[int] = set()  # members with unfinished work open since ``silent_since``
     member_kind = OwnerKind.MEMBER.value
-    for cid, org_id, member_id, owner, current, now_in, before_in, kind, qty, *dates in rows:
+    for cid, org_id, member_id, owner, current, now_in, before_in, kind, qty, *rest in rows:
         b = branches.get(org_id)
         if b is None:
             continue
-        tally = tallies.get(cid, empty)
+        dates, tally = rest[:3], rest[3:]
         # logs in the period (recorded by its end), per branch
-        b.logs += tally[progress_sql.PERIOD_LOGS]
-        b.log_quantity += tally[progress_sql.PERIOD_QUANTITY]
+        b.logs += tally[LOGS]
+        b.log_quantity += tally[QUANTITY]
         status = status_now.status_if(cid, now_in, current)
         if status is None:
             continue
@@ -314,19 +361,15 @@ def compute(session: Session, period: Period, org_ids: Iterable[int] | None = No
     per_member: dict[int, list[tuple[int, str]]] = defaultdict(list)
     member_logs: dict[int, int] = {}
     logged_since: set[int] = set()
-    for member_id, n, recent in session.execute(
-        select(
-            FulfilmentLog.member_id,
-            func.count(case((FulfilmentLog.happened_on >= period.start, 1))),
-            func.count(case((FulfilmentLog.happened_on >= silent_since, 1))),
-        )
-        .where(
-            FulfilmentLog.member_id.is_not(None),
-            FulfilmentLog.happened_on >= min(period.start, silent_since),
-            FulfilmentLog.happened_on <= end,
-            FulfilmentLog.created_at < hi,
-        )
-        .group_by(FulfilmentLog.member_id)
+    for member_id, n, recent in _member_logs().run(
+        session,
+        {
+            "start": period.start,
+            "since": silent_since,
+            "first": min(period.start, silent_since),
+            "end": end,
+            "hi": hi,
+        },
     ):
         member_logs[member_id] = n
         if recent:
