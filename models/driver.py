@@ -12,6 +12,10 @@ statement counts (tests, benchmarks) stay true. A driver error is raised as SQLA
 unique-key failure as ``IntegrityError``), and a lost connection is invalidated, as SQLAlchemy's
 own execution does.
 
+On PostgreSQL (psycopg) the statement is compiled with PostgreSQL's own ``$1`` placeholders and
+run on psycopg's ``RawCursor``, which sends the text as it is instead of rewriting ``%(name)s``
+placeholders on every execution.
+
 Rows come back as the driver's tuples, without result processing: a date is SQLite's
 ``YYYY-MM-DD`` text (or PostgreSQL's ``date``); callers parse what they read.
 """
