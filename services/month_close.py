@@ -32,7 +32,7 @@ from services import progress_sql
 from services.errors import ValidationError
 from services.reads.periods import Period, month, previous_month
 
-__all__ = ["check_ended", "close", "close_with_previous", "closed_months", "last_ended"]
+__all__ = ["check_ended", "close", "close_with_previous", "last_ended"]
 
 # A commitment field whose change changes its tallies.
 TARGET_FIELDS = ("target_kind", "target_quantity", "start_date", "end_date", "frequency")
@@ -104,10 +104,6 @@ def close(session: Session, code: str, now: datetime | None = None) -> int:
     if rows:
         conn.execute(insert(MonthTally), rows)
     return len(rows)
-
-
-def closed_months(session: Session) -> list[str]:
-    return list(session.scalars(select(MonthClose.month).order_by(MonthClose.month)))
 
 
 def close_with_previous(session: Session, code: str, now: datetime | None = None) -> str:
