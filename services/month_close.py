@@ -2,9 +2,10 @@
 
 Every report of a past period is "as of its end": the logs recorded by then (``summaries``).
 Once a month has ended, nothing recorded later can change that figure, so it is computed once
-(``close``, the scheduler's ``month_close`` job on the 1st, or ``flask month close``) and the
+(``close``: the scheduler's ``month_close`` job on the 1st, also
+``flask scheduler run-job month_close --period 2026-10``) and the
 monthly summary, the quarterly review and the half-year check-off of any period ending with
-that month read it (``progress_sql.closed_tallies``) instead of grouping the whole fulfilment
+that month read it (``progress_sql.with_closed_tallies``) instead of grouping the whole fulfilment
 log again: at district scale 60,000 small rows instead of half a million logs.
 
 The close keeps itself true. What could change a closed month's tally is a log recorded before

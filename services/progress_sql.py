@@ -32,6 +32,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Date,
+    Float,
     Integer,
     Select,
     String,
@@ -120,6 +121,26 @@ def _months_sqlite(element: _months, compiler: Any, **kw: Any) -> str:
 def _months_default(element: _months, compiler: Any, **kw: Any) -> str:
     d = compiler.process(element.clauses, **kw)
     return f"(CAST(EXTRACT(YEAR FROM {d}) AS INTEGER) * 12 + CAST(EXTRACT(MONTH FROM {d}) AS INTEGER) - 1)"
+
+
+class hours_between(FunctionElement[float]):
+    """Hours from the first to the second moment (UTC, stored naive)."""
+
+    type = Float()
+    inherit_cache = True
+    name = "jiannuo_hours"
+
+
+@compiles(hours_between, "sqlite")
+def _hours_sqlite(element: hours_between, compiler: Any, **kw: Any) -> str:
+    a, b = (compiler.process(c, **kw) for c in element.clauses)
+    return f"((julianday({b}) - julianday({a})) * 24.0)"
+
+
+@compiles(hours_between)
+def _hours_default(element: hours_between, compiler: Any, **kw: Any) -> str:  # PostgreSQL
+    a, b = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(EXTRACT(EPOCH FROM ({b} - {a})) / 3600.0)"
 
 
 class _late_half(FunctionElement[int]):

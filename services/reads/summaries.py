@@ -20,10 +20,8 @@ from datetime import timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Date, Float, Select, and_, bindparam, case, func, or_, select
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import Date, Select, and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.functions import FunctionElement
 
 from models import (
     Account,
@@ -135,26 +133,6 @@ class Figures:
     period: Period
     branches: dict[int, BranchSummary]
     townships: dict[int, TownshipSummary]
-
-
-class _hours(FunctionElement[float]):
-    """Hours from the first to the second moment (UTC, stored naive)."""
-
-    type = Float()
-    inherit_cache = True
-    name = "jiannuo_hours"
-
-
-@compiles(_hours, "sqlite")
-def _hours_sqlite(element: _hours, compiler: Any, **kw: Any) -> str:
-    a, b = (compiler.process(c, **kw) for c in element.clauses)
-    return f"((julianday({b}) - julianday({a})) * 24.0)"
-
-
-@compiles(_hours)
-def _hours_default(element: _hours, compiler: Any, **kw: Any) -> str:  # PostgreSQL
-    a, b = (compiler.process(c, **kw) for c in element.clauses)
-    return f"(EXTRACT(EPOCH FROM ({b} - {a})) / 3600.0)"
 
 
 @cache
@@ -402,7 +380,14 @@ def compute(session: Session, period: Period, org_ids: Iterable[int] | None = No
             Request.org_id,
             n_of(within(Request.created_at)),
             n_of(answered),
-            func.sum(case((answered, _hours(Request.created_at, Request.first_answered_at)))),
+            func.sum(
+                case(
+                    (
+                        answered,
+                        progress_sql.hours_between(Request.created_at, Request.first_answered_at),
+                    )
+                )
+            ),
             n_of(within(Request.resolved_at)),
         )
         .where(or_(within(Request.created_at), answered, within(Request.resolved_at)))
